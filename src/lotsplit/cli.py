@@ -1,0 +1,116 @@
+"""The ``lotsplit`` command.
+
+Exit codes: 0 success (a proven optimum, or a plan within the requested gap); 2 invalid
+input; 3 infeasible scenario; 4 time limit without any plan; 5 a plan was found but not
+proven within the requested gap (files are written); 1 unexpected error.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from lotsplit.errors import LotsplitError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Divide a public tender into lots by area and product range.")
+
+EXIT_NOT_PROVEN = 5
+
+
+def _fail(exc: Exception, debug: bool) -> None:
+    if debug:
+        raise exc
+    typer.echo(str(exc), err=True)
+    raise typer.Exit(getattr(exc, "exit_code", 1))
+
+
+@app.command()
+def check(scenario: Path = typer.Argument(..., help="Scenario TOML file"),
+          debug: bool = typer.Option(False, help="Show tracebacks")) -> None:
+    """Check a scenario and print a summary; exit non-zero listing every problem."""
+    from lotsplit.scenario import load_scenario
+
+    try:
+        s = load_scenario(scenario)
+    except LotsplitError as exc:
+        _fail(exc, debug)
+    typer.echo(s.summary())
+    typer.echo("OK: the scenario is valid.")
+
+
+@app.command()
+def run(scenario: Path = typer.Argument(..., help="Scenario TOML file"),
+        out: Path = typer.Option(..., "--out", help="Output directory"),
+        time_limit: Optional[float] = typer.Option(None, help="Seconds; the best plan so far is reported with its gap"),
+        solver: Optional[str] = typer.Option(None, help="highs (default) or cbc"),
+        mip_gap: Optional[float] = typer.Option(None, help="Relative gap accepted as success"),
+        overwrite: bool = typer.Option(False, help="Replace a non-empty --out"),
+        debug: bool = typer.Option(False, help="Show tracebacks")) -> None:
+    """Find the best lot plan and write it to --out."""
+    from lotsplit.export import output_directory, write_plan_files
+    from lotsplit.report import plan_summary
+    from lotsplit.scenario import load_scenario
+    from lotsplit.solve import optimize
+
+    if solver is not None and solver not in ("highs", "cbc"):
+        _fail(LotsplitError(f"--solver must be highs or cbc, not {solver!r}"), debug)
+    try:
+        s = load_scenario(scenario)
+        plan = optimize(s, time_limit=time_limit, solver=solver, mip_gap=mip_gap)
+        with output_directory(out, overwrite=overwrite) as tmp:
+            write_plan_files(plan, tmp)
+    except LotsplitError as exc:
+        _fail(exc, debug)
+    typer.echo(plan_summary(plan))
+    typer.echo(f"Wrote {out}/")
+    requested = s.config.solver.mip_gap if mip_gap is None else mip_gap
+    o = plan.outcome
+    if o.status.value != "optimal" and (o.gap is None or o.gap > requested + 1e-12):
+        raise typer.Exit(EXIT_NOT_PROVEN)
+
+
+@app.command()
+def evaluate(scenario: Path = typer.Argument(..., help="Scenario TOML file"),
+             plan_csv: Path = typer.Argument(..., help="Assignment CSV: area_id,product_group_id,lot_id"),
+             out: Optional[Path] = typer.Option(None, "--out", help="Output directory"),
+             overwrite: bool = typer.Option(False, help="Replace a non-empty --out"),
+             debug: bool = typer.Option(False, help="Show tracebacks")) -> None:
+    """Score an existing plan with the same metrics; list its rule violations."""
+    import pandas as pd
+
+    from lotsplit.errors import Problem, ScenarioError
+    from lotsplit.export import output_directory, write_plan_files
+    from lotsplit.plan import evaluate as evaluate_plan
+    from lotsplit.report import plan_summary
+    from lotsplit.scenario import load_scenario
+
+    try:
+        s = load_scenario(scenario)
+        if not plan_csv.is_file():
+            raise ScenarioError([Problem(str(plan_csv), "", "plan file not found", "check the path")])
+        table = pd.read_csv(plan_csv, dtype=str, keep_default_na=False)
+        missing = {"area_id", "product_group_id", "lot_id"} - set(table.columns)
+        if missing:
+            raise ScenarioError([Problem(plan_csv.name, "header", f"missing column(s) {sorted(missing)}",
+                                         "the plan needs columns area_id,product_group_id,lot_id")])
+        plan = evaluate_plan(s, table)
+        if out is not None:
+            with output_directory(out, overwrite=overwrite) as tmp:
+                write_plan_files(plan, tmp)
+    except LotsplitError as exc:
+        _fail(exc, debug)
+    typer.echo(plan_summary(plan))
+    if out is not None:
+        typer.echo(f"Wrote {out}/")
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,139 @@
+"""Who can bid for a lot, and what a lot costs: the lot metrics of DESIGN §2.
+
+For a lot ``l = (A, G)`` (areas ``A``, product groups ``G``):
+
+- value ``v = sum D[a, g]`` per year, ``V = Y * v`` over the contract;
+- eligible suppliers ``E``: offer every group of ``G``, reach every area of ``A``,
+  capacity ``K_s >= v`` and turnover ``T_s >= tau * v``;
+- expected bids ``n = sum_E p_s``; chance of no bid ``P0 = prod_E (1 - p_s)``;
+- local chance ``L = 1 - prod_{E ∩ local} (1 - p_s)``;
+- admin cost ``C = c_lot + c_bid * n + c_year * Y + P0 * c_retender``.
+
+Everything is vectorised over many area sets at once (a boolean matrix, one row per area
+set) because the optimizer evaluates every candidate lot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from lotsplit.scenario import Scenario
+
+
+def reach_matrix(suppliers: pd.DataFrame, distance_km: pd.DataFrame, area_ids: list[str]) -> pd.DataFrame:
+    """Which supplier can serve which area (suppliers × areas, bool).
+
+    A supplier serves an area when the area's representative point is within ``reach_km``
+    of its base, or the area is listed in ``reach_areas``, or is its base area.  With
+    neither a radius nor a list it serves every area.
+    """
+    reach = pd.DataFrame(False, index=suppliers.index, columns=pd.Index(area_ids, name="area_id"))
+    for sid, s in suppliers.iterrows():
+        radius, listed = s["reach_km"], s["reach_areas"]
+        if (radius is None or np.isnan(radius)) and not listed:
+            reach.loc[sid, :] = True
+            continue
+        row = np.zeros(len(area_ids), dtype=bool)
+        if radius is not None and not np.isnan(radius):
+            d = distance_km.loc[sid, area_ids].to_numpy(dtype=float)
+            row |= np.nan_to_num(d, nan=np.inf) <= radius + 1e-9
+        row |= np.isin(np.asarray(area_ids, dtype=object), list(listed) + [s.get("area_id", "")])
+        reach.loc[sid, :] = row
+    return reach
+
+
+@dataclass(frozen=True)
+class LotMetrics:
+    """Metrics of many lots with one bundle of groups (arrays, one entry per lot)."""
+
+    value: np.ndarray          # annual value v
+    eligible: np.ndarray       # bool, lots × suppliers
+    n_eligible: np.ndarray
+    expected_bids: np.ndarray
+    no_bid_chance: np.ndarray
+    local_chance: np.ndarray
+    admin_cost: np.ndarray
+
+
+class Market:
+    """The scenario's suppliers and demand as arrays, for fast lot evaluation."""
+
+    def __init__(self, scenario: Scenario):
+        self.scenario = scenario
+        self.area_ids = list(scenario.areas.index)
+        self.group_ids = list(scenario.groups.index)
+        self.supplier_ids = list(scenario.suppliers.index)
+        s = scenario.suppliers
+        self.demand = scenario.demand.loc[self.area_ids, self.group_ids].to_numpy(dtype=float)
+        self.offers = np.array([[g in set(s.loc[sid, "groups"]) for g in self.group_ids] for sid in self.supplier_ids],
+                               dtype=bool).reshape(len(self.supplier_ids), len(self.group_ids))
+        self.not_reach = (~scenario.reach.loc[self.supplier_ids, self.area_ids].to_numpy(dtype=bool)).T.astype(np.int32)
+        self.capacity = s["capacity"].to_numpy(dtype=float)
+        self.turnover = s["turnover"].to_numpy(dtype=float)
+        p = s["propensity"].to_numpy(dtype=float)
+        self.propensity = p
+        self.local = s["local"].to_numpy(dtype=bool)
+        self.sure = (p >= 1.0).astype(float)                 # suppliers that always bid
+        self.log_q = np.log(np.where(p < 1.0, 1.0 - p, 1.0))  # log(1 - p), 0 for sure bidders
+        self.tau = scenario.turnover_multiple
+        self.years = scenario.config.contract_years
+        self.costs = scenario.config.costs
+
+    def group_index(self, groups) -> list[int]:
+        return [self.group_ids.index(g) for g in groups]
+
+    def reaches_all(self, sets: np.ndarray) -> np.ndarray:
+        """Bool (sets × suppliers): the supplier reaches every area of the set."""
+        return (sets.astype(np.int32) @ self.not_reach) == 0
+
+    def evaluate(self, sets: np.ndarray, groups, *, reaches: np.ndarray | None = None,
+                 per_lot: float | None = None) -> LotMetrics:
+        """Metrics of lots (each row of ``sets`` a bool area mask) with product groups ``groups``."""
+        gi = self.group_index(groups)
+        sets = np.atleast_2d(sets)
+        value = sets.astype(float) @ self.demand[:, gi].sum(axis=1)
+        if reaches is None:
+            reaches = self.reaches_all(sets)
+        offers_all = self.offers[:, gi].all(axis=1)
+        eligible = (reaches & offers_all[None, :]
+                    & (self.capacity[None, :] >= value[:, None] - 1e-9)
+                    & (self.turnover[None, :] >= self.tau * value[:, None] - 1e-9))
+        ef = eligible.astype(float)
+        n_eligible = eligible.sum(axis=1)
+        expected = ef @ self.propensity
+        sure = ef @ self.sure
+        no_bid = np.where(sure > 0, 0.0, np.exp(ef @ self.log_q))
+        local_ef = ef * self.local[None, :]
+        local = np.where(local_ef @ self.sure > 0, 1.0, 1.0 - np.exp(local_ef @ self.log_q))
+        c = self.costs
+        lot_cost = c.per_lot if per_lot is None else per_lot
+        admin = lot_cost + c.per_bid * expected + c.per_contract_year * self.years + c.retender * no_bid
+        return LotMetrics(value, eligible, n_eligible, expected, no_bid, local, admin)
+
+    @cached_property
+    def area_position(self) -> dict[str, int]:
+        return {a: i for i, a in enumerate(self.area_ids)}
+
+    def mask(self, areas) -> np.ndarray:
+        m = np.zeros(len(self.area_ids), dtype=bool)
+        m[[self.area_position[a] for a in areas]] = True
+        return m
+
+
+def eligible_suppliers(scenario: Scenario, areas, groups) -> list[str]:
+    """Ids of the suppliers eligible for the lot (areas, groups), in input order.
+
+    Examples
+    --------
+    >>> eligible_suppliers(s, ["2080"], ["bread"])   # doctest: +SKIP
+    ['falu-bageri', 'grossist-a']
+    """
+    market = Market(scenario)
+    m = market.evaluate(market.mask(areas)[None, :], groups)
+    return [sid for sid, ok in zip(market.supplier_ids, m.eligible[0]) if ok]

@@ -1,0 +1,193 @@
+"""Areas, their adjacency graph and distances.
+
+Adjacency is rook contiguity measured as shared border length: two areas are neighbours
+when the part of one's boundary lying within ``snap_tolerance_m`` of the other is at least
+``min_shared_border_m`` long.  Real boundaries overlap by slivers and leave small gaps, so
+``touches`` alone would both miss and invent neighbours.  The shared length is kept on the
+edge (``shared_m``) and used for compactness.
+
+Islands and exclaves are never dropped: explicit links from the scenario join them, or
+``link_nearest`` adds a link to the nearest area; every added link is kept on the graph
+(``kind`` other than ``"border"``) and listed in the outputs.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from lotsplit.errors import Problem
+
+BORDER = "border"
+NEAREST = "nearest"
+
+
+def project_areas(
+    areas: gpd.GeoDataFrame, *, file: str, crs_override: str | None, projected_crs: str | None, make_valid: bool
+) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Check geometries and CRS and return the areas in a projected CRS (metres).
+
+    Problems are returned, not raised, so the caller reports them with everything else.
+    """
+    problems: list[Problem] = []
+    if crs_override:
+        try:
+            areas = areas.set_crs(crs_override, allow_override=True)
+        except Exception as exc:  # pyproj raises several types for bad strings
+            problems.append(Problem("scenario", "areas.crs", f"'{crs_override}' is not a CRS ({exc})",
+                                    "use an EPSG code such as 'EPSG:3006'"))
+            return areas, problems
+    if areas.crs is None:
+        problems.append(Problem(file, "", "the file has no coordinate reference system (CRS)",
+                                "save it with a CRS in QGIS, or set areas.crs in the scenario, e.g. crs = 'EPSG:3006' "
+                                "for SWEREF 99 TM or 'EPSG:25832' for Danish UTM 32N"))
+        return areas, problems
+
+    geom = areas.geometry
+    for i, (idx, g) in enumerate(geom.items()):
+        row = f"area '{idx}'"
+        if g is None or g.is_empty:
+            problems.append(Problem(file, row, "empty geometry", "draw the area's polygon or remove the area"))
+        elif g.geom_type not in ("Polygon", "MultiPolygon"):
+            problems.append(Problem(file, row, f"geometry is a {g.geom_type}, not a polygon",
+                                    "areas must be polygons or multipolygons"))
+        elif not g.is_valid:
+            if make_valid:
+                fixed = shapely.make_valid(g)
+                if fixed.geom_type == "GeometryCollection":
+                    fixed = shapely.union_all([p for p in fixed.geoms if p.geom_type in ("Polygon", "MultiPolygon")])
+                areas.loc[idx, areas.geometry.name] = fixed
+                problems.append(Problem(file, row, "invalid geometry repaired with make_valid", severity="note"))
+            else:
+                reason = shapely.is_valid_reason(g)
+                problems.append(Problem(file, row, f"invalid geometry ({reason})",
+                                        "repair it (QGIS: Fix geometries) or set areas.make_valid = true"))
+    if any(p.severity == "error" for p in problems):
+        return areas, problems
+
+    target = projected_crs
+    if target is None and not CRS(areas.crs).is_projected:
+        target = areas.estimate_utm_crs()
+        problems.append(Problem(file, "CRS", f"{CRS(areas.crs).name} is geographic (degrees); reprojected to "
+                                f"{CRS(target).name} (EPSG:{CRS(target).to_epsg()}) to measure distances and borders",
+                                "set areas.projected_crs to choose another projection", severity="note"))
+    if target is not None:
+        target_crs = CRS(target)
+        if not target_crs.is_projected:
+            problems.append(Problem("scenario", "areas.projected_crs", f"{target_crs.name} is not a projected CRS",
+                                    "choose a projected CRS in metres, e.g. 'EPSG:3006'"))
+            return areas, problems
+        areas = areas.to_crs(target_crs)
+    return areas, problems
+
+
+def adjacency_graph(areas: gpd.GeoDataFrame, *, min_shared_border_m: float, snap_tolerance_m: float) -> nx.Graph:
+    """Rook adjacency with the shared border length (metres) on each edge.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> a = gpd.GeoDataFrame(geometry=[box(0, 0, 1000, 1000), box(1000, 0, 2000, 1000), box(2000, 1000, 3000, 2000)],
+    ...                      index=["a", "b", "c"], crs="EPSG:3006")
+    >>> g = adjacency_graph(a, min_shared_border_m=100, snap_tolerance_m=10)
+    >>> sorted(g.edges()), round(g.edges["a", "b"]["shared_m"])
+    ([('a', 'b')], 1000)
+    """
+    ids = list(areas.index)
+    geoms = areas.geometry.to_numpy()
+    graph = nx.Graph()
+    graph.add_nodes_from(ids)
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="dwithin", distance=snap_tolerance_m)
+    boundaries = shapely.boundary(geoms)
+    buffered = shapely.buffer(geoms, max(snap_tolerance_m, 1e-6))
+    for i, j in zip(left, right):
+        if i >= j:
+            continue
+        # Measured both ways and averaged: each boundary's length inside the other's buffer.
+        ij = shapely.length(shapely.intersection(boundaries[i], buffered[j]))
+        ji = shapely.length(shapely.intersection(boundaries[j], buffered[i]))
+        shared = 0.5 * (ij + ji)
+        if shared >= min_shared_border_m and shared > 0:
+            graph.add_edge(ids[i], ids[j], shared_m=float(shared), kind=BORDER, note="")
+    return graph
+
+
+def add_links(graph: nx.Graph, links, *, file: str = "scenario") -> list[Problem]:
+    """Add the scenario's explicit links; unknown area ids are problems."""
+    problems = []
+    for k, link in enumerate(links):
+        missing = [x for x in (link.a, link.b) if x not in graph]
+        if missing:
+            problems.append(Problem(file, f"geography.links[{k}]", f"unknown area id(s) {missing}",
+                                    f"use ids from the areas file (e.g. {sorted(graph.nodes)[:3]})"))
+            continue
+        graph.add_edge(link.a, link.b, shared_m=0.0, kind=link.kind, note=link.note)
+    return problems
+
+
+def connect_islands(graph: nx.Graph, areas: gpd.GeoDataFrame, *, mode: str, file: str) -> list[Problem]:
+    """Deal with areas not connected to the rest (islands, exclaves, separate groups).
+
+    ``report``: one error naming them.  ``link_nearest``: link each smaller component to the
+    nearest area outside it until the graph is connected (a note per link).  ``own_lot``:
+    leave them; they only ever form lots of their own component.
+    """
+    problems: list[Problem] = []
+    components = sorted(nx.connected_components(graph), key=lambda c: (-len(c), sorted(c)[0]))
+    if len(components) <= 1:
+        return problems
+    names = areas["name"] if "name" in areas else pd.Series(areas.index, index=areas.index)
+    detached = [c for c in components[1:]]
+    if mode == "report":
+        listed = "; ".join(", ".join(f"{names[a]} ({a})" for a in sorted(c)) for c in detached)
+        problems.append(Problem(file, "adjacency", f"{len(detached)} group(s) of areas share no border with the rest: "
+                                f"{listed}",
+                                "add [[geography.links]] (ferry, bridge, road) in the scenario, or set "
+                                "geography.islands = 'link_nearest' or 'own_lot'"))
+    elif mode == "link_nearest":
+        if "geometry" not in areas or areas.geometry.isna().all():
+            problems.append(Problem(file, "adjacency", "cannot link islands to the nearest area without geometries",
+                                    "add explicit [[geography.links]]"))
+            return problems
+        geoms = areas.geometry
+        while True:
+            components = sorted(nx.connected_components(graph), key=lambda c: (-len(c), sorted(c)[0]))
+            if len(components) <= 1:
+                break
+            island = components[-1]
+            rest = [a for a in graph if a not in island]
+            best = min(((float(geoms[a].distance(geoms[b])), a, b) for a in sorted(island) for b in sorted(rest)))
+            dist, a, b = best
+            graph.add_edge(a, b, shared_m=0.0, kind=NEAREST, note=f"added: nearest area, {dist / 1000:.1f} km")
+            problems.append(Problem(file, "adjacency", f"linked {names[a]} ({a}) to its nearest area {names[b]} ({b}), "
+                                    f"{dist / 1000:.1f} km away", severity="note"))
+    else:
+        listed = "; ".join(", ".join(str(a) for a in sorted(c)) for c in detached)
+        problems.append(Problem(file, "adjacency", f"areas not connected to the rest form lots only among "
+                                f"themselves: {listed}", severity="note"))
+    return problems
+
+
+def added_links(graph: nx.Graph) -> pd.DataFrame:
+    """Every edge that is not a shared border (explicit or nearest links)."""
+    rows = [
+        {"area_a": a, "area_b": b, "kind": d["kind"], "note": d.get("note", "")}
+        for a, b, d in sorted(graph.edges(data=True), key=lambda e: (str(e[0]), str(e[1])))
+        if d.get("kind") != BORDER
+    ]
+    return pd.DataFrame(rows, columns=["area_a", "area_b", "kind", "note"])
+
+
+def distances_km(points_xy: pd.DataFrame, areas: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Straight-line km from each point (columns x, y in the areas' CRS) to each area's
+    representative point (a point guaranteed inside the polygon)."""
+    reps = areas.geometry.representative_point()
+    ax, ay = reps.x.to_numpy(), reps.y.to_numpy()
+    px, py = points_xy["x"].to_numpy(dtype=float), points_xy["y"].to_numpy(dtype=float)
+    d = np.hypot(px[:, None] - ax[None, :], py[:, None] - ay[None, :]) / 1000.0
+    return pd.DataFrame(d, index=points_xy.index, columns=areas.index)

@@ -1,0 +1,311 @@
+"""Lot plans: the lots, their metrics, the plan metrics and the objective.
+
+``evaluate(scenario, assignment)`` scores any plan given as an assignment of cells
+``(area_id, product_group_id)`` to ``lot_id`` — the optimizer's, a planner's draft, last
+year's lots — with the same code the optimizer's result goes through, and lists rule
+violations (uncovered cells, disconnected lots, ineligible lots…) instead of failing.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from lotsplit.eligibility import Market
+from lotsplit.model import _exemption, allowed_bundles
+from lotsplit.scenario import Scenario
+from lotsplit.solvers import SolveOutcome
+
+
+@dataclass(frozen=True)
+class Lot:
+    """One lot: connected areas × a bundle of product groups, with its metrics."""
+
+    id: str
+    areas: tuple[str, ...]
+    groups: tuple[str, ...]
+    annual_value: float
+    contract_value: float
+    eligible: tuple[str, ...]
+    expected_bids: float
+    no_bid_chance: float
+    local_chance: float
+    admin_cost: float
+    boundary_km: float
+    exempt: bool = False
+    """Awarded under the small-lots exemption (outside the EU procedure)."""
+
+    @property
+    def n_eligible(self) -> int:
+        return len(self.eligible)
+
+
+@dataclass
+class LotPlan:
+    """A plan: lots, plan metrics, objective, rule violations and the solve outcome."""
+
+    scenario: Scenario
+    lots: list[Lot]
+    metrics: dict
+    objective: float
+    violations: list[str] = field(default_factory=list)
+    outcome: SolveOutcome | None = None
+
+    @property
+    def feasible(self) -> bool:
+        return not self.violations
+
+    @property
+    def assignment(self) -> pd.DataFrame:
+        """One row per cell of every lot: ``area_id, product_group_id, lot_id``."""
+        rows = [(a, g, lot.id) for lot in self.lots for a in lot.areas for g in lot.groups]
+        return pd.DataFrame(rows, columns=["area_id", "product_group_id", "lot_id"])
+
+    def lots_table(self) -> pd.DataFrame:
+        s = self.scenario
+        names = s.areas["name"]
+        rows = []
+        for lot in self.lots:
+            rows.append({
+                "lot_id": lot.id,
+                "areas": ";".join(lot.areas),
+                "area_names": "; ".join(str(names[a]) for a in lot.areas),
+                "product_groups": ";".join(lot.groups),
+                "cpv": ";".join(s.groups.loc[g, "cpv"] for g in lot.groups),
+                f"annual_value_{s.currency}": round(lot.annual_value, 2),
+                f"contract_value_{s.currency}": round(lot.contract_value, 2),
+                "eligible_suppliers": ";".join(lot.eligible),
+                "n_eligible": lot.n_eligible,
+                "expected_bids": round(lot.expected_bids, 4),
+                "no_bid_chance": round(lot.no_bid_chance, 6),
+                "local_chance": round(lot.local_chance, 6),
+                f"admin_cost_{s.currency}": round(lot.admin_cost, 2),
+                "boundary_km": round(lot.boundary_km, 3),
+                "small_lot_exemption": lot.exempt,
+            })
+        return pd.DataFrame(rows)
+
+    def to_dict(self) -> dict:
+        return {
+            "scenario": self.scenario.name,
+            "currency": self.scenario.currency,
+            "objective_kind": self.scenario.config.objective.kind,
+            "objective": self.objective,
+            "metrics": self.metrics,
+            "violations": list(self.violations),
+            "outcome": self.outcome.to_dict() if self.outcome else None,
+        }
+
+
+# --------------------------------------------------------------------------- objective
+
+def lot_objective_terms(scenario: Scenario, value, local_chance, admin_cost, boundary_km) -> np.ndarray:
+    """Each lot's term in the objective (minimised); the plan's objective is their sum
+    (sign flipped back for ``max_local``).  Shared by the optimizer and ``evaluate``."""
+    obj = scenario.config.objective
+    total = scenario.total_annual_value or 1.0
+    local_points = 100.0 * np.asarray(value) * np.asarray(local_chance) / total
+    shape = obj.compactness_weight * np.asarray(boundary_km) / 2.0
+    if obj.kind == "max_local":
+        return -local_points
+    if obj.kind == "weighted":
+        return np.asarray(admin_cost) + shape - obj.price_per_local_point * local_points
+    return np.asarray(admin_cost) + shape
+
+
+def objective_value(scenario: Scenario, minimised_sum: float) -> float:
+    """The objective as reported: currency for cost objectives, points for ``max_local``."""
+    return -minimised_sum if scenario.config.objective.kind == "max_local" else minimised_sum
+
+
+# --------------------------------------------------------------------------- evaluate
+
+def evaluate(scenario: Scenario, assignment: pd.DataFrame, *, outcome: SolveOutcome | None = None,
+             exempt: set[str] | None = None) -> LotPlan:
+    """Score a plan given as an assignment table (``area_id, product_group_id, lot_id``).
+
+    Each lot is the rectangle of its areas × its groups.  Violations are listed, not raised:
+    cells without a lot, cells in two lots, lots that are not connected, bundles the rules
+    forbid, lots without enough eligible suppliers, lot count and value bounds, the
+    local-share target and the admin budget.
+
+    ``exempt`` names the lots awarded under the small-lots exemption; by default the
+    smallest eligible lots are exempted while they fit in the 20 % cap (which is what the
+    optimizer does too: the saving per exempted lot is the same for every lot).
+    """
+    s = scenario
+    rules = s.config.rules
+    market = Market(s)
+    names = s.areas["name"]
+    gnames = s.groups["name"]
+    violations: list[str] = []
+    a_df = assignment.copy()
+    for c in ("area_id", "product_group_id", "lot_id"):
+        if c not in a_df.columns:
+            raise ValueError(f"the plan needs columns area_id, product_group_id, lot_id (missing {c})")
+        a_df[c] = a_df[c].astype(str).str.strip()
+    unknown_a = sorted(set(a_df["area_id"]) - set(s.areas.index))
+    unknown_g = sorted(set(a_df["product_group_id"]) - set(s.groups.index))
+    if unknown_a:
+        violations.append(f"unknown area ids in the plan: {', '.join(unknown_a)}")
+    if unknown_g:
+        violations.append(f"unknown product groups in the plan: {', '.join(unknown_g)}")
+    a_df = a_df[a_df["area_id"].isin(s.areas.index) & a_df["product_group_id"].isin(s.groups.index)]
+
+    area_order = {a: i for i, a in enumerate(s.areas.index)}
+    group_order = {g: i for i, g in enumerate(s.groups.index)}
+    lots_raw = []
+    for lot_id, rows in a_df.groupby("lot_id", sort=True):
+        areas = tuple(sorted(set(rows["area_id"]), key=area_order.get))
+        groups = tuple(sorted(set(rows["product_group_id"]), key=group_order.get))
+        lots_raw.append((lot_id, areas, groups))
+
+    # Which lot covers each cell (rectangles), and the cells nobody or several cover.
+    cover: dict[tuple[str, str], list[str]] = {}
+    for lot_id, areas, groups in lots_raw:
+        for a in areas:
+            for g in groups:
+                cover.setdefault((a, g), []).append(lot_id)
+    for (a, g), value in s.demand.stack().items():
+        if value <= 0:
+            continue
+        owners = cover.get((a, g), [])
+        if not owners:
+            violations.append(f"{names[a]} × {gnames[g]} is in no lot")
+        elif len(owners) > 1:
+            violations.append(f"{names[a]} × {gnames[g]} is in several lots ({', '.join(owners)})")
+
+    allowed = {frozenset(b) for b in allowed_bundles(s)}
+    years = s.config.contract_years
+    lots: list[Lot] = []
+    for lot_id, areas, groups in lots_raw:
+        mask = market.mask(areas)
+        m = market.evaluate(mask[None, :], groups)
+        label = f"lot {lot_id}"
+        if not nx.is_connected(s.graph.subgraph(areas)):
+            violations.append(f"{label}: its areas are not connected ({', '.join(str(names[a]) for a in areas)})")
+        if frozenset(groups) not in allowed and s.demand.loc[list(areas), list(groups)].to_numpy().sum() > 0:
+            violations.append(f"{label}: the bundle {' + '.join(str(gnames[g]) for g in groups)} is not allowed by "
+                              "the bundling rules")
+        v = float(m.value[0])
+        if v < rules.min_lot_value - 1e-9:
+            violations.append(f"{label}: annual value {v:,.0f} is below min_lot_value {rules.min_lot_value:,.0f}")
+        if rules.max_lot_value is not None and v > rules.max_lot_value + 1e-9:
+            violations.append(f"{label}: annual value {v:,.0f} is above max_lot_value {rules.max_lot_value:,.0f}")
+        n_elig = int(m.n_eligible[0])
+        if n_elig < rules.min_eligible_bidders:
+            violations.append(f"{label}: {n_elig} eligible supplier(s), the rules need {rules.min_eligible_bidders}")
+        if m.expected_bids[0] < rules.min_expected_bids - 1e-9:
+            violations.append(f"{label}: {m.expected_bids[0]:.2f} expected bids, the rules need "
+                              f"{rules.min_expected_bids}")
+        if m.no_bid_chance[0] > rules.max_no_bid_chance + 1e-12:
+            violations.append(f"{label}: chance of no bid {m.no_bid_chance[0]:.0%} is above "
+                              f"{rules.max_no_bid_chance:.0%}")
+        for together in rules.areas_together:
+            k = len(set(together) & set(areas))
+            if 0 < k < len(together):
+                violations.append(f"{label}: holds only some of the areas that must share a lot ({', '.join(together)})")
+        for apart in rules.areas_apart:
+            if len(set(apart) & set(areas)) > 1:
+                violations.append(f"{label}: holds areas that must be in different lots ({', '.join(apart)})")
+        boundary = _boundary(s, areas)
+        eligible = tuple(sid for sid, ok in zip(market.supplier_ids, m.eligible[0]) if ok)
+        lots.append(Lot(lot_id, areas, groups, v, years * v, eligible, float(m.expected_bids[0]),
+                        float(m.no_bid_chance[0]), float(m.local_chance[0]), float(m.admin_cost[0]), boundary))
+
+    lots = _apply_exemption(s, lots, exempt)
+    n = len(lots)
+    if n < rules.min_lots:
+        violations.append(f"{n} lots, the rules need at least {rules.min_lots}")
+    if rules.max_lots is not None and n > rules.max_lots:
+        violations.append(f"{n} lots, the rules allow at most {rules.max_lots}")
+    metrics = plan_metrics(s, lots)
+    obj = s.config.objective
+    if obj.kind == "min_cost" and metrics["local_share"] < obj.local_share_target - 1e-9:
+        violations.append(f"local-accessible value share {metrics['local_share']:.1%} is below the target "
+                          f"{obj.local_share_target:.1%}")
+    if obj.kind == "max_local" and metrics["admin_cost"] > obj.admin_budget + 1e-6:
+        violations.append(f"admin cost {metrics['admin_cost']:,.0f} is above the budget {obj.admin_budget:,.0f}")
+    terms = lot_objective_terms(s, [l.annual_value for l in lots], [l.local_chance for l in lots],
+                                [l.admin_cost for l in lots], [l.boundary_km for l in lots])
+    objective = objective_value(s, float(np.sum(terms)))
+    return LotPlan(s, lots, metrics, objective, violations, outcome)
+
+
+def _boundary(s: Scenario, areas) -> float:
+    inside = set(areas)
+    return sum(d.get("shared_m", 0.0) for a in areas for b, d in s.graph[a].items() if b not in inside) / 1000.0
+
+
+def _apply_exemption(s: Scenario, lots: list[Lot], exempt: set[str] | None) -> list[Lot]:
+    limit = _exemption(s)
+    if limit is None:
+        return lots
+    costs = s.config.costs
+    delta = (costs.per_lot_exempt if costs.per_lot_exempt is not None else costs.per_lot) - costs.per_lot
+    if exempt is None:
+        cap = s.defaults.small_lots_max_share.value * s.config.contract_years * s.total_annual_value
+        exempt, used = set(), 0.0
+        for lot in sorted((l for l in lots if l.contract_value < limit), key=lambda l: (l.contract_value, l.id)):
+            if delta < 0 and used + lot.contract_value <= cap + 1e-6:
+                exempt.add(lot.id)
+                used += lot.contract_value
+    out = []
+    for lot in lots:
+        if lot.id in exempt:
+            lot = Lot(**{**lot.__dict__, "exempt": True, "admin_cost": lot.admin_cost + delta})
+        out.append(lot)
+    return out
+
+
+def plan_metrics(s: Scenario, lots: list[Lot]) -> dict:
+    """Plan-level metrics of DESIGN §2 (all reported for every plan)."""
+    years = s.config.contract_years
+    total = s.total_annual_value * years
+    nature = s.main_nature
+    threshold = s.defaults.eu_threshold(nature, s.currency)
+    small_limit = s.defaults.small_lot(nature, s.currency)
+    at_risk_limit = s.config.rules.max_no_bid_chance if s.config.rules.max_no_bid_chance < 1 else 0.5
+    contract = [l.contract_value for l in lots]
+    local_value = sum(l.contract_value * l.local_chance for l in lots)
+    small = [l for l in lots if small_limit is not None and l.contract_value < small_limit.value]
+    return {
+        "n_lots": len(lots),
+        "admin_cost": float(sum(l.admin_cost for l in lots)),
+        "local_share": float(local_value / total) if total > 0 else 0.0,
+        "expected_bids_mean": float(np.mean([l.expected_bids for l in lots])) if lots else 0.0,
+        "expected_bids_min": float(min((l.expected_bids for l in lots), default=0.0)),
+        "min_eligible_bidders": int(min((l.n_eligible for l in lots), default=0)),
+        "lots_at_risk": int(sum(l.no_bid_chance > at_risk_limit for l in lots)),
+        "at_risk_no_bid_chance": at_risk_limit,
+        "lots_without_local_bidder": int(sum(l.local_chance <= 0 for l in lots)),
+        "annual_value": float(s.total_annual_value),
+        "contract_value": float(total),
+        "contract_years": years,
+        "eu_threshold": threshold.value if threshold else None,
+        "regime": _regime(total, threshold.value if threshold else None),
+        "small_lots_share": float(sum(l.contract_value for l in small) / total) if total > 0 else 0.0,
+        "exempt_lots": int(sum(l.exempt for l in lots)),
+        "exempt_share": float(sum(l.contract_value for l in lots if l.exempt) / total) if total > 0 else 0.0,
+        "boundary_km_between_lots": float(sum(l.boundary_km for l in lots) / 2.0),
+        "largest_lot_value": float(max(contract, default=0.0)),
+    }
+
+
+def _regime(total: float, threshold: float | None) -> str:
+    if threshold is None:
+        return "unknown (no threshold for this currency)"
+    return "EU procedure (above threshold)" if total >= threshold else "national procedure (below EU threshold)"
+
+
+def lot_ids(n: int) -> list[str]:
+    """eForms lot identifiers LOT-0001 …"""
+    return [f"LOT-{i:04d}" for i in range(1, n + 1)]
+
+
+def isclose(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-7, abs_tol=1e-6)

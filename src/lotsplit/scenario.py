@@ -1,0 +1,709 @@
+"""Load and check a scenario: the TOML file, its data files, the geography.
+
+``load_scenario(path)`` reads everything, collects **every** problem (missing files,
+unknown columns, duplicate ids, bad numbers, undefined groups, invalid geometries,
+islands, …) and raises one :class:`~lotsplit.errors.ScenarioError` listing them all, each
+naming the file, the row or field, what is wrong and how to fix it.
+
+``build_scenario(config, ...)`` does the same from in-memory tables, for notebooks, tests
+and benchmarks that have no files.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pydantic
+import shapely
+
+from lotsplit import geography
+from lotsplit.config import ScenarioConfig
+from lotsplit.errors import Problem, ScenarioError, raise_if_errors
+
+NATURES = ("supplies", "services", "works")
+GROUP_COLUMNS = ("id", "name", "cpv", "nature")
+SUPPLIER_COLUMNS = ("id", "name", "lon", "lat", "area_id", "groups", "reach_km", "reach_areas",
+                    "capacity", "turnover", "local", "sme", "propensity")
+SUPPLIER_REQUIRED = ("id", "name", "groups", "propensity")
+DEMAND_LONG = ("area_id", "product_group_id", "annual_value")
+TRUE = {"true", "yes", "y", "1", "ja", "x"}
+FALSE = {"false", "no", "n", "0", "nej", "nei", ""}
+
+
+# --------------------------------------------------------------------------- defaults
+
+@dataclass(frozen=True)
+class Sourced:
+    """A number with its source and status (verified / derived / fallback / unverified)."""
+
+    value: float
+    source: str
+    status: str
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """Thresholds and rule defaults of one edition of ``data/defaults.toml``."""
+
+    edition: str
+    turnover_multiple: Sourced
+    small_lots_max_share: Sourced
+    threshold: dict[str, dict[str, Sourced]]
+    small_lot_limit: dict[str, dict[str, Sourced]]
+
+    def eu_threshold(self, nature: str, currency: str) -> Sourced | None:
+        return self.threshold["works" if nature == "works" else "supplies_services"].get(currency)
+
+    def small_lot(self, nature: str, currency: str) -> Sourced | None:
+        return self.small_lot_limit["works" if nature == "works" else "supplies_services"].get(currency)
+
+
+def load_defaults(edition: str) -> Defaults:
+    """Read one edition of the bundled defaults (thresholds change every two years)."""
+    data = tomllib.loads(resources.files("lotsplit").joinpath("data/defaults.toml").read_text("utf-8"))
+    if edition not in data:
+        raise ScenarioError([Problem("scenario", "defaults", f"unknown defaults edition '{edition}'",
+                                     f"use one of {sorted(data)}")])
+    d = data[edition]
+
+    def sourced(x: dict) -> Sourced:
+        return Sourced(float(x["value"]), x["source"], x["status"])
+
+    def table(t: dict) -> dict[str, dict[str, Sourced]]:
+        return {k: {cur: sourced(v) for cur, v in by.items()} for k, by in t.items()}
+
+    return Defaults(edition, sourced(d["turnover_multiple"]), sourced(d["small_lots_max_share"]),
+                    table(d["threshold"]), table(d["small_lot_limit"]))
+
+
+# --------------------------------------------------------------------------- scenario
+
+@dataclass(frozen=True, eq=False)
+class Scenario:
+    """A checked scenario, ready to optimise.
+
+    Tables are indexed by their ids (strings).  ``demand`` is the full area × group matrix
+    of annual values (0 where there is no demand).  ``reach`` says which supplier can
+    serve which area; ``graph`` is the adjacency graph with explicit and added links.
+    """
+
+    config: ScenarioConfig
+    areas: gpd.GeoDataFrame
+    groups: pd.DataFrame
+    demand: pd.DataFrame
+    suppliers: pd.DataFrame
+    graph: nx.Graph
+    reach: pd.DataFrame
+    distance_km: pd.DataFrame
+    defaults: Defaults
+    notes: tuple[Problem, ...] = ()
+    path: Path | None = None
+    files: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def currency(self) -> str:
+        return self.config.currency
+
+    @property
+    def turnover_multiple(self) -> float:
+        tau = self.config.rules.turnover_multiple
+        return self.defaults.turnover_multiple.value if tau is None else tau
+
+    @property
+    def total_annual_value(self) -> float:
+        return float(self.demand.to_numpy().sum())
+
+    @property
+    def main_nature(self) -> str:
+        """Contract nature with the largest share of value (decides the threshold)."""
+        by_nature = self.demand.sum(axis=0).groupby(self.groups["nature"]).sum()
+        return str(by_nature.idxmax()) if len(by_nature) else "supplies"
+
+    def summary(self) -> str:
+        """A readable summary, as printed by ``lotsplit check``."""
+        from lotsplit.report import scenario_summary
+
+        return scenario_summary(self)
+
+
+def read_config(path: str | Path) -> tuple[ScenarioConfig, Path]:
+    """Read and validate a scenario TOML (following ``extends``); errors name the field."""
+    path = Path(path)
+    raw = _read_toml_chain(path, seen=())
+    try:
+        return ScenarioConfig.model_validate(raw), path
+    except pydantic.ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
+            msg = err["msg"]
+            fix = ""
+            if err["type"] == "extra_forbidden":
+                msg, fix = "unknown field", "check the spelling against the scenario format in README.md"
+            elif err["type"] == "missing":
+                msg, fix = "required field is missing", "add it to the scenario file"
+            problems.append(Problem(path.name, loc, msg, fix))
+        raise ScenarioError(problems) from None
+
+
+def _read_toml_chain(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
+    """Read a TOML file; if it ``extends`` another, merge it over that one (tables merge
+    key by key, everything else replaces).  Data-file paths stay relative to the file
+    that names them."""
+    if not path.is_file():
+        raise ScenarioError([Problem(str(path), "", "scenario file not found", "check the path")])
+    if path.resolve() in seen:
+        raise ScenarioError([Problem(path.name, "extends", "scenarios extend each other in a loop",
+                                     "remove one of the 'extends'")])
+    try:
+        raw = tomllib.loads(path.read_text("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem(path.name, "", f"not valid TOML: {exc}", "fix the syntax")]) from None
+    _absolutise_files(raw, path.parent)
+    parent = raw.get("extends")
+    if not parent:
+        return raw
+    base = _read_toml_chain((path.parent / parent), seen + (path.resolve(),))
+    base.pop("extends", None)
+    merged = _merge(base, raw)
+    merged["extends"] = str(parent)
+    return merged
+
+
+_FILE_KEYS = (("areas", "file"), ("product_groups", "file"), ("demand", "file"), ("suppliers", "file"),
+              ("geography", "distance_matrix"))
+
+
+def _absolutise_files(raw: dict, base: Path) -> None:
+    for section, key in _FILE_KEYS:
+        sub = raw.get(section)
+        if isinstance(sub, dict) and isinstance(sub.get(key), str):
+            sub[key] = str((base / sub[key]).resolve())
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read a scenario file and its data files, check everything, build the geography.
+
+    Raises :class:`~lotsplit.errors.ScenarioError` listing every problem at once.
+
+    Examples
+    --------
+    >>> from lotsplit import load_scenario
+    >>> s = load_scenario("scenarios/dalarna-food/scenario.toml")  # doctest: +SKIP
+    >>> len(s.areas), s.currency                                  # doctest: +SKIP
+    (15, 'SEK')
+    """
+    config, path = read_config(path)
+    problems: list[Problem] = []
+    files = {
+        "areas": Path(config.areas.file),
+        "product_groups": Path(config.product_groups.file),
+        "demand": Path(config.demand.file),
+        "suppliers": Path(config.suppliers.file),
+    }
+    if config.geography.distance_matrix:
+        files["distance_matrix"] = Path(config.geography.distance_matrix)
+    for role, f in files.items():
+        if not f.is_file():
+            problems.append(Problem(f.name, "", f"{role.replace('_', ' ')} file not found at {_rel(f, path)}",
+                                    f"check '{role}' in {path.name} (paths are relative to the scenario file)"))
+    raise_if_errors(problems)
+
+    areas = _read_areas(files["areas"], config, problems)
+    groups = _read_csv(files["product_groups"], problems)
+    demand = _read_csv(files["demand"], problems)
+    suppliers = _read_csv(files["suppliers"], problems)
+    distances = _read_csv(files["distance_matrix"], problems) if "distance_matrix" in files else None
+    raise_if_errors(problems)
+    return build_scenario(config, areas=areas, groups=groups, demand=demand, suppliers=suppliers,
+                          distance_matrix=distances, path=path, files=files)
+
+
+def _rel(f: Path, scenario: Path) -> str:
+    try:
+        return str(f.relative_to(scenario.parent.resolve()))
+    except ValueError:
+        return f.name
+
+
+def _read_areas(file: Path, config: ScenarioConfig, problems: list[Problem]) -> gpd.GeoDataFrame | None:
+    try:
+        if file.suffix.lower() in (".parquet", ".geoparquet"):
+            return gpd.read_parquet(file)
+        kwargs = {"layer": config.areas.layer} if config.areas.layer else {}
+        return gpd.read_file(file, **kwargs)
+    except Exception as exc:  # GDAL/pyogrio raise many types; the message is what matters
+        problems.append(Problem(file.name, "", f"cannot read the areas file ({exc})",
+                                "use GeoPackage, GeoJSON, Shapefile or GeoParquet; name the layer with areas.layer"))
+        return None
+
+
+def _read_csv(file: Path, problems: list[Problem]) -> pd.DataFrame | None:
+    try:
+        df = pd.read_csv(file, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        problems.append(Problem(file.name, "", "the file is not UTF-8 text", "save it as 'CSV UTF-8' from Excel"))
+        return None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        problems.append(Problem(file.name, "", f"cannot read the CSV ({exc})", "save it as comma-separated CSV"))
+        return None
+    df.columns = [str(c).strip() for c in df.columns]
+    df.attrs["file"] = file.name
+    return df.apply(lambda c: c.str.strip())
+
+
+def build_scenario(
+    config: ScenarioConfig,
+    *,
+    areas: gpd.GeoDataFrame | pd.DataFrame,
+    groups: pd.DataFrame,
+    demand: pd.DataFrame,
+    suppliers: pd.DataFrame,
+    graph: nx.Graph | None = None,
+    distance_matrix: pd.DataFrame | None = None,
+    path: Path | None = None,
+    files: dict[str, Path] | None = None,
+) -> Scenario:
+    """Check in-memory tables and build a :class:`Scenario`.
+
+    ``areas`` needs the id and name columns named in the config and, unless ``graph`` is
+    given, polygons.  With ``graph`` (nodes = area ids) the adjacency is taken as given:
+    useful for abstract instances such as the county benchmark graphs.  Tables may hold
+    strings (as read from CSV) or numbers.
+    """
+    problems: list[Problem] = []
+    files = files or {}
+    fname = {role: (files[role].name if role in files else role) for role in
+             ("areas", "product_groups", "demand", "suppliers", "distance_matrix")}
+    defaults = load_defaults(config.defaults)
+
+    area_table = _check_areas(areas, config, fname["areas"], problems, need_geometry=graph is None)
+    group_table = _check_groups(_as_str(groups), fname["product_groups"], problems)
+    area_ids = list(area_table.index) if area_table is not None else []
+    group_ids = list(group_table.index) if group_table is not None else []
+    demand_matrix = _check_demand(_as_str(demand), area_ids, group_ids, fname["demand"], problems)
+    supplier_table = _check_suppliers(_as_str(suppliers), area_ids, group_ids, fname["suppliers"], problems)
+    _check_rules(config, area_ids, group_ids, problems)
+    raise_if_errors(problems)
+
+    # Geography: project, check polygons, adjacency, islands.
+    if graph is None:
+        area_table, geo_problems = geography.project_areas(
+            area_table, file=fname["areas"], crs_override=config.areas.crs,
+            projected_crs=config.areas.projected_crs, make_valid=config.areas.make_valid)
+        problems += geo_problems
+        raise_if_errors(problems)
+        graph = geography.adjacency_graph(area_table, min_shared_border_m=config.geography.min_shared_border_m,
+                                          snap_tolerance_m=config.geography.snap_tolerance_m)
+    else:
+        graph = nx.Graph(graph)
+        graph.add_edges_from((a, b, {"kind": geography.BORDER, "shared_m": 1.0, "note": ""})
+                             for a, b in graph.edges() if "kind" not in graph.edges[a, b])
+        for a, b in graph.edges():
+            graph.edges[a, b].setdefault("shared_m", 1.0)
+        unknown = [n for n in graph.nodes if n not in area_table.index]
+        if unknown:
+            problems.append(Problem("graph", "nodes", f"graph nodes {unknown[:5]} are not area ids",
+                                    "give the graph the same ids as the areas table"))
+        graph.add_nodes_from(area_table.index)
+    problems += geography.add_links(graph, config.geography.links)
+    problems += geography.connect_islands(graph, area_table, mode=config.geography.islands, file=fname["areas"])
+
+    # Where suppliers are, and how far they are from each area.
+    supplier_table, distance = _locate_suppliers(supplier_table, area_table, distance_matrix, fname, problems)
+    raise_if_errors(problems)
+    from lotsplit.eligibility import reach_matrix
+
+    reach = reach_matrix(supplier_table, distance, list(area_table.index))
+    problems += _warnings(area_table, group_table, demand_matrix, supplier_table, reach, fname)
+    return Scenario(config=config, areas=area_table, groups=group_table, demand=demand_matrix,
+                    suppliers=supplier_table, graph=graph, reach=reach, distance_km=distance,
+                    defaults=defaults, notes=tuple(problems), path=path, files=dict(files))
+
+
+# --------------------------------------------------------------------------- table checks
+
+def _as_str(df: pd.DataFrame | None) -> pd.DataFrame | None:
+    if df is None:
+        return None
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype != object or not all(isinstance(v, str) for v in out[c]):
+            out[c] = out[c].map(_cell_to_str)
+    out.columns = [str(c).strip() for c in out.columns]
+    out.attrs = dict(df.attrs)
+    return out
+
+
+def _cell_to_str(v: Any) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (list, tuple, set)):
+        return ";".join(str(x) for x in v)
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _row(i: int) -> str:
+    """Spreadsheet row of the i-th data row (the header is row 1)."""
+    return f"row {i + 2}"
+
+
+def _columns(df: pd.DataFrame, file: str, allowed: tuple[str, ...], required: tuple[str, ...],
+             problems: list[Problem]) -> bool:
+    unknown = [c for c in df.columns if c not in allowed]
+    missing = [c for c in required if c not in df.columns]
+    if unknown:
+        problems.append(Problem(file, "header", f"unknown column(s) {unknown}",
+                                f"rename or remove them; allowed columns: {', '.join(allowed)}"))
+    if missing:
+        problems.append(Problem(file, "header", f"missing column(s) {missing}",
+                                f"add them; required columns: {', '.join(required)}"))
+    return not missing
+
+
+def _duplicates(ids: pd.Series, file: str, what: str, problems: list[Problem]) -> None:
+    dup = ids[ids.duplicated(keep=False) & (ids != "")]
+    for value, rows in dup.groupby(dup).groups.items():
+        where = ", ".join(_row(int(np.flatnonzero(ids.index == r)[0])) for r in rows)
+        problems.append(Problem(file, where, f"duplicate {what} '{value}'", f"give each {what} a unique value"))
+    for i in np.flatnonzero(ids.to_numpy() == ""):
+        problems.append(Problem(file, _row(int(i)), f"empty {what}", f"fill in the {what}"))
+
+
+def _number(text: str, file: str, where: str, what: str, problems: list[Problem], *,
+            allow_empty: bool = False, positive: bool = False) -> float | None:
+    if text == "":
+        if allow_empty:
+            return None
+        problems.append(Problem(file, where, f"{what} is empty", f"enter a number"))
+        return None
+    try:
+        value = float(text.replace(" ", "").replace("\u00a0", ""))
+    except ValueError:
+        problems.append(Problem(file, where, f"{what} '{text}' is not a number",
+                                "use digits with '.' as decimal separator, no currency or units"))
+        return None
+    if not math.isfinite(value) or value < 0 or (positive and value == 0):
+        problems.append(Problem(file, where, f"{what} {text} must be {'positive' if positive else 'zero or more'}",
+                                "correct the value"))
+        return None
+    return value
+
+
+def _check_areas(areas, config: ScenarioConfig, file: str, problems: list[Problem], *, need_geometry: bool):
+    if areas is None:
+        return None
+    id_col, name_col = config.areas.id_column, config.areas.name_column
+    missing = [c for c in (id_col, name_col) if c not in areas.columns]
+    if missing:
+        problems.append(Problem(file, "columns", f"column(s) {missing} not found (columns: {list(areas.columns)})",
+                                "set areas.id_column and areas.name_column in the scenario to existing columns"))
+        return None
+    ids = areas[id_col].map(_cell_to_str).str.strip()
+    _duplicates(ids.reset_index(drop=True), file, "area id", problems)
+    out = pd.DataFrame({"name": areas[name_col].map(_cell_to_str).to_numpy()}, index=pd.Index(ids.to_numpy(), name="area_id"))
+    if config.areas.nuts3_column:
+        if config.areas.nuts3_column not in areas.columns:
+            problems.append(Problem(file, "columns", f"NUTS-3 column '{config.areas.nuts3_column}' not found",
+                                    "fix areas.nuts3_column"))
+            out["nuts3"] = ""
+        else:
+            out["nuts3"] = areas[config.areas.nuts3_column].map(_cell_to_str).to_numpy()
+    else:
+        out["nuts3"] = config.areas.nuts3 or ""
+    for i, code in enumerate(out["nuts3"]):
+        if code and not _is_nuts3(code):
+            problems.append(Problem(file, f"area '{out.index[i]}'", f"'{code}' is not a NUTS-3 code",
+                                    "use a code such as SE312 (Dalarna) or DK014 (Bornholm)"))
+    if isinstance(areas, gpd.GeoDataFrame) and areas.geometry is not None:
+        return gpd.GeoDataFrame(out, geometry=areas.geometry.to_numpy(), crs=areas.crs)
+    if need_geometry:
+        problems.append(Problem(file, "geometry", "the areas have no geometry", "use a GIS file with polygons"))
+    return out
+
+
+def _is_nuts3(code: str) -> bool:
+    return len(code) == 5 and code[:2].isalpha() and code[:2].isupper() and code[2:].isalnum()
+
+
+def _check_groups(df, file: str, problems: list[Problem]) -> pd.DataFrame | None:
+    if df is None:
+        return None
+    if not _columns(df, file, GROUP_COLUMNS, ("id", "name", "cpv", "nature"), problems):
+        return None
+    _duplicates(df["id"], file, "product group id", problems)
+    for i, r in df.iterrows():
+        cpv = r["cpv"]
+        if not (len(cpv) == 10 and cpv[:8].isdigit() and cpv[8] == "-" and cpv[9].isdigit()):
+            problems.append(Problem(file, f"{_row(i)}, column cpv", f"'{cpv}' is not a CPV code",
+                                    "write it as 8 digits, a dash and the check digit, e.g. 15500000-3"))
+        if r["nature"].lower() not in NATURES:
+            problems.append(Problem(file, f"{_row(i)}, column nature", f"'{r['nature']}' is not a contract nature",
+                                    f"use one of {', '.join(NATURES)}"))
+    out = df.set_index("id")[["name", "cpv", "nature"]].copy()
+    out["nature"] = out["nature"].str.lower()
+    out.index.name = "product_group_id"
+    return out
+
+
+def _check_demand(df, area_ids: list[str], group_ids: list[str], file: str, problems: list[Problem]):
+    if df is None:
+        return None
+    if set(DEMAND_LONG) <= set(df.columns):
+        _columns(df, file, DEMAND_LONG, DEMAND_LONG, problems)
+        long = df
+    elif "area_id" in df.columns:
+        # Wide form: one row per area, one column per product group.
+        unknown = [c for c in df.columns if c != "area_id" and c not in group_ids]
+        if unknown:
+            problems.append(Problem(file, "header", f"column(s) {unknown} are not product group ids",
+                                    f"use product group ids as columns (defined: {', '.join(group_ids)}), or "
+                                    f"the long form {','.join(DEMAND_LONG)}"))
+        long = df.assign(_row=np.arange(len(df))).melt(
+            id_vars=["area_id", "_row"], value_vars=[c for c in df.columns if c in group_ids],
+            var_name="product_group_id", value_name="annual_value").set_index("_row")
+    else:
+        problems.append(Problem(file, "header", "demand needs columns area_id,product_group_id,annual_value "
+                                "(long form) or area_id plus one column per product group (wide form)",
+                                "rename the columns"))
+        return None
+    matrix = pd.DataFrame(0.0, index=pd.Index(area_ids, name="area_id"), columns=pd.Index(group_ids, name="product_group_id"))
+    seen: dict[tuple[str, str], int] = {}
+    known_a, known_g = set(area_ids), set(group_ids)
+    for i, a, g, v in zip(long.index, long["area_id"], long["product_group_id"], long["annual_value"]):
+        where = _row(int(i))
+        ok = True
+        if a not in known_a:
+            problems.append(Problem(file, f"{where}, column area_id", f"area '{a}' is not in the areas file",
+                                    _did_you_mean(a, area_ids, "area ids")))
+            ok = False
+        if g not in known_g:
+            problems.append(Problem(file, f"{where}, column product_group_id", f"product group '{g}' is not defined "
+                                    f"in the product groups file", _did_you_mean(g, group_ids, "product groups")))
+            ok = False
+        value = _number(v, file, f"{where}, column annual_value", "annual value", problems, allow_empty=True)
+        if (a, g) in seen and ok:
+            problems.append(Problem(file, where, f"demand for ({a}, {g}) is given twice (also {_row(seen[(a, g)])})",
+                                    "keep one row per area and product group"))
+        seen[(a, g)] = int(i)
+        if ok and value is not None:
+            matrix.loc[a, g] = value
+    return matrix
+
+
+def _did_you_mean(value: str, options: list[str], what: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(value, options, n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    shown = ", ".join(options[:12]) + (" …" if len(options) > 12 else "")
+    return f"{hint}defined {what}: {shown}"
+
+
+def _bool(text: str, file: str, where: str, problems: list[Problem]) -> bool:
+    t = text.lower()
+    if t in TRUE:
+        return True
+    if t in FALSE:
+        return False
+    problems.append(Problem(file, where, f"'{text}' is not true/false", "write true or false"))
+    return False
+
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(x.strip() for x in text.replace(",", ";").split(";") if x.strip())
+
+
+def _check_suppliers(df, area_ids: list[str], group_ids: list[str], file: str, problems: list[Problem]):
+    if df is None:
+        return None
+    if not _columns(df, file, SUPPLIER_COLUMNS, SUPPLIER_REQUIRED, problems):
+        return None
+    for c in SUPPLIER_COLUMNS:
+        if c not in df.columns:
+            df[c] = ""
+    _duplicates(df["id"], file, "supplier id", problems)
+    known_a, known_g = set(area_ids), set(group_ids)
+    rows = []
+    for i, r in df.iterrows():
+        w = _row(int(i))
+        offered = _split(r["groups"])
+        if not offered:
+            problems.append(Problem(file, f"{w}, column groups", f"supplier '{r['id']}' offers no product group",
+                                    "list the product group ids it offers, separated by ';'"))
+        for g in offered:
+            if g not in known_g:
+                problems.append(Problem(file, f"{w}, column groups", f"product group '{g}' is not defined in the "
+                                        "product groups file", _did_you_mean(g, group_ids, "product groups")))
+        reach_areas = _split(r["reach_areas"])
+        for a in reach_areas:
+            if a not in known_a:
+                problems.append(Problem(file, f"{w}, column reach_areas", f"area '{a}' is not in the areas file",
+                                        _did_you_mean(a, area_ids, "area ids")))
+        lon = _coordinate(r["lon"], file, f"{w}, column lon", problems)
+        lat = _coordinate(r["lat"], file, f"{w}, column lat", problems)
+        if lon is not None and not -180 <= lon <= 180:
+            problems.append(Problem(file, f"{w}, column lon", f"longitude {lon} is outside -180..180",
+                                    "give WGS84 degrees (lon, lat), e.g. 14.54, 60.61"))
+        if lat is not None and not -90 <= lat <= 90:
+            problems.append(Problem(file, f"{w}, column lat", f"latitude {lat} is outside -90..90",
+                                    "give WGS84 degrees (lon, lat)"))
+        area = r["area_id"]
+        if area and area not in known_a:
+            problems.append(Problem(file, f"{w}, column area_id", f"area '{area}' is not in the areas file",
+                                    _did_you_mean(area, area_ids, "area ids")))
+        if (lon is None or lat is None) and not area:
+            problems.append(Problem(file, w, f"supplier '{r['id']}' has no location",
+                                    "give lon and lat (WGS84) or the area_id of its base"))
+        propensity = _number(r["propensity"], file, f"{w}, column propensity", "bid propensity", problems,
+                             positive=True)
+        if propensity is not None and propensity > 1:
+            problems.append(Problem(file, f"{w}, column propensity", f"bid propensity {r['propensity']} is above 1",
+                                    "it is a probability in (0, 1]: the chance the supplier bids on a lot it can serve"))
+            propensity = None
+        rows.append({
+            "id": r["id"], "name": r["name"], "lon": lon, "lat": lat, "area_id": area, "groups": offered,
+            "reach_km": _number(r["reach_km"], file, f"{w}, column reach_km", "reach", problems, allow_empty=True),
+            "reach_areas": reach_areas,
+            "capacity": _number(r["capacity"], file, f"{w}, column capacity", "capacity", problems, allow_empty=True),
+            "turnover": _number(r["turnover"], file, f"{w}, column turnover", "turnover", problems, allow_empty=True),
+            "local": _bool(r["local"], file, f"{w}, column local", problems),
+            "sme": _bool(r["sme"], file, f"{w}, column sme", problems),
+            "propensity": propensity,
+        })
+    out = pd.DataFrame(rows, columns=["id", "name", "lon", "lat", "area_id", "groups", "reach_km", "reach_areas",
+                                      "capacity", "turnover", "local", "sme", "propensity"]).set_index("id")
+    out.index.name = "supplier_id"
+    for c in ("capacity", "turnover"):
+        out[c] = out[c].astype(float).fillna(np.inf)
+    out["reach_km"] = out["reach_km"].astype(float)
+    return out
+
+
+def _coordinate(text: str, file: str, where: str, problems: list[Problem]) -> float | None:
+    if text == "":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        problems.append(Problem(file, where, f"'{text}' is not a number", "use digits with '.' as decimal separator"))
+        return None
+
+
+def _check_rules(config: ScenarioConfig, area_ids: list[str], group_ids: list[str], problems: list[Problem]) -> None:
+    rules = config.rules
+    for field_name in ("families", "must_together", "never_together"):
+        for k, ids in enumerate(getattr(rules, field_name)):
+            for g in ids:
+                if group_ids and g not in group_ids:
+                    problems.append(Problem("scenario", f"rules.{field_name}[{k}]", f"product group '{g}' is not "
+                                            "defined", _did_you_mean(g, group_ids, "product groups")))
+    for field_name in ("areas_together", "areas_apart"):
+        for k, ids in enumerate(getattr(rules, field_name)):
+            for a in ids:
+                if area_ids and a not in area_ids:
+                    problems.append(Problem("scenario", f"rules.{field_name}[{k}]", f"area '{a}' is not in the areas "
+                                            "file", _did_you_mean(a, area_ids, "area ids")))
+    if rules.bundling == "families" and not rules.families:
+        problems.append(Problem("scenario", "rules.families", "bundling = 'families' but no families are listed",
+                                "list families, e.g. families = [['dairy'], ['meat', 'fish']]"))
+    tau = rules.turnover_multiple
+    if tau is not None and tau > 2:
+        problems.append(Problem("scenario", "rules.turnover_multiple", f"{tau} is above 2, the cap of Directive "
+                                "2014/24/EU art. 58(3) for contracts above the EU threshold", severity="warning"))
+
+
+def _locate_suppliers(suppliers: pd.DataFrame, areas, distance_matrix, fname, problems):
+    """Base point of each supplier in the areas' CRS, and km from it to every area."""
+    has_geometry = isinstance(areas, gpd.GeoDataFrame)
+    if has_geometry:
+        reps = areas.geometry.representative_point()
+        lonlat = suppliers["lon"].notna() & suppliers["lat"].notna()
+        pts = gpd.GeoSeries(gpd.points_from_xy(suppliers["lon"].astype(float), suppliers["lat"].astype(float)),
+                            index=suppliers.index, crs="EPSG:4326").to_crs(areas.crs)
+        x = np.where(lonlat, pts.x, np.nan)
+        y = np.where(lonlat, pts.y, np.nan)
+        for k, (sid, a) in enumerate(zip(suppliers.index, suppliers["area_id"])):
+            if not lonlat.iloc[k] and a:
+                x[k], y[k] = reps[a].x, reps[a].y
+        suppliers = suppliers.assign(x=x, y=y)
+        # Fill the base area from the point where it is missing (used in reports).
+        base = []
+        tree = shapely.STRtree(areas.geometry.to_numpy())
+        for k, (sid, a) in enumerate(zip(suppliers.index, suppliers["area_id"])):
+            if a:
+                base.append(a)
+                continue
+            hit = tree.query(shapely.Point(x[k], y[k]), predicate="within")
+            base.append(str(areas.index[hit[0]]) if len(hit) else "")
+        suppliers["base_area"] = base
+        distance = geography.distances_km(suppliers[["x", "y"]], areas)
+    else:
+        suppliers = suppliers.assign(x=np.nan, y=np.nan, base_area=suppliers["area_id"])
+        distance = pd.DataFrame(np.nan, index=suppliers.index, columns=areas.index)
+        radius = suppliers["reach_km"].notna()
+        if radius.any() and distance_matrix is None:
+            problems.append(Problem(fname["suppliers"], "column reach_km", "reach in km needs area geometries or a "
+                                    "distance matrix", "give reach_areas instead, or geography.distance_matrix"))
+    if distance_matrix is not None:
+        file = fname["distance_matrix"]
+        if _columns(distance_matrix, file, ("supplier_id", "area_id", "km"), ("supplier_id", "area_id", "km"), problems):
+            for i, r in distance_matrix.iterrows():
+                w = _row(int(i))
+                km = _number(r["km"], file, f"{w}, column km", "distance", problems)
+                if r["supplier_id"] not in suppliers.index:
+                    problems.append(Problem(file, w, f"supplier '{r['supplier_id']}' is not in the suppliers file",
+                                            "use supplier ids"))
+                elif r["area_id"] not in distance.columns:
+                    problems.append(Problem(file, w, f"area '{r['area_id']}' is not in the areas file", "use area ids"))
+                elif km is not None:
+                    distance.loc[r["supplier_id"], r["area_id"]] = km
+    return suppliers, distance
+
+
+def _warnings(areas, groups, demand, suppliers, reach, fname) -> list[Problem]:
+    """Things that are legal but probably not intended."""
+    out = []
+    for a in demand.index[demand.sum(axis=1) == 0]:
+        out.append(Problem(fname["demand"], f"area '{a}'", f"area {areas.loc[a, 'name']} has no demand",
+                           "it can still join lots as a connecting area", severity="warning"))
+    for g in demand.columns[demand.sum(axis=0) == 0]:
+        out.append(Problem(fname["demand"], f"group '{g}'", f"product group {groups.loc[g, 'name']} has no demand",
+                           severity="warning"))
+    for g in groups.index:
+        if not any(g in offered for offered in suppliers["groups"]):
+            out.append(Problem(fname["suppliers"], f"group '{g}'", f"no supplier offers {groups.loc[g, 'name']}",
+                               "every lot with it will have no eligible bidder", severity="warning"))
+    for a in areas.index:
+        if not reach[a].any():
+            out.append(Problem(fname["suppliers"], f"area '{a}'", f"no supplier reaches {areas.loc[a, 'name']}",
+                               "check reach_km / reach_areas", severity="warning"))
+    return out

@@ -1,0 +1,348 @@
+"""Find the best lot plan: ``optimize(scenario) -> LotPlan``.
+
+The stages are public so a notebook can stop after any of them::
+
+    space = lot_space(scenario)          # candidate lots (model.py)
+    master = build_master(space)         # set-partitioning master
+    plan = optimize(scenario)            # all of it, plus the honest outcome
+
+Exact path (every candidate lot enumerated): solve the LP relaxation; if it is integral it
+is optimal.  Otherwise find a good plan on the columns of smallest reduced cost, drop every
+column whose reduced cost exceeds the gap between that plan and the LP bound (it cannot be
+in any better plan), and solve the MIP over the rest.  The result is a proven optimum.
+
+Past the column budget, the pool holds every lot up to the size that fits, grown by dual-
+guided pricing; the plan is then "best found" with a valid Lagrangian bound and its gap.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from lotsplit.config import ObjectiveConfig
+from lotsplit.errors import InfeasibleError, NoPlanFoundError, SolverError
+from lotsplit.model import Columns, LotSpace, _exemption, coverage_matrix, lot_space
+from lotsplit.plan import LotPlan, evaluate, isclose, lot_ids, lot_objective_terms, objective_value
+from lotsplit.scenario import Scenario
+from lotsplit.solvers import (Master, RawResult, SolveOutcome, Status, gap_of, highs_version, pulp_version,
+                              solve_highs, solve_pulp)
+
+
+def with_overrides(scenario: Scenario, *, objective: ObjectiveConfig | dict | None = None,
+                   rules: dict | None = None, costs: dict | None = None) -> Scenario:
+    """A copy of the scenario with some parameters replaced (tables and geography shared)."""
+    from dataclasses import replace
+
+    cfg = scenario.config
+    update = {}
+    if objective is not None:
+        obj = objective if isinstance(objective, ObjectiveConfig) else cfg.objective.model_copy(update=objective)
+        update["objective"] = ObjectiveConfig.model_validate(obj.model_dump())
+    if rules is not None:
+        update["rules"] = type(cfg.rules).model_validate({**cfg.rules.model_dump(), **rules})
+    if costs is not None:
+        update["costs"] = type(cfg.costs).model_validate({**cfg.costs.model_dump(), **costs})
+    return replace(scenario, config=cfg.model_copy(update=update))
+
+
+# --------------------------------------------------------------------------- master
+
+def build_master(space: LotSpace, columns: Columns | None = None) -> Master:
+    """The set-partitioning master over ``columns`` (default: all of the space's)."""
+    s = space.scenario
+    cols = space.columns if columns is None else columns
+    rules, obj = s.config.rules, s.config.objective
+    A = coverage_matrix(space, cols)
+    n_cells = A.shape[0]
+    rows = [A]
+    lo, hi = [np.ones(n_cells)], [np.ones(n_cells)]
+    names = [f"cell {i}" for i in range(n_cells)]
+    ones = np.ones(len(cols))
+    if rules.min_lots > 1 or rules.max_lots is not None:
+        rows.append(sp.csr_matrix(ones))
+        lo.append([rules.min_lots])
+        hi.append([rules.max_lots if rules.max_lots is not None else np.inf])
+        names.append("lot count")
+    total = space.total_annual_value or 1.0
+    if obj.kind == "min_cost" and obj.local_share_target > 0:
+        rows.append(sp.csr_matrix(cols.value * cols.local_chance / total))
+        lo.append([obj.local_share_target - 1e-9])
+        hi.append([np.inf])
+        names.append("local share target")
+    if obj.kind == "max_local":
+        rows.append(sp.csr_matrix(cols.admin_cost))
+        lo.append([-np.inf])
+        hi.append([obj.admin_budget + 1e-6])
+        names.append("admin budget")
+    if _exemption(s) is not None:
+        cap = s.defaults.small_lots_max_share.value * total
+        rows.append(sp.csr_matrix(np.where(cols.exempt, cols.value, 0.0)))
+        lo.append([-np.inf])
+        hi.append([cap + 1e-6])
+        names.append("small-lots exemption cap")
+    matrix = sp.vstack([r if sp.issparse(r) else sp.csr_matrix(r) for r in rows]).tocsc()
+    cost = lot_objective_terms(s, cols.value, cols.local_chance, cols.admin_cost, cols.boundary_km)
+    return Master(cost=np.asarray(cost, dtype=float), matrix=matrix, row_lo=np.concatenate(lo).astype(float),
+                  row_hi=np.concatenate(hi).astype(float), names=names)
+
+
+# --------------------------------------------------------------------------- optimize
+
+def optimize(scenario: Scenario, *, time_limit: float | None = None, solver: str | None = None,
+             mip_gap: float | None = None, threads: int | None = None) -> LotPlan:
+    """Find the best lot plan under the scenario's objective and rules.
+
+    Returns a :class:`~lotsplit.plan.LotPlan` whose ``outcome`` says whether the plan is
+    proven optimal or the best found (with bound and gap).  Raises
+    :class:`~lotsplit.errors.InfeasibleError` (with reasons in the planner's words) when no
+    plan satisfies the rules, and :class:`~lotsplit.errors.NoPlanFoundError` when the time
+    limit ran out before any plan was found.
+
+    Examples
+    --------
+    >>> plan = optimize(load_scenario("scenarios/malung-salen-winter/scenario.toml"))  # doctest: +SKIP
+    >>> plan.outcome.status.value, plan.metrics["n_lots"]                             # doctest: +SKIP
+    ('optimal', 5)
+    """
+    cfg = scenario.config.solver
+    time_limit = cfg.time_limit if time_limit is None else time_limit
+    solver = solver or cfg.name
+    mip_gap = cfg.mip_gap if mip_gap is None else mip_gap
+    threads = threads or cfg.threads
+    start = time.perf_counter()
+    deadline = None if time_limit is None else start + time_limit
+
+    space = lot_space(scenario)
+    _explain_uncovered(space)
+    if space.complete:
+        raw, cols = _solve_exact(space, solver=solver, deadline=deadline, mip_gap=mip_gap, threads=threads)
+        bound_is_global = True
+    else:
+        raw, cols, bound_is_global = _solve_generated(space, solver=solver, deadline=deadline, mip_gap=mip_gap,
+                                                      threads=threads)
+    seconds = time.perf_counter() - start
+    version = highs_version() if solver == "highs" else pulp_version()
+    if raw.status == Status.INFEASIBLE:
+        if space.complete:
+            raise InfeasibleError(_explain_conflict(space, threads=threads))
+        raise InfeasibleError(["no plan was found among the generated lots; the scenario may be infeasible "
+                               "(raise solver.column_budget to check every lot)"] + _explain_conflict(space, threads=threads))
+    if raw.status == Status.NO_PLAN:
+        raise NoPlanFoundError(f"no plan found within the time limit of {time_limit} s; raise --time-limit")
+    if raw.status == Status.ERROR or raw.x is None:
+        raise SolverError(raw.message)
+
+    chosen = np.flatnonzero(raw.x > 0.5)
+    lots = cols.take(chosen)
+    objective = objective_value(scenario, float(raw.objective))
+    bound = raw.bound if bound_is_global else None
+    status = raw.status
+    if status == Status.OPTIMAL and not bound_is_global:
+        status = Status.FEASIBLE
+    bound_reported = objective_value(scenario, bound) if bound is not None else None
+    gap = gap_of(raw.objective, bound) if bound is not None else None
+    if status == Status.OPTIMAL:
+        gap = 0.0 if gap is None or gap <= 1e-6 else gap
+    outcome = SolveOutcome(status=status, objective=objective, bound=bound_reported, gap=gap, seconds=seconds,
+                           solver=solver, version=version, message=raw.message, columns=len(space.columns),
+                           complete=space.complete)
+    plan = _plan_from_columns(space, lots, outcome)
+    if not isclose(plan.objective, objective):
+        raise SolverError(f"internal check failed: the optimizer's objective {objective} differs from the "
+                          f"evaluated plan's {plan.objective}")
+    return plan
+
+
+def _plan_from_columns(space: LotSpace, lots: Columns, outcome: SolveOutcome) -> LotPlan:
+    """Turn chosen columns into a LotPlan through ``evaluate`` (one source of truth)."""
+    m = space.market
+    order = sorted(range(len(lots)), key=lambda k: (
+        min(m.group_index(space.bundles[lots.bundle_index[k]])),
+        int(np.flatnonzero(space.area_sets[lots.set_index[k]])[0]),
+        len(space.bundles[lots.bundle_index[k]])))
+    ids = lot_ids(len(order))
+    rows, exempt = [], set()
+    for lot_id, k in zip(ids, order):
+        areas = [m.area_ids[i] for i in np.flatnonzero(space.area_sets[lots.set_index[k]])]
+        for a in areas:
+            for g in space.bundles[lots.bundle_index[k]]:
+                rows.append((a, g, lot_id))
+        if lots.exempt[k]:
+            exempt.add(lot_id)
+    assignment = pd.DataFrame(rows, columns=["area_id", "product_group_id", "lot_id"])
+    return evaluate(space.scenario, assignment, outcome=outcome,
+                    exempt=exempt if space.columns.exempt.any() else None)
+
+
+# --------------------------------------------------------------------------- exact path
+
+def _remaining(deadline: float | None) -> float | None:
+    return None if deadline is None else max(0.01, deadline - time.perf_counter())
+
+
+def _mip(master: Master, *, solver: str, deadline, mip_gap: float, threads: int) -> RawResult:
+    if solver == "highs":
+        return solve_highs(master, integer=True, time_limit=_remaining(deadline), mip_gap=mip_gap, threads=threads)
+    return solve_pulp(master, solver=solver, time_limit=_remaining(deadline), mip_gap=mip_gap, threads=threads)
+
+
+def _lp(master: Master, *, deadline, threads: int) -> RawResult:
+    return solve_highs(master, integer=False, time_limit=_remaining(deadline), threads=threads)
+
+
+def reduced_costs(master: Master, duals: np.ndarray) -> np.ndarray:
+    return master.cost - master.matrix.T @ duals
+
+
+def _solve_exact(space: LotSpace, *, solver: str, deadline, mip_gap: float, threads: int):
+    cols = space.columns
+    if len(cols) == 0:
+        return RawResult(Status.INFEASIBLE, None, None, None, None, 0.0, "no feasible lot"), cols
+    master = build_master(space)
+    if solver != "highs":
+        return _mip(master, solver=solver, deadline=deadline, mip_gap=mip_gap, threads=threads), cols
+    lp = _lp(master, deadline=deadline, threads=threads)
+    if lp.status == Status.INFEASIBLE:
+        return lp, cols
+    if lp.status != Status.OPTIMAL or lp.duals is None:
+        # No LP bound in time: fall back to the plain MIP (it reports its own bound).
+        return _mip(master, solver=solver, deadline=deadline, mip_gap=mip_gap, threads=threads), cols
+    x = lp.x
+    if np.all(np.minimum(np.abs(x), np.abs(1 - x)) < 1e-7):
+        return RawResult(Status.OPTIMAL, np.round(x), lp.objective, lp.objective, None, lp.seconds,
+                         "LP relaxation is integral: optimal"), cols
+    lb = lp.objective
+    rc = np.maximum(reduced_costs(master, lp.duals), 0.0)
+    # A good plan first, from the columns most likely to be in the optimum.
+    k = min(len(cols), max(2000, 20 * master.matrix.shape[0]))
+    few = np.argsort(rc, kind="stable")[:k]
+    first = _mip(build_master(space, cols.take(few)), solver=solver, deadline=deadline, mip_gap=0.0, threads=threads)
+    ub = first.objective if first.x is not None else np.inf
+    # Reduced-cost fixing: a column with rc > ub - lb is in no plan better than ub.
+    keep = np.flatnonzero(rc <= (ub - lb) + 1e-7 * max(1.0, abs(ub))) if np.isfinite(ub) else np.arange(len(cols))
+    reduced = cols.take(keep)
+    res = _mip(build_master(space, reduced), solver=solver, deadline=deadline, mip_gap=mip_gap, threads=threads)
+    if res.x is None and first.x is not None:
+        # Time ran out in the second MIP: the first plan stands, with the LP bound.
+        st = Status.OPTIMAL if gap_of(ub, lb) <= 1e-6 else Status.FEASIBLE
+        return RawResult(st, first.x, ub, lb, None, res.seconds, res.message), cols.take(few)
+    if res.bound is not None:
+        res = RawResult(res.status, res.x, res.objective, max(res.bound, lb) if res.status != Status.OPTIMAL
+                        else res.bound, None, res.seconds, res.message)
+    return res, reduced
+
+
+# --------------------------------------------------------------------------- column generation
+
+def _solve_generated(space: LotSpace, *, solver: str, deadline, mip_gap: float, threads: int):
+    """Best plan over the generated pool; the bound is a Lagrangian bound when it is valid."""
+    from lotsplit.pricing import generate_columns
+
+    cols, bound = generate_columns(space, deadline=deadline, threads=threads)
+    space.columns = cols
+    master = build_master(space, cols)
+    res = _mip(master, solver=solver, deadline=deadline, mip_gap=mip_gap, threads=threads)
+    if res.x is None:
+        return res, cols, False
+    if bound is None:
+        return RawResult(Status.FEASIBLE, res.x, res.objective, None, None, res.seconds,
+                         "best plan found among generated lots; no valid bound"), cols, False
+    bound = min(bound, res.objective)
+    st = Status.OPTIMAL if gap_of(res.objective, bound) <= 1e-6 else Status.FEASIBLE
+    return RawResult(st, res.x, res.objective, bound, None, res.seconds, res.message), cols, True
+
+
+# --------------------------------------------------------------------------- explanations
+
+def _explain_uncovered(space: LotSpace) -> None:
+    """Raise InfeasibleError naming every cell no feasible lot can cover, and why."""
+    s = space.scenario
+    m = space.market
+    covered = np.zeros(m.demand.shape, dtype=bool)
+    cols = space.columns
+    for b_idx, bundle in enumerate(space.bundles):
+        gi = m.group_index(bundle)
+        sets = space.area_sets[np.unique(cols.set_index[cols.bundle_index == b_idx])]
+        if len(sets):
+            any_area = sets.any(axis=0)
+            for g in gi:
+                covered[:, g] |= any_area
+    missing = [(a, g) for a, g in space.cells if not covered[a, g]]
+    if not missing:
+        return
+    if not space.complete:
+        # Small lots were enumerated completely, so a single-area lot is known infeasible,
+        # but a larger lot might still cover the cell: explain with the single-area reason.
+        pass
+    reasons = [_cell_reason(space, a, g) for a, g in missing]
+    raise InfeasibleError(reasons)
+
+
+def _cell_reason(space: LotSpace, a: int, g: int) -> str:
+    s = space.scenario
+    m = space.market
+    rules = s.config.rules
+    area, group = m.area_ids[a], m.group_ids[g]
+    head = f"{s.areas.loc[area, 'name']} × {s.groups.loc[group, 'name']}"
+    bundles = [b for b in space.bundles if group in b]
+    if not bundles:
+        return f"{head}: the bundling rules allow no lot with {s.groups.loc[group, 'name']}"
+    offer = m.offers[:, g]
+    if not offer.any():
+        return f"{head}: no supplier offers {s.groups.loc[group, 'name']}"
+    reach = ~m.not_reach[a].astype(bool)
+    if not (offer & reach).any():
+        return f"{head}: no supplier of {s.groups.loc[group, 'name']} reaches {s.areas.loc[area, 'name']}"
+    v = m.demand[a, g]
+    big = offer & reach & (m.capacity >= v) & (m.turnover >= m.tau * v)
+    if not big.any():
+        return (f"{head}: the suppliers that reach it are too small for its annual value {v:,.0f} "
+                f"{s.currency} (capacity, or turnover below {m.tau:g} × the lot value)")
+    if big.sum() < rules.min_eligible_bidders:
+        return (f"{head}: only {int(big.sum())} supplier(s) can serve it, the rules need "
+                f"{rules.min_eligible_bidders} eligible bidders per lot")
+    return (f"{head}: every lot that could hold it breaks a lot rule "
+            f"({', '.join(k for k, n in space.rejected.items() if n) or 'lot rules'})")
+
+
+def _explain_conflict(space: LotSpace, *, threads: int) -> list[str]:
+    """Every cell can be covered but no plan exists: find which plan-level rule conflicts."""
+    s = space.scenario
+    rules, obj = s.config.rules, s.config.objective
+    reasons = []
+    cols = space.columns
+    base = build_master(space)
+    n_cells = base.matrix.shape[0]
+    cover = Master(base.cost, base.matrix[:n_cells], base.row_lo[:n_cells], base.row_hi[:n_cells])
+
+    def extreme(coef, sense):
+        m = Master(sense * coef, cover.matrix, cover.row_lo, cover.row_hi)
+        r = solve_highs(m, integer=True, time_limit=30, threads=threads)
+        return None if r.objective is None else sense * r.objective
+
+    if rules.min_lots > 1 or rules.max_lots is not None:
+        fewest, most = extreme(np.ones(len(cols)), 1), extreme(np.ones(len(cols)), -1)
+        if fewest is not None and rules.max_lots is not None and fewest > rules.max_lots:
+            reasons.append(f"at least {fewest:.0f} lots are needed to serve every cell, but max_lots is "
+                           f"{rules.max_lots}")
+        if most is not None and most < rules.min_lots:
+            reasons.append(f"at most {most:.0f} lots can be formed, but min_lots is {rules.min_lots}")
+    total = space.total_annual_value or 1.0
+    if obj.kind == "min_cost" and obj.local_share_target > 0:
+        best = extreme(cols.value * cols.local_chance / total, -1)
+        if best is not None and best < obj.local_share_target:
+            reasons.append(f"the highest local-accessible value share any plan reaches is {best:.1%}, below the "
+                           f"target {obj.local_share_target:.1%}")
+    if obj.kind == "max_local":
+        cheapest = extreme(cols.admin_cost, 1)
+        if cheapest is not None and cheapest > obj.admin_budget:
+            reasons.append(f"the cheapest plan costs {cheapest:,.0f} {s.currency} in administration, above the "
+                           f"budget {obj.admin_budget:,.0f}")
+    if not reasons:
+        reasons.append("the plan-level rules (lot count, local-share target, admin budget, small-lots cap) "
+                       "cannot be met together; relax one of them")
+    return reasons
