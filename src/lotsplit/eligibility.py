@@ -30,7 +30,8 @@ def reach_matrix(suppliers: pd.DataFrame, distance_km: pd.DataFrame, area_ids: l
     """Which supplier can serve which area (suppliers × areas, bool).
 
     A supplier serves an area when the area's representative point is within ``reach_km``
-    of its base, or the area is listed in ``reach_areas``, or is its base area.  With
+    of its base, or the area is listed in ``reach_areas``, or is its base area (given as
+    ``area_id`` or found from its lon/lat).  With
     neither a radius nor a list it serves every area.
     """
     reach = pd.DataFrame(False, index=suppliers.index, columns=pd.Index(area_ids, name="area_id"))
@@ -43,7 +44,8 @@ def reach_matrix(suppliers: pd.DataFrame, distance_km: pd.DataFrame, area_ids: l
         if radius is not None and not np.isnan(radius):
             d = distance_km.loc[sid, area_ids].to_numpy(dtype=float)
             row |= np.nan_to_num(d, nan=np.inf) <= radius + 1e-9
-        row |= np.isin(np.asarray(area_ids, dtype=object), list(listed) + [s.get("area_id", "")])
+        home = [s.get("area_id", ""), s.get("base_area", "")]   # a supplier always serves its own area
+        row |= np.isin(np.asarray(area_ids, dtype=object), list(listed) + [h for h in home if h])
         reach.loc[sid, :] = row
     return reach
 

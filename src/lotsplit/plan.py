@@ -8,6 +8,7 @@ violations (uncovered cells, disconnected lots, ineligible lots…) instead of f
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -139,30 +140,31 @@ def evaluate(scenario: Scenario, assignment: pd.DataFrame, *, outcome: SolveOutc
     """
     s = scenario
     rules = s.config.rules
-    market = Market(s)
+    market = market_of(s)
     names = s.areas["name"]
     gnames = s.groups["name"]
     violations: list[str] = []
-    a_df = assignment.copy()
     for c in ("area_id", "product_group_id", "lot_id"):
-        if c not in a_df.columns:
+        if c not in assignment.columns:
             raise ValueError(f"the plan needs columns area_id, product_group_id, lot_id (missing {c})")
-        a_df[c] = a_df[c].astype(str).str.strip()
-    unknown_a = sorted(set(a_df["area_id"]) - set(s.areas.index))
-    unknown_g = sorted(set(a_df["product_group_id"]) - set(s.groups.index))
+    rows = list(zip(*(assignment[c].astype(str).str.strip().tolist()
+                      for c in ("area_id", "product_group_id", "lot_id"))))
+    area_order = market.area_position
+    group_order = {g: i for i, g in enumerate(market.group_ids)}
+    unknown_a = sorted({a for a, _, _ in rows} - set(area_order))
+    unknown_g = sorted({g for _, g, _ in rows} - set(group_order))
     if unknown_a:
         violations.append(f"unknown area ids in the plan: {', '.join(unknown_a)}")
     if unknown_g:
         violations.append(f"unknown product groups in the plan: {', '.join(unknown_g)}")
-    a_df = a_df[a_df["area_id"].isin(s.areas.index) & a_df["product_group_id"].isin(s.groups.index)]
-
-    area_order = {a: i for i, a in enumerate(s.areas.index)}
-    group_order = {g: i for i, g in enumerate(s.groups.index)}
-    lots_raw = []
-    for lot_id, rows in a_df.groupby("lot_id", sort=True):
-        areas = tuple(sorted(set(rows["area_id"]), key=area_order.get))
-        groups = tuple(sorted(set(rows["product_group_id"]), key=group_order.get))
-        lots_raw.append((lot_id, areas, groups))
+    members: dict[str, tuple[set, set]] = {}
+    for a, g, lot_id in rows:
+        if a in area_order and g in group_order:
+            areas_, groups_ = members.setdefault(lot_id, (set(), set()))
+            areas_.add(a)
+            groups_.add(g)
+    lots_raw = [(lot_id, tuple(sorted(A, key=area_order.get)), tuple(sorted(G, key=group_order.get)))
+                for lot_id, (A, G) in sorted(members.items())]
 
     # Which lot covers each cell (rectangles), and the cells nobody or several cover.
     cover: dict[tuple[str, str], list[str]] = {}
@@ -170,16 +172,15 @@ def evaluate(scenario: Scenario, assignment: pd.DataFrame, *, outcome: SolveOutc
         for a in areas:
             for g in groups:
                 cover.setdefault((a, g), []).append(lot_id)
-    for (a, g), value in s.demand.stack().items():
-        if value <= 0:
-            continue
+    for ai, gi in zip(*np.nonzero(market.demand > 0)):
+        a, g = market.area_ids[ai], market.group_ids[gi]
         owners = cover.get((a, g), [])
         if not owners:
             violations.append(f"{names[a]} × {gnames[g]} is in no lot")
         elif len(owners) > 1:
             violations.append(f"{names[a]} × {gnames[g]} is in several lots ({', '.join(owners)})")
 
-    allowed = {frozenset(b) for b in allowed_bundles(s)}
+    allowed = {frozenset(b) for b in bundles_of(s)}
     years = s.config.contract_years
     lots: list[Lot] = []
     for lot_id, areas, groups in lots_raw:
@@ -188,7 +189,7 @@ def evaluate(scenario: Scenario, assignment: pd.DataFrame, *, outcome: SolveOutc
         label = f"lot {lot_id}"
         if not nx.is_connected(s.graph.subgraph(areas)):
             violations.append(f"{label}: its areas are not connected ({', '.join(str(names[a]) for a in areas)})")
-        if frozenset(groups) not in allowed and s.demand.loc[list(areas), list(groups)].to_numpy().sum() > 0:
+        if frozenset(groups) not in allowed and m.value[0] > 0:
             violations.append(f"{label}: the bundle {' + '.join(str(gnames[g]) for g in groups)} is not allowed by "
                               "the bundling rules")
         v = float(m.value[0])
@@ -234,6 +235,17 @@ def evaluate(scenario: Scenario, assignment: pd.DataFrame, *, outcome: SolveOutc
                                 [l.admin_cost for l in lots], [l.boundary_km for l in lots])
     objective = objective_value(s, float(np.sum(terms)))
     return LotPlan(s, lots, metrics, objective, violations, outcome)
+
+
+@functools.lru_cache(maxsize=16)
+def market_of(s: Scenario) -> Market:
+    """The scenario's market arrays, built once per scenario object."""
+    return Market(s)
+
+
+@functools.lru_cache(maxsize=16)
+def bundles_of(s: Scenario) -> tuple[tuple[str, ...], ...]:
+    return tuple(allowed_bundles(s))
 
 
 def _boundary(s: Scenario, areas) -> float:

@@ -15,6 +15,7 @@ import copy
 import math
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -123,11 +124,11 @@ class Scenario:
         tau = self.config.rules.turnover_multiple
         return self.defaults.turnover_multiple.value if tau is None else tau
 
-    @property
+    @cached_property
     def total_annual_value(self) -> float:
         return float(self.demand.to_numpy().sum())
 
-    @property
+    @cached_property
     def main_nature(self) -> str:
         """Contract nature with the largest share of value (decides the threshold)."""
         by_nature = self.demand.sum(axis=0).groupby(self.groups["nature"]).sum()

@@ -199,41 +199,113 @@ def reduced_costs(master: Master, duals: np.ndarray) -> np.ndarray:
 
 
 def _solve_exact(space: LotSpace, *, solver: str, deadline, mip_gap: float, threads: int):
+    """Proven optimum over every candidate lot.
+
+    Product groups that can never share a lot (different families, bundling "none") form
+    independent blocks: each is solved on its own and the plan-level rows (lot count,
+    local-share target, admin budget, small-lots cap) are then checked on the combined
+    plan.  If they hold, the combination is optimal (it is optimal for a relaxation and
+    feasible); otherwise the whole master is solved.
+    """
     cols = space.columns
     if len(cols) == 0:
         return RawResult(Status.INFEASIBLE, None, None, None, None, 0.0, "no feasible lot"), cols
     master = build_master(space)
     if solver != "highs":
         return _mip(master, solver=solver, deadline=deadline, mip_gap=mip_gap, threads=threads), cols
+    blocks = _blocks(space)
+    if len(blocks) > 1:
+        res = _solve_blocks(space, master, blocks, deadline=deadline, mip_gap=mip_gap, threads=threads)
+        if res is not None:
+            return res, cols
+    return _exact_mip(master, deadline=deadline, mip_gap=mip_gap, threads=threads), cols
+
+
+def _blocks(space: LotSpace) -> list[list[int]]:
+    """Bundle indices grouped into independent blocks (bundles sharing a group are joined)."""
+    import networkx as nx
+
+    g = nx.Graph()
+    for b_idx, bundle in enumerate(space.bundles):
+        g.add_node(("b", b_idx))
+        for grp in bundle:
+            g.add_edge(("b", b_idx), ("g", grp))
+    blocks = []
+    for comp in nx.connected_components(g):
+        blocks.append(sorted(i for kind, i in comp if kind == "b"))
+    return sorted(blocks)
+
+
+def _solve_blocks(space: LotSpace, master: Master, blocks, *, deadline, mip_gap: float, threads: int):
+    cols = space.columns
+    n_cells = len(space.cells)
+    cover = master.matrix[:n_cells]
+    x = np.zeros(len(cols))
+    objective = bound = 0.0
+    proven = True
+    messages = []
+    for block in blocks:
+        in_block = np.flatnonzero(np.isin(cols.bundle_index, block))
+        sub = cover[:, in_block]
+        rows = np.flatnonzero(np.asarray(sub.sum(axis=1)).ravel() > 0)
+        sub_master = Master(master.cost[in_block], sub[rows], np.ones(len(rows)), np.ones(len(rows)))
+        res = _exact_mip(sub_master, deadline=deadline, mip_gap=mip_gap, threads=threads)
+        if res.x is None:
+            return None if res.status != Status.INFEASIBLE else res
+        x[in_block] = res.x
+        objective += res.objective
+        bound += res.bound if res.bound is not None else -np.inf
+        proven &= res.status == Status.OPTIMAL
+        messages.append(res.message)
+    ax = master.matrix @ x
+    if np.any(ax < master.row_lo - 1e-6) or np.any(ax > master.row_hi + 1e-6):
+        return None                      # a plan-level row binds: solve the whole master
+    status = Status.OPTIMAL if proven else Status.FEASIBLE
+    return RawResult(status, x, objective, bound if np.isfinite(bound) else None, None, 0.0,
+                     f"{len(blocks)} independent blocks; " + "; ".join(sorted(set(messages))))
+
+
+def _exact_mip(master: Master, *, deadline, mip_gap: float, threads: int) -> RawResult:
+    """LP bound, integrality check, reduced-cost fixing, then the MIP (HiGHS)."""
     lp = _lp(master, deadline=deadline, threads=threads)
     if lp.status == Status.INFEASIBLE:
-        return lp, cols
+        return lp
     if lp.status != Status.OPTIMAL or lp.duals is None:
-        # No LP bound in time: fall back to the plain MIP (it reports its own bound).
-        return _mip(master, solver=solver, deadline=deadline, mip_gap=mip_gap, threads=threads), cols
+        # No LP bound in time: the plain MIP reports its own bound.
+        return _mip(master, solver="highs", deadline=deadline, mip_gap=mip_gap, threads=threads)
     x = lp.x
     if np.all(np.minimum(np.abs(x), np.abs(1 - x)) < 1e-7):
         return RawResult(Status.OPTIMAL, np.round(x), lp.objective, lp.objective, None, lp.seconds,
-                         "LP relaxation is integral: optimal"), cols
+                         "LP relaxation is integral: optimal")
     lb = lp.objective
+    n = len(master.cost)
     rc = np.maximum(reduced_costs(master, lp.duals), 0.0)
     # A good plan first, from the columns most likely to be in the optimum.
-    k = min(len(cols), max(2000, 20 * master.matrix.shape[0]))
-    few = np.argsort(rc, kind="stable")[:k]
-    first = _mip(build_master(space, cols.take(few)), solver=solver, deadline=deadline, mip_gap=0.0, threads=threads)
+    k = min(n, max(2000, 20 * master.matrix.shape[0]))
+    few = np.sort(np.argsort(rc, kind="stable")[:k])
+    first = _mip(_sub(master, few), solver="highs", deadline=deadline, mip_gap=0.0, threads=threads)
     ub = first.objective if first.x is not None else np.inf
     # Reduced-cost fixing: a column with rc > ub - lb is in no plan better than ub.
-    keep = np.flatnonzero(rc <= (ub - lb) + 1e-7 * max(1.0, abs(ub))) if np.isfinite(ub) else np.arange(len(cols))
-    reduced = cols.take(keep)
-    res = _mip(build_master(space, reduced), solver=solver, deadline=deadline, mip_gap=mip_gap, threads=threads)
-    if res.x is None and first.x is not None:
+    keep = np.flatnonzero(rc <= (ub - lb) + 1e-7 * max(1.0, abs(ub))) if np.isfinite(ub) else np.arange(n)
+    res = _mip(_sub(master, keep), solver="highs", deadline=deadline, mip_gap=mip_gap, threads=threads)
+    x = np.zeros(n)
+    if res.x is None:
+        if first.x is None:
+            return res
         # Time ran out in the second MIP: the first plan stands, with the LP bound.
+        x[few] = first.x
         st = Status.OPTIMAL if gap_of(ub, lb) <= 1e-6 else Status.FEASIBLE
-        return RawResult(st, first.x, ub, lb, None, res.seconds, res.message), cols.take(few)
-    if res.bound is not None:
-        res = RawResult(res.status, res.x, res.objective, max(res.bound, lb) if res.status != Status.OPTIMAL
-                        else res.bound, None, res.seconds, res.message)
-    return res, reduced
+        return RawResult(st, x, ub, lb, None, res.seconds, res.message)
+    x[keep] = res.x
+    bound = res.bound if res.bound is not None else lb
+    if res.status != Status.OPTIMAL:
+        bound = max(bound, lb)
+    return RawResult(res.status, x, res.objective, bound, None, res.seconds,
+                     f"{res.message} ({len(keep)} of {n} lots left after reduced-cost fixing)")
+
+
+def _sub(master: Master, idx: np.ndarray) -> Master:
+    return Master(master.cost[idx], master.matrix[:, idx], master.row_lo, master.row_hi, master.names)
 
 
 # --------------------------------------------------------------------------- column generation

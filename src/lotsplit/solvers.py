@@ -181,7 +181,9 @@ def solve_pulp(master: Master, *, solver: str = "cbc", time_limit: float | None 
                 prob += expr <= hi
     if solver != "cbc":
         raise ValueError(f"unknown PuLP solver {solver!r}")
-    cmd = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, gapRel=mip_gap or None, threads=threads)
+    # PuLP 3 bundles CBC as PULP_CBC_CMD; PuLP 4 drops it for COIN_CMD (pip install pulp[cbc]).
+    cbc = pulp.COIN_CMD if int(pulp.__version__.split(".")[0]) >= 4 else pulp.PULP_CBC_CMD
+    cmd = cbc(msg=False, timeLimit=time_limit, gapRel=mip_gap or None, threads=threads)
     prob.solve(cmd)
     seconds = time.perf_counter() - start
     # PuLP's status says "Optimal" for a time-limited incumbent; sol_status tells them apart.
