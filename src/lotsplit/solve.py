@@ -388,7 +388,7 @@ def _explain_conflict(space: LotSpace, *, threads: int) -> list[str]:
     reasons = []
     cols = space.columns
     base = build_master(space)
-    n_cells = base.matrix.shape[0]
+    n_cells = len(space.cells)
     cover = Master(base.cost, base.matrix[:n_cells], base.row_lo[:n_cells], base.row_hi[:n_cells])
 
     def extreme(coef, sense):

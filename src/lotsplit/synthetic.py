@@ -19,7 +19,7 @@ CELL_M = 10_000.0
 
 
 def grid_scenario(rows: int, cols: int, n_groups: int, n_suppliers: int, *, seed: int = 0,
-                  n_national: int = 2, config: dict | None = None) -> Scenario:
+                  n_national: int = 2, config: dict | None = None, area_ids: list[str] | None = None) -> Scenario:
     """A rows × cols grid of 10 km square areas with ``n_groups`` product groups.
 
     >>> s = grid_scenario(2, 2, 2, 4, seed=1)
@@ -27,7 +27,7 @@ def grid_scenario(rows: int, cols: int, n_groups: int, n_suppliers: int, *, seed
     (4, 2, 4)
     """
     rng = np.random.default_rng(seed)
-    ids = [f"a{r}{c}" if rows * cols <= 100 else f"a{r:02d}{c:02d}" for r in range(rows) for c in range(cols)]
+    ids = area_ids or [f"a{r}{c}" if rows * cols <= 100 else f"a{r:02d}{c:02d}" for r in range(rows) for c in range(cols)]
     geoms = [box(c * CELL_M, r * CELL_M, (c + 1) * CELL_M, (r + 1) * CELL_M) for r in range(rows) for c in range(cols)]
     areas = gpd.GeoDataFrame({"id": ids, "name": [f"Area {i}" for i in ids]}, geometry=geoms, crs="EPSG:3006")
     gids = [f"g{k}" for k in range(n_groups)]
