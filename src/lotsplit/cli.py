@@ -51,7 +51,7 @@ def run(scenario: Path = typer.Argument(..., help="Scenario TOML file"),
         overwrite: bool = typer.Option(False, help="Replace a non-empty --out"),
         debug: bool = typer.Option(False, help="Show tracebacks")) -> None:
     """Find the best lot plan and write it to --out."""
-    from lotsplit.export import output_directory, write_plan_files
+    from lotsplit.export import check_output_target, output_directory, write_all
     from lotsplit.report import plan_summary
     from lotsplit.scenario import load_scenario
     from lotsplit.solve import optimize
@@ -59,10 +59,11 @@ def run(scenario: Path = typer.Argument(..., help="Scenario TOML file"),
     if solver is not None and solver not in ("highs", "cbc"):
         _fail(LotsplitError(f"--solver must be highs or cbc, not {solver!r}"), debug)
     try:
+        check_output_target(out, overwrite=overwrite)   # refuse before a long solve, not after
         s = load_scenario(scenario)
         plan = optimize(s, time_limit=time_limit, solver=solver, mip_gap=mip_gap)
         with output_directory(out, overwrite=overwrite) as tmp:
-            write_plan_files(plan, tmp)
+            write_all(plan, tmp, command=_command_line())
     except LotsplitError as exc:
         _fail(exc, debug)
     typer.echo(plan_summary(plan))
@@ -80,32 +81,72 @@ def evaluate(scenario: Path = typer.Argument(..., help="Scenario TOML file"),
              overwrite: bool = typer.Option(False, help="Replace a non-empty --out"),
              debug: bool = typer.Option(False, help="Show tracebacks")) -> None:
     """Score an existing plan with the same metrics; list its rule violations."""
-    import pandas as pd
-
-    from lotsplit.errors import Problem, ScenarioError
-    from lotsplit.export import output_directory, write_plan_files
-    from lotsplit.plan import evaluate as evaluate_plan
+    from lotsplit.export import check_output_target, output_directory, write_all
     from lotsplit.report import plan_summary
-    from lotsplit.scenario import load_scenario
 
     try:
-        s = load_scenario(scenario)
-        if not plan_csv.is_file():
-            raise ScenarioError([Problem(str(plan_csv), "", "plan file not found", "check the path")])
-        table = pd.read_csv(plan_csv, dtype=str, keep_default_na=False)
-        missing = {"area_id", "product_group_id", "lot_id"} - set(table.columns)
-        if missing:
-            raise ScenarioError([Problem(plan_csv.name, "header", f"missing column(s) {sorted(missing)}",
-                                         "the plan needs columns area_id,product_group_id,lot_id")])
-        plan = evaluate_plan(s, table)
+        if out is not None:
+            check_output_target(out, overwrite=overwrite)
+        plan = _evaluate_plan_file(scenario, plan_csv)
         if out is not None:
             with output_directory(out, overwrite=overwrite) as tmp:
-                write_plan_files(plan, tmp)
+                write_all(plan, tmp, command=_command_line())
     except LotsplitError as exc:
         _fail(exc, debug)
     typer.echo(plan_summary(plan))
     if out is not None:
         typer.echo(f"Wrote {out}/")
+
+
+@app.command()
+def export(scenario: Path = typer.Argument(..., help="Scenario TOML file"),
+           plan_csv: Path = typer.Argument(..., help="Assignment CSV (area_id,product_group_id,lot_id), e.g. a "
+                                                      "run's assignment.csv"),
+           out: Path = typer.Option(..., "--out", help="Output directory"),
+           overwrite: bool = typer.Option(False, help="Replace a non-empty --out"),
+           debug: bool = typer.Option(False, help="Show tracebacks")) -> None:
+    """Write every export (workbook, maps, GeoPackage, annex, eForms/OCDS, manifest) for an existing plan."""
+    from lotsplit.export import check_output_target, output_directory, write_all
+
+    try:
+        check_output_target(out, overwrite=overwrite)
+        plan = _evaluate_plan_file(scenario, plan_csv)
+        with output_directory(out, overwrite=overwrite) as tmp:
+            write_all(plan, tmp, command=_command_line())
+    except LotsplitError as exc:
+        _fail(exc, debug)
+    typer.echo(f"Wrote {out}/ ({len(plan.lots)} lots" + (f", {len(plan.violations)} rule violation(s)"
+                                                       if plan.violations else "") + ")")
+
+
+def _evaluate_plan_file(scenario: Path, plan_csv: Path):
+    """Load the scenario and score the plan in ``plan_csv`` (errors name the file); the
+    same steps as ``evaluate``."""
+    import pandas as pd
+
+    from lotsplit.errors import Problem, ScenarioError
+    from lotsplit.plan import evaluate as evaluate_plan
+    from lotsplit.scenario import load_scenario
+
+    s = load_scenario(scenario)
+    if not plan_csv.is_file():
+        raise ScenarioError([Problem(str(plan_csv), "", "plan file not found", "check the path")])
+    try:
+        table = pd.read_csv(plan_csv, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem(plan_csv.name, "", f"cannot read the plan ({type(exc).__name__}: {exc})",
+                                     "save it as a UTF-8, comma-separated CSV with columns "
+                                     "area_id,product_group_id,lot_id")]) from None
+    missing = {"area_id", "product_group_id", "lot_id"} - set(table.columns)
+    if missing:
+        raise ScenarioError([Problem(plan_csv.name, "header", f"missing column(s) {sorted(missing)}",
+                                     "the plan needs columns area_id,product_group_id,lot_id")])
+    return evaluate_plan(s, table)
+
+
+def _command_line() -> list[str]:
+    """The command as typed (for manifest.json), with the program name only."""
+    return [Path(sys.argv[0]).name, *sys.argv[1:]]
 
 
 def main() -> None:  # pragma: no cover

@@ -32,23 +32,26 @@ def project_areas(
     """Check geometries and CRS and return the areas in a projected CRS (metres).
 
     Problems are returned, not raised, so the caller reports them with everything else.
+    Geometries and the CRS are checked independently, so both kinds of problem are
+    reported in one round.
     """
     problems: list[Problem] = []
+    crs_ok = True
     if crs_override:
         try:
             areas = areas.set_crs(crs_override, allow_override=True)
         except Exception as exc:  # pyproj raises several types for bad strings
             problems.append(Problem("scenario", "areas.crs", f"'{crs_override}' is not a CRS ({exc})",
                                     "use an EPSG code such as 'EPSG:3006'"))
-            return areas, problems
-    if areas.crs is None:
+            crs_ok = False
+    if crs_ok and areas.crs is None:
         problems.append(Problem(file, "", "the file has no coordinate reference system (CRS)",
                                 "save it with a CRS in QGIS, or set areas.crs in the scenario, e.g. crs = 'EPSG:3006' "
                                 "for SWEREF 99 TM or 'EPSG:25832' for Danish UTM 32N"))
-        return areas, problems
+        crs_ok = False
 
-    geom = areas.geometry
-    for i, (idx, g) in enumerate(geom.items()):
+    geom_col = areas.geometry.name
+    for idx, g in list(areas.geometry.items()):
         row = f"area '{idx}'"
         if g is None or g.is_empty:
             problems.append(Problem(file, row, "empty geometry", "draw the area's polygon or remove the area"))
@@ -56,33 +59,83 @@ def project_areas(
             problems.append(Problem(file, row, f"geometry is a {g.geom_type}, not a polygon",
                                     "areas must be polygons or multipolygons"))
         elif not g.is_valid:
+            reason = shapely.is_valid_reason(g)
             if make_valid:
-                fixed = shapely.make_valid(g)
-                if fixed.geom_type == "GeometryCollection":
-                    fixed = shapely.union_all([p for p in fixed.geoms if p.geom_type in ("Polygon", "MultiPolygon")])
-                areas.loc[idx, areas.geometry.name] = fixed
-                problems.append(Problem(file, row, "invalid geometry repaired with make_valid", severity="note"))
+                fixed = _repair(g)
+                if fixed.is_empty:
+                    problems.append(Problem(file, row, f"invalid geometry ({reason}) that make_valid cannot repair "
+                                            "into a polygon", "redraw the area's polygon"))
+                    continue
+                areas.loc[idx, geom_col] = fixed
+                problems.append(Problem(file, row, f"invalid geometry ({reason}) repaired with make_valid",
+                                        "check the repaired polygon on the map", severity="note"))
             else:
-                reason = shapely.is_valid_reason(g)
                 problems.append(Problem(file, row, f"invalid geometry ({reason})",
                                         "repair it (QGIS: Fix geometries) or set areas.make_valid = true"))
-    if any(p.severity == "error" for p in problems):
+    if not crs_ok or any(p.severity == "error" for p in problems):
         return areas, problems
 
-    target = projected_crs
-    if target is None and not CRS(areas.crs).is_projected:
-        target = areas.estimate_utm_crs()
-        problems.append(Problem(file, "CRS", f"{CRS(areas.crs).name} is geographic (degrees); reprojected to "
-                                f"{CRS(target).name} (EPSG:{CRS(target).to_epsg()}) to measure distances and borders",
-                                "set areas.projected_crs to choose another projection", severity="note"))
-    if target is not None:
-        target_crs = CRS(target)
-        if not target_crs.is_projected:
-            problems.append(Problem("scenario", "areas.projected_crs", f"{target_crs.name} is not a projected CRS",
-                                    "choose a projected CRS in metres, e.g. 'EPSG:3006'"))
+    crs = CRS(areas.crs)
+    if crs.is_geographic:
+        minx, miny, maxx, maxy = areas.total_bounds
+        if not (-180.5 <= minx and maxx <= 360.5 and -90.5 <= miny and maxy <= 90.5):
+            extent = f"({minx:.0f}, {miny:.0f}) – ({maxx:.0f}, {maxy:.0f})"
+            fix = "set areas.crs in the scenario to the real CRS, e.g. crs = 'EPSG:3006' for SWEREF 99 TM"
+            if crs_override:
+                problems.append(Problem("scenario", "areas.crs", f"'{crs_override}' is {crs.name}, in degrees, but the "
+                                        f"coordinates of {file} {extent} are not degrees", fix))
+            else:
+                geojson = file.lower().endswith((".geojson", ".json"))
+                problems.append(Problem(file, "CRS", f"the file's CRS is {crs.name}, in degrees, but its coordinates "
+                                        f"{extent} are not degrees"
+                                        + ("; GeoJSON without a 'crs' member is read as WGS 84" if geojson else ""),
+                                        fix + (", or save the file as GeoPackage" if geojson else "")))
             return areas, problems
-        areas = areas.to_crs(target_crs)
+
+    target = None
+    if projected_crs is not None:
+        try:
+            target = CRS(projected_crs)
+        except Exception as exc:  # pyproj.exceptions.CRSError and friends
+            problems.append(Problem("scenario", "areas.projected_crs", f"'{projected_crs}' is not a CRS ({exc})",
+                                    "use an EPSG code of a projected CRS in metres, e.g. 'EPSG:3006'"))
+            return areas, problems
+        if not target.is_projected or not _in_metres(target):
+            problems.append(Problem("scenario", "areas.projected_crs", f"{target.name} is not a projected CRS in "
+                                    "metres", "choose a projected CRS in metres, e.g. 'EPSG:3006'"))
+            return areas, problems
+    elif not crs.is_projected or not _in_metres(crs) or _is_web_mercator(crs):
+        try:
+            target = CRS(areas.estimate_utm_crs())
+        except RuntimeError as exc:
+            problems.append(Problem(file, "CRS", f"cannot choose a projection for distances ({exc})",
+                                    "set areas.projected_crs, e.g. 'EPSG:3006'"))
+            return areas, problems
+        why = ("is geographic (degrees)" if not crs.is_projected else
+               "distorts distances (Web Mercator)" if _is_web_mercator(crs) else "is not in metres")
+        problems.append(Problem(file, "CRS", f"{crs.name} {why}; reprojected to {target.name} "
+                                f"(EPSG:{target.to_epsg()}) to measure distances and borders",
+                                "set areas.projected_crs to choose another projection", severity="note"))
+    if target is not None and target != crs:
+        areas = areas.to_crs(target)
     return areas, problems
+
+
+def _repair(g):
+    """``shapely.make_valid``, keeping only the polygonal parts."""
+    fixed = shapely.make_valid(g)
+    if fixed.geom_type == "GeometryCollection":
+        parts = [p for p in fixed.geoms if p.geom_type in ("Polygon", "MultiPolygon")]
+        fixed = shapely.union_all(parts) if parts else shapely.Polygon()
+    return fixed
+
+
+def _in_metres(crs: CRS) -> bool:
+    return all((axis.unit_name or "").lower() in ("metre", "meter", "m") for axis in crs.axis_info)
+
+
+def _is_web_mercator(crs: CRS) -> bool:
+    return crs.to_epsg() in (3857, 900913, 3785, 102100)
 
 
 def adjacency_graph(areas: gpd.GeoDataFrame, *, min_shared_border_m: float, snap_tolerance_m: float) -> nx.Graph:
@@ -101,30 +154,61 @@ def adjacency_graph(areas: gpd.GeoDataFrame, *, min_shared_border_m: float, snap
     geoms = areas.geometry.to_numpy()
     graph = nx.Graph()
     graph.add_nodes_from(ids)
+    tol = max(snap_tolerance_m, 1e-6)
     tree = shapely.STRtree(geoms)
     left, right = tree.query(geoms, predicate="dwithin", distance=snap_tolerance_m)
     boundaries = shapely.boundary(geoms)
-    buffered = shapely.buffer(geoms, max(snap_tolerance_m, 1e-6))
+    buffered = shapely.buffer(geoms, tol)
     for i, j in zip(left, right):
         if i >= j:
             continue
         # Measured both ways and averaged: each boundary's length inside the other's buffer.
-        ij = shapely.length(shapely.intersection(boundaries[i], buffered[j]))
-        ji = shapely.length(shapely.intersection(boundaries[j], buffered[i]))
+        ij = _shared_length(boundaries[i], buffered[j], tol)
+        ji = _shared_length(boundaries[j], buffered[i], tol)
         shared = 0.5 * (ij + ji)
         if shared >= min_shared_border_m and shared > 0:
             graph.add_edge(ids[i], ids[j], shared_m=float(shared), kind=BORDER, note="")
     return graph
 
 
+def _shared_length(boundary, other_buffered, tol: float) -> float:
+    """Length of ``boundary`` inside the other polygon's buffer, without the end stubs.
+
+    Where a shared border ends, the boundary turns away from the other polygon but stays
+    inside its buffer for about ``tol`` metres (a "stub").  Each connected piece loses one
+    ``tol`` per open end, so a shared edge of length L counts L (not L + 2·tol) and a
+    corner touch, which is nothing but two stubs, counts 0.
+    """
+    inside = shapely.intersection(boundary, other_buffered)
+    lines = [p for p in shapely.get_parts(inside) if p.geom_type in ("LineString", "MultiLineString")]
+    if not lines:
+        return 0.0
+    merged = shapely.line_merge(shapely.union_all(lines))
+    total = 0.0
+    for piece in shapely.get_parts(merged):
+        length = piece.length
+        if not piece.is_closed:
+            length -= 2 * tol
+        total += max(length, 0.0)
+    return total
+
+
 def add_links(graph: nx.Graph, links, *, file: str = "scenario") -> list[Problem]:
     """Add the scenario's explicit links; unknown area ids are problems."""
     problems = []
     for k, link in enumerate(links):
+        where = f"geography.links[{k}]"
         missing = [x for x in (link.a, link.b) if x not in graph]
         if missing:
-            problems.append(Problem(file, f"geography.links[{k}]", f"unknown area id(s) {missing}",
-                                    f"use ids from the areas file (e.g. {sorted(graph.nodes)[:3]})"))
+            problems.append(Problem(file, where, f"unknown area id(s) {missing}",
+                                    f"use ids from the areas file (e.g. {', '.join(sorted(map(str, graph.nodes))[:3])})"))
+            continue
+        if link.a == link.b:
+            problems.append(Problem(file, where, f"links area '{link.a}' to itself", "give two different areas"))
+            continue
+        if graph.has_edge(link.a, link.b) and graph.edges[link.a, link.b].get("kind") == BORDER:
+            problems.append(Problem(file, where, f"areas '{link.a}' and '{link.b}' already share a border; the link "
+                                    "is not needed", "remove the link", severity="note"))
             continue
         graph.add_edge(link.a, link.b, shared_m=0.0, kind=link.kind, note=link.note)
     return problems

@@ -12,8 +12,11 @@ and benchmarks that have no files.
 from __future__ import annotations
 
 import copy
+import dataclasses
+import difflib
 import math
 import tomllib
+import typing
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
@@ -143,29 +146,119 @@ class Scenario:
 
 def read_config(path: str | Path) -> tuple[ScenarioConfig, Path]:
     """Read and validate a scenario TOML (following ``extends``); errors name the field."""
-    path = Path(path)
+    config, path, problems = _read_config(Path(path))
+    raise_if_errors(problems)
+    return config, path
+
+
+def _read_config(path: Path) -> tuple[ScenarioConfig | None, Path, list[Problem]]:
+    """Read the scenario TOML.  On invalid fields, return the problems together with a
+    stand-in config (the invalid fields left at their defaults) when the data files can
+    still be located, so ``load_scenario`` can check them in the same round; the
+    stand-in is ``None`` when they cannot."""
     raw = _read_toml_chain(path, seen=())
     try:
-        return ScenarioConfig.model_validate(raw), path
+        return ScenarioConfig.model_validate(raw), path, []
     except pydantic.ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
-            msg = err["msg"]
-            fix = ""
-            if err["type"] == "extra_forbidden":
-                msg, fix = "unknown field", "check the spelling against the scenario format in README.md"
-            elif err["type"] == "missing":
-                msg, fix = "required field is missing", "add it to the scenario file"
-            problems.append(Problem(path.name, loc, msg, fix))
-        raise ScenarioError(problems) from None
+        problems = [_config_problem(path.name, err) for err in exc.errors()]
+        return _lenient_config(raw, exc), path, problems
 
 
-def _read_toml_chain(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
+def _config_problem(file: str, err: dict) -> Problem:
+    loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
+    msg, kind = err["msg"], err["type"]
+    if kind == "extra_forbidden":
+        known = _known_fields(err["loc"][:-1])
+        close = difflib.get_close_matches(str(err["loc"][-1]), known, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        return Problem(file, loc, "unknown field", f"{hint}fields allowed here: {', '.join(known)} (see README.md "
+                       "and src/lotsplit/config.py)")
+    if kind == "missing":
+        return Problem(file, loc, "required field is missing", "add it to the scenario file")
+    got = err.get("input")
+    if not isinstance(got, (dict, list)) and err["loc"]:
+        msg = f"{msg} (got {got!r})"
+    return Problem(file, loc, msg, "correct the value (each field is documented in src/lotsplit/config.py)")
+
+
+def _known_fields(loc: tuple) -> list[str]:
+    """Field names of the model at ``loc`` inside :class:`ScenarioConfig`."""
+    model: Any = ScenarioConfig
+    for key in loc:
+        if isinstance(key, int):
+            continue
+        field_info = model.model_fields.get(key)
+        if field_info is None:
+            return []
+        model = _model_in(field_info.annotation)
+        if model is None:
+            return []
+    return list(model.model_fields)
+
+
+def _model_in(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+_PLACEHOLDERS: dict[tuple, Any] = {("name",): "?", ("contract_years",): 1.0, ("costs",): {"per_lot": 0.0},
+                                   ("costs", "per_lot"): 0.0}
+
+
+def _lenient_config(raw: dict, exc: pydantic.ValidationError) -> ScenarioConfig | None:
+    """The config with every invalid field dropped (so its default applies) and required
+    non-file fields filled with placeholders; ``None`` when that is not enough."""
+    lenient = copy.deepcopy(raw)
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        if err["type"] == "missing":
+            if loc not in _PLACEHOLDERS:
+                return None
+            _set_path(lenient, loc, copy.deepcopy(_PLACEHOLDERS[loc]))
+        elif not _drop_path(lenient, loc):
+            return None
+    try:
+        return ScenarioConfig.model_validate(lenient)
+    except pydantic.ValidationError:
+        return None
+
+
+def _drop_path(raw: dict, loc: tuple) -> bool:
+    node: Any = raw
+    for k, key in enumerate(loc):
+        if not isinstance(node, dict) or key not in node:
+            return False
+        if k == len(loc) - 1 or not isinstance(node[key], dict):
+            if key in _FILE_SECTIONS:
+                return False  # without the data file's section there is nothing to check
+            del node[key]
+            return True
+        node = node[key]
+    return False
+
+
+def _set_path(raw: dict, loc: tuple, value: Any) -> None:
+    node = raw
+    for key in loc[:-1]:
+        node = node.setdefault(key, {})
+        if not isinstance(node, dict):
+            return
+    node[loc[-1]] = value
+
+
+def _read_toml_chain(path: Path, seen: tuple[Path, ...], *, named_by: Path | None = None) -> dict[str, Any]:
     """Read a TOML file; if it ``extends`` another, merge it over that one (tables merge
     key by key, everything else replaces).  Data-file paths stay relative to the file
     that names them."""
     if not path.is_file():
+        if named_by is not None:
+            raise ScenarioError([Problem(named_by.name, "extends", f"the scenario it extends was not found at {path}",
+                                         "'extends' is a path relative to the scenario file")])
         raise ScenarioError([Problem(str(path), "", "scenario file not found", "check the path")])
     if path.resolve() in seen:
         raise ScenarioError([Problem(path.name, "extends", "scenarios extend each other in a loop",
@@ -178,7 +271,10 @@ def _read_toml_chain(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
     parent = raw.get("extends")
     if not parent:
         return raw
-    base = _read_toml_chain((path.parent / parent), seen + (path.resolve(),))
+    if not isinstance(parent, str):
+        raise ScenarioError([Problem(path.name, "extends", f"must be a path (text), not {parent!r}",
+                                     "write extends = \"../base/scenario.toml\"")])
+    base = _read_toml_chain((path.parent / parent), seen + (path.resolve(),), named_by=path)
     base.pop("extends", None)
     merged = _merge(base, raw)
     merged["extends"] = str(parent)
@@ -187,6 +283,7 @@ def _read_toml_chain(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
 
 _FILE_KEYS = (("areas", "file"), ("product_groups", "file"), ("demand", "file"), ("suppliers", "file"),
               ("geography", "distance_matrix"))
+_FILE_SECTIONS = ("areas", "product_groups", "demand", "suppliers", "file")
 
 
 def _absolutise_files(raw: dict, base: Path) -> None:
@@ -218,8 +315,9 @@ def load_scenario(path: str | Path) -> Scenario:
     >>> len(s.areas), s.currency                                  # doctest: +SKIP
     (15, 'SEK')
     """
-    config, path = read_config(path)
-    problems: list[Problem] = []
+    config, path, problems = _read_config(Path(path))
+    if config is None:
+        raise ScenarioError(problems)
     files = {
         "areas": Path(config.areas.file),
         "product_groups": Path(config.product_groups.file),
@@ -228,20 +326,30 @@ def load_scenario(path: str | Path) -> Scenario:
     }
     if config.geography.distance_matrix:
         files["distance_matrix"] = Path(config.geography.distance_matrix)
+    tables: dict[str, Any] = {}
     for role, f in files.items():
         if not f.is_file():
-            problems.append(Problem(f.name, "", f"{role.replace('_', ' ')} file not found at {_rel(f, path)}",
-                                    f"check '{role}' in {path.name} (paths are relative to the scenario file)"))
-    raise_if_errors(problems)
+            what = role.replace("_", " ")
+            key = "geography.distance_matrix" if role == "distance_matrix" else f"{role}.file"
+            problems.append(Problem(f.name, "", f"{what} file not found at {_rel(f, path)}",
+                                    f"check {key} in {path.name} (paths are relative to the scenario file)"))
+            tables[role] = None
+        elif role == "areas":
+            tables[role] = _read_areas(f, config, problems)
+        else:
+            tables[role] = _read_csv(f, problems)
+    try:
+        return build_scenario(config, areas=tables["areas"], groups=tables["product_groups"],
+                              demand=tables["demand"], suppliers=tables["suppliers"],
+                              distance_matrix=tables.get("distance_matrix"), path=path, files=files,
+                              problems=problems)
+    except ScenarioError as exc:
+        raise ScenarioError(_name_config_file(list(exc.problems), path.name)) from None
 
-    areas = _read_areas(files["areas"], config, problems)
-    groups = _read_csv(files["product_groups"], problems)
-    demand = _read_csv(files["demand"], problems)
-    suppliers = _read_csv(files["suppliers"], problems)
-    distances = _read_csv(files["distance_matrix"], problems) if "distance_matrix" in files else None
-    raise_if_errors(problems)
-    return build_scenario(config, areas=areas, groups=groups, demand=demand, suppliers=suppliers,
-                          distance_matrix=distances, path=path, files=files)
+
+def _name_config_file(problems: list[Problem], name: str) -> list[Problem]:
+    """Problems about scenario parameters name the scenario file."""
+    return [dataclasses.replace(p, file=name) if p.file == "scenario" else p for p in problems]
 
 
 def _rel(f: Path, scenario: Path) -> str:
@@ -258,7 +366,7 @@ def _read_areas(file: Path, config: ScenarioConfig, problems: list[Problem]) -> 
         kwargs = {"layer": config.areas.layer} if config.areas.layer else {}
         return gpd.read_file(file, **kwargs)
     except Exception as exc:  # GDAL/pyogrio raise many types; the message is what matters
-        problems.append(Problem(file.name, "", f"cannot read the areas file ({exc})",
+        problems.append(Problem(file.name, "", f"cannot read the areas file ({str(exc).replace(str(file), file.name)})",
                                 "use GeoPackage, GeoJSON, Shapefile or GeoParquet; name the layer with areas.layer"))
         return None
 
@@ -273,6 +381,11 @@ def _read_csv(file: Path, problems: list[Problem]) -> pd.DataFrame | None:
         problems.append(Problem(file.name, "", f"cannot read the CSV ({exc})", "save it as comma-separated CSV"))
         return None
     df.columns = [str(c).strip() for c in df.columns]
+    if len(df.columns) == 1 and ";" in df.columns[0]:
+        problems.append(Problem(file.name, "header", "the columns are separated by ';', not ','",
+                                "save it as 'CSV UTF-8 (comma delimited)', or replace the ';' between columns by ','"))
+        return None
+    df = df.fillna("")  # rows with fewer fields than the header
     df.attrs["file"] = file.name
     return df.apply(lambda c: c.str.strip())
 
@@ -288,39 +401,45 @@ def build_scenario(
     distance_matrix: pd.DataFrame | None = None,
     path: Path | None = None,
     files: dict[str, Path] | None = None,
+    problems: list[Problem] | None = None,
 ) -> Scenario:
     """Check in-memory tables and build a :class:`Scenario`.
 
     ``areas`` needs the id and name columns named in the config and, unless ``graph`` is
     given, polygons.  With ``graph`` (nodes = area ids) the adjacency is taken as given:
     useful for abstract instances such as the county benchmark graphs.  Tables may hold
-    strings (as read from CSV) or numbers.
+    strings (as read from CSV) or numbers.  A table may be ``None`` when ``problems``
+    (found before, e.g. by :func:`load_scenario`) says why; they are reported with the rest.
     """
-    problems: list[Problem] = []
+    problems = list(problems or [])
     files = files or {}
     fname = {role: (files[role].name if role in files else role) for role in
              ("areas", "product_groups", "demand", "suppliers", "distance_matrix")}
     defaults = load_defaults(config.defaults)
 
+    # The tables, each on its own; references between tables are checked only against
+    # tables that could be read (a missing file is one problem, not one per row).
     area_table = _check_areas(areas, config, fname["areas"], problems, need_geometry=graph is None)
     group_table = _check_groups(_as_str(groups), fname["product_groups"], problems)
-    area_ids = list(area_table.index) if area_table is not None else []
-    group_ids = list(group_table.index) if group_table is not None else []
+    area_ids = list(area_table.index) if area_table is not None else None
+    group_ids = list(group_table.index) if group_table is not None else None
     demand_matrix = _check_demand(_as_str(demand), area_ids, group_ids, fname["demand"], problems)
     supplier_table = _check_suppliers(_as_str(suppliers), area_ids, group_ids, fname["suppliers"], problems)
-    _check_rules(config, area_ids, group_ids, problems)
-    raise_if_errors(problems)
+    _check_rules(config, area_ids or [], group_ids or [], problems)
 
-    # Geography: project, check polygons, adjacency, islands.
-    if graph is None:
+    # Geography: project, check polygons, adjacency, islands (independent of the CSVs, so
+    # its problems are reported in the same round).
+    areas_ok = area_table is not None and not any(p.file == fname["areas"] and p.severity == "error"
+                                                  for p in problems)
+    if areas_ok and graph is None:
         area_table, geo_problems = geography.project_areas(
             area_table, file=fname["areas"], crs_override=config.areas.crs,
             projected_crs=config.areas.projected_crs, make_valid=config.areas.make_valid)
         problems += geo_problems
-        raise_if_errors(problems)
-        graph = geography.adjacency_graph(area_table, min_shared_border_m=config.geography.min_shared_border_m,
-                                          snap_tolerance_m=config.geography.snap_tolerance_m)
-    else:
+        if not any(p.severity == "error" for p in geo_problems):
+            graph = geography.adjacency_graph(area_table, min_shared_border_m=config.geography.min_shared_border_m,
+                                              snap_tolerance_m=config.geography.snap_tolerance_m)
+    elif areas_ok:
         graph = nx.Graph(graph)
         graph.add_edges_from((a, b, {"kind": geography.BORDER, "shared_m": 1.0, "note": ""})
                              for a, b in graph.edges() if "kind" not in graph.edges[a, b])
@@ -331,8 +450,13 @@ def build_scenario(
             problems.append(Problem("graph", "nodes", f"graph nodes {unknown[:5]} are not area ids",
                                     "give the graph the same ids as the areas table"))
         graph.add_nodes_from(area_table.index)
-    problems += geography.add_links(graph, config.geography.links)
-    problems += geography.connect_islands(graph, area_table, mode=config.geography.islands, file=fname["areas"])
+    if areas_ok and graph is not None:
+        problems += geography.add_links(graph, config.geography.links)
+        problems += geography.connect_islands(graph, area_table, mode=config.geography.islands, file=fname["areas"])
+    if any(t is None for t in (area_table, group_table, demand_matrix, supplier_table, graph)):
+        errors = [p for p in problems if p.severity == "error"]
+        raise ScenarioError(errors or [Problem("scenario", "", "a table is missing", "give every table")])
+    raise_if_errors(problems)
 
     # Where suppliers are, and how far they are from each area.
     supplier_table, distance = _locate_suppliers(supplier_table, area_table, distance_matrix, fname, problems)
@@ -341,6 +465,8 @@ def build_scenario(
 
     reach = reach_matrix(supplier_table, distance, list(area_table.index))
     problems += _warnings(area_table, group_table, demand_matrix, supplier_table, reach, fname)
+    if path is not None:
+        problems = _name_config_file(problems, path.name)
     return Scenario(config=config, areas=area_table, groups=group_table, demand=demand_matrix,
                     suppliers=supplier_table, graph=graph, reach=reach, distance_km=distance,
                     defaults=defaults, notes=tuple(problems), path=path, files=dict(files))
@@ -382,29 +508,34 @@ def _columns(df: pd.DataFrame, file: str, allowed: tuple[str, ...], required: tu
     unknown = [c for c in df.columns if c not in allowed]
     missing = [c for c in required if c not in df.columns]
     if unknown:
+        hints = [f"'{c}' → '{m[0]}'?" for c in unknown if (m := difflib.get_close_matches(c, allowed, n=1))]
         problems.append(Problem(file, "header", f"unknown column(s) {unknown}",
-                                f"rename or remove them; allowed columns: {', '.join(allowed)}"))
+                                (f"did you mean {', '.join(hints)} " if hints else "")
+                                + f"rename or remove them; allowed columns: {', '.join(allowed)}"))
     if missing:
         problems.append(Problem(file, "header", f"missing column(s) {missing}",
                                 f"add them; required columns: {', '.join(required)}"))
     return not missing
 
 
-def _duplicates(ids: pd.Series, file: str, what: str, problems: list[Problem]) -> None:
+def _duplicates(ids: pd.Series, file: str, what: str, problems: list[Problem], *, row=None) -> None:
+    row = row or _row
+    values = ids.to_numpy()
     dup = ids[ids.duplicated(keep=False) & (ids != "")]
-    for value, rows in dup.groupby(dup).groups.items():
-        where = ", ".join(_row(int(np.flatnonzero(ids.index == r)[0])) for r in rows)
+    for value in dict.fromkeys(dup):
+        where = ", ".join(row(int(i)) for i in np.flatnonzero(values == value))
         problems.append(Problem(file, where, f"duplicate {what} '{value}'", f"give each {what} a unique value"))
-    for i in np.flatnonzero(ids.to_numpy() == ""):
-        problems.append(Problem(file, _row(int(i)), f"empty {what}", f"fill in the {what}"))
+    for i in np.flatnonzero(values == ""):
+        problems.append(Problem(file, row(int(i)), f"empty {what}", f"fill in the {what}"))
 
 
 def _number(text: str, file: str, where: str, what: str, problems: list[Problem], *,
             allow_empty: bool = False, positive: bool = False) -> float | None:
+    need = "a number above 0" if positive else "a number, 0 or more"
     if text == "":
         if allow_empty:
             return None
-        problems.append(Problem(file, where, f"{what} is empty", f"enter a number"))
+        problems.append(Problem(file, where, f"{what} is empty", f"enter {need}"))
         return None
     try:
         value = float(text.replace(" ", "").replace("\u00a0", ""))
@@ -413,10 +544,15 @@ def _number(text: str, file: str, where: str, what: str, problems: list[Problem]
                                 "use digits with '.' as decimal separator, no currency or units"))
         return None
     if not math.isfinite(value) or value < 0 or (positive and value == 0):
-        problems.append(Problem(file, where, f"{what} {text} must be {'positive' if positive else 'zero or more'}",
-                                "correct the value"))
+        problems.append(Problem(file, where, f"{what} {text} must be {'above 0' if positive else '0 or more'}",
+                                f"enter {need}"))
         return None
     return value
+
+
+def _feature(i: int) -> str:
+    """Feature of a GIS file, counted from 1 as in QGIS's attribute table."""
+    return f"feature {i + 1}"
 
 
 def _check_areas(areas, config: ScenarioConfig, file: str, problems: list[Problem], *, need_geometry: bool):
@@ -425,11 +561,15 @@ def _check_areas(areas, config: ScenarioConfig, file: str, problems: list[Proble
     id_col, name_col = config.areas.id_column, config.areas.name_column
     missing = [c for c in (id_col, name_col) if c not in areas.columns]
     if missing:
-        problems.append(Problem(file, "columns", f"column(s) {missing} not found (columns: {list(areas.columns)})",
+        cols = [c for c in areas.columns if c != getattr(getattr(areas, "geometry", None), "name", None)]
+        problems.append(Problem(file, "columns", f"column(s) {missing} not found (columns: {cols})",
                                 "set areas.id_column and areas.name_column in the scenario to existing columns"))
         return None
+    if len(areas) == 0:
+        problems.append(Problem(file, "", "the file has no areas", "use a layer with one polygon per area"))
+        return None
     ids = areas[id_col].map(_cell_to_str).str.strip()
-    _duplicates(ids.reset_index(drop=True), file, "area id", problems)
+    _duplicates(ids.reset_index(drop=True), file, "area id", problems, row=_feature)
     out = pd.DataFrame({"name": areas[name_col].map(_cell_to_str).to_numpy()}, index=pd.Index(ids.to_numpy(), name="area_id"))
     if config.areas.nuts3_column:
         if config.areas.nuts3_column not in areas.columns:
@@ -460,6 +600,9 @@ def _check_groups(df, file: str, problems: list[Problem]) -> pd.DataFrame | None
         return None
     if not _columns(df, file, GROUP_COLUMNS, ("id", "name", "cpv", "nature"), problems):
         return None
+    if len(df) == 0:
+        problems.append(Problem(file, "", "no product groups are defined", "add one row per product group"))
+        return None
     _duplicates(df["id"], file, "product group id", problems)
     for i, r in df.iterrows():
         cpv = r["cpv"]
@@ -475,56 +618,74 @@ def _check_groups(df, file: str, problems: list[Problem]) -> pd.DataFrame | None
     return out
 
 
-def _check_demand(df, area_ids: list[str], group_ids: list[str], file: str, problems: list[Problem]):
+def _check_demand(df, area_ids: list[str] | None, group_ids: list[str] | None, file: str,
+                  problems: list[Problem]):
+    """The demand matrix (areas × groups).  ``None`` ids: that table could not be read,
+    so references to it are not checked (and no matrix is built)."""
     if df is None:
         return None
-    if set(DEMAND_LONG) <= set(df.columns):
-        _columns(df, file, DEMAND_LONG, DEMAND_LONG, problems)
+    if "product_group_id" in df.columns or "annual_value" in df.columns:
+        if not _columns(df, file, DEMAND_LONG, DEMAND_LONG, problems):
+            return None
         long = df
     elif "area_id" in df.columns:
         # Wide form: one row per area, one column per product group.
-        unknown = [c for c in df.columns if c != "area_id" and c not in group_ids]
-        if unknown:
-            problems.append(Problem(file, "header", f"column(s) {unknown} are not product group ids",
-                                    f"use product group ids as columns (defined: {', '.join(group_ids)}), or "
-                                    f"the long form {','.join(DEMAND_LONG)}"))
+        value_columns = [c for c in df.columns if c != "area_id"]
+        if group_ids is not None:
+            unknown = [c for c in value_columns if c not in group_ids]
+            if unknown:
+                problems.append(Problem(file, "header", f"column(s) {unknown} are not product group ids",
+                                        f"use product group ids as columns (defined: {', '.join(group_ids)}), or "
+                                        f"the long form {','.join(DEMAND_LONG)}"))
+            value_columns = [c for c in value_columns if c in group_ids]
         long = df.assign(_row=np.arange(len(df))).melt(
-            id_vars=["area_id", "_row"], value_vars=[c for c in df.columns if c in group_ids],
+            id_vars=["area_id", "_row"], value_vars=value_columns,
             var_name="product_group_id", value_name="annual_value").set_index("_row")
     else:
-        problems.append(Problem(file, "header", "demand needs columns area_id,product_group_id,annual_value "
-                                "(long form) or area_id plus one column per product group (wide form)",
+        problems.append(Problem(file, "header", f"demand needs columns {','.join(DEMAND_LONG)} (long form) or "
+                                f"area_id plus one column per product group (wide form); found {list(df.columns)}",
                                 "rename the columns"))
         return None
-    matrix = pd.DataFrame(0.0, index=pd.Index(area_ids, name="area_id"), columns=pd.Index(group_ids, name="product_group_id"))
+    if len(long) == 0:
+        problems.append(Problem(file, "", "there is no demand", "add one row per area and product group"))
+        return None
     seen: dict[tuple[str, str], int] = {}
-    known_a, known_g = set(area_ids), set(group_ids)
+    values: dict[tuple[str, str], float] = {}
+    known_a = set(area_ids) if area_ids is not None else None
+    known_g = set(group_ids) if group_ids is not None else None
     for i, a, g, v in zip(long.index, long["area_id"], long["product_group_id"], long["annual_value"]):
         where = _row(int(i))
         ok = True
-        if a not in known_a:
+        if known_a is not None and a not in known_a:
             problems.append(Problem(file, f"{where}, column area_id", f"area '{a}' is not in the areas file",
                                     _did_you_mean(a, area_ids, "area ids")))
             ok = False
-        if g not in known_g:
+        if known_g is not None and g not in known_g:
             problems.append(Problem(file, f"{where}, column product_group_id", f"product group '{g}' is not defined "
                                     f"in the product groups file", _did_you_mean(g, group_ids, "product groups")))
             ok = False
-        value = _number(v, file, f"{where}, column annual_value", "annual value", problems, allow_empty=True)
+        column = "annual_value" if "annual_value" in df.columns else g
+        value = _number(v, file, f"{where}, column {column}", "annual value", problems, allow_empty=True)
         if (a, g) in seen and ok:
             problems.append(Problem(file, where, f"demand for ({a}, {g}) is given twice (also {_row(seen[(a, g)])})",
                                     "keep one row per area and product group"))
         seen[(a, g)] = int(i)
         if ok and value is not None:
-            matrix.loc[a, g] = value
+            values[(a, g)] = value
+    if area_ids is None or group_ids is None:
+        return None
+    matrix = pd.DataFrame(0.0, index=pd.Index(area_ids, name="area_id"), columns=pd.Index(group_ids, name="product_group_id"))
+    for (a, g), value in values.items():
+        matrix.loc[a, g] = value
     return matrix
 
 
 def _did_you_mean(value: str, options: list[str], what: str) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(value, options, n=1)
+    same_number = [o for o in options if o.lstrip("0") == value.lstrip("0") and value.lstrip("0")]
+    close = same_number or difflib.get_close_matches(value, options, n=1)
     hint = f"did you mean '{close[0]}'? " if close else ""
+    if same_number:
+        hint += "(ids are compared as text, so leading zeros matter: store id columns as text) "
     shown = ", ".join(options[:12]) + (" …" if len(options) > 12 else "")
     return f"{hint}defined {what}: {shown}"
 
@@ -543,16 +704,22 @@ def _split(text: str) -> tuple[str, ...]:
     return tuple(x.strip() for x in text.replace(",", ";").split(";") if x.strip())
 
 
-def _check_suppliers(df, area_ids: list[str], group_ids: list[str], file: str, problems: list[Problem]):
+def _check_suppliers(df, area_ids: list[str] | None, group_ids: list[str] | None, file: str,
+                     problems: list[Problem]):
     if df is None:
         return None
     if not _columns(df, file, SUPPLIER_COLUMNS, SUPPLIER_REQUIRED, problems):
+        return None
+    if len(df) == 0:
+        problems.append(Problem(file, "", "no suppliers are listed", "add one row per supplier you know of"))
         return None
     for c in SUPPLIER_COLUMNS:
         if c not in df.columns:
             df[c] = ""
     _duplicates(df["id"], file, "supplier id", problems)
-    known_a, known_g = set(area_ids), set(group_ids)
+    # None: that table could not be read, so references to it are not checked.
+    known_a = set(area_ids) if area_ids is not None else None
+    known_g = set(group_ids) if group_ids is not None else None
     rows = []
     for i, r in df.iterrows():
         w = _row(int(i))
@@ -561,12 +728,12 @@ def _check_suppliers(df, area_ids: list[str], group_ids: list[str], file: str, p
             problems.append(Problem(file, f"{w}, column groups", f"supplier '{r['id']}' offers no product group",
                                     "list the product group ids it offers, separated by ';'"))
         for g in offered:
-            if g not in known_g:
+            if known_g is not None and g not in known_g:
                 problems.append(Problem(file, f"{w}, column groups", f"product group '{g}' is not defined in the "
                                         "product groups file", _did_you_mean(g, group_ids, "product groups")))
         reach_areas = _split(r["reach_areas"])
         for a in reach_areas:
-            if a not in known_a:
+            if known_a is not None and a not in known_a:
                 problems.append(Problem(file, f"{w}, column reach_areas", f"area '{a}' is not in the areas file",
                                         _did_you_mean(a, area_ids, "area ids")))
         lon = _coordinate(r["lon"], file, f"{w}, column lon", problems)
@@ -578,18 +745,13 @@ def _check_suppliers(df, area_ids: list[str], group_ids: list[str], file: str, p
             problems.append(Problem(file, f"{w}, column lat", f"latitude {lat} is outside -90..90",
                                     "give WGS84 degrees (lon, lat)"))
         area = r["area_id"]
-        if area and area not in known_a:
+        if area and known_a is not None and area not in known_a:
             problems.append(Problem(file, f"{w}, column area_id", f"area '{area}' is not in the areas file",
                                     _did_you_mean(area, area_ids, "area ids")))
         if (lon is None or lat is None) and not area:
             problems.append(Problem(file, w, f"supplier '{r['id']}' has no location",
                                     "give lon and lat (WGS84) or the area_id of its base"))
-        propensity = _number(r["propensity"], file, f"{w}, column propensity", "bid propensity", problems,
-                             positive=True)
-        if propensity is not None and propensity > 1:
-            problems.append(Problem(file, f"{w}, column propensity", f"bid propensity {r['propensity']} is above 1",
-                                    "it is a probability in (0, 1]: the chance the supplier bids on a lot it can serve"))
-            propensity = None
+        propensity = _propensity(r["propensity"], file, f"{w}, column propensity", problems)
         rows.append({
             "id": r["id"], "name": r["name"], "lon": lon, "lat": lat, "area_id": area, "groups": offered,
             "reach_km": _number(r["reach_km"], file, f"{w}, column reach_km", "reach", problems, allow_empty=True),
@@ -607,6 +769,23 @@ def _check_suppliers(df, area_ids: list[str], group_ids: list[str], file: str, p
         out[c] = out[c].astype(float).fillna(np.inf)
     out["reach_km"] = out["reach_km"].astype(float)
     return out
+
+
+def _propensity(text: str, file: str, where: str, problems: list[Problem]) -> float | None:
+    """A bid propensity: a probability in (0, 1]."""
+    fix = "enter the chance that the supplier bids on a lot it can serve, above 0 and at most 1, e.g. 0.5"
+    if text == "":
+        problems.append(Problem(file, where, "bid propensity is empty", fix))
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        problems.append(Problem(file, where, f"bid propensity '{text}' is not a number", fix))
+        return None
+    if not (0 < value <= 1):
+        problems.append(Problem(file, where, f"bid propensity {text} is outside (0, 1]", fix))
+        return None
+    return value
 
 
 def _coordinate(text: str, file: str, where: str, problems: list[Problem]) -> float | None:
@@ -639,7 +818,8 @@ def _check_rules(config: ScenarioConfig, area_ids: list[str], group_ids: list[st
     tau = rules.turnover_multiple
     if tau is not None and tau > 2:
         problems.append(Problem("scenario", "rules.turnover_multiple", f"{tau} is above 2, the cap of Directive "
-                                "2014/24/EU art. 58(3) for contracts above the EU threshold", severity="warning"))
+                                "2014/24/EU art. 58(3) for contracts above the EU threshold",
+                                "use at most 2 unless every lot stays below the EU threshold", severity="warning"))
 
 
 def _locate_suppliers(suppliers: pd.DataFrame, areas, distance_matrix, fname, problems):
@@ -698,7 +878,7 @@ def _warnings(areas, groups, demand, suppliers, reach, fname) -> list[Problem]:
                            "it can still join lots as a connecting area", severity="warning"))
     for g in demand.columns[demand.sum(axis=0) == 0]:
         out.append(Problem(fname["demand"], f"group '{g}'", f"product group {groups.loc[g, 'name']} has no demand",
-                           severity="warning"))
+                           "add its demand, or remove the group from the product groups file", severity="warning"))
     for g in groups.index:
         if not any(g in offered for offered in suppliers["groups"]):
             out.append(Problem(fname["suppliers"], f"group '{g}'", f"no supplier offers {groups.loc[g, 'name']}",

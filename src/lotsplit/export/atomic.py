@@ -13,6 +13,15 @@ from pathlib import Path
 from lotsplit.errors import OutputExistsError
 
 
+def check_output_target(out: str | Path, *, overwrite: bool = False) -> None:
+    """Raise OutputExistsError if ``out`` may not be written (call it before long work)."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OutputExistsError(f"{out} exists and is not a directory")
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise OutputExistsError(f"{out} is not empty; choose another --out or add --overwrite")
+
+
 @contextlib.contextmanager
 def output_directory(out: str | Path, *, overwrite: bool = False):
     """Yield a temporary directory; on success it replaces ``out``.
@@ -21,10 +30,7 @@ def output_directory(out: str | Path, *, overwrite: bool = False):
     after the new one is complete.
     """
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise OutputExistsError(f"{out} exists and is not a directory")
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        raise OutputExistsError(f"{out} is not empty; choose another --out or add --overwrite")
+    check_output_target(out, overwrite=overwrite)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     try:
@@ -32,6 +38,7 @@ def output_directory(out: str | Path, *, overwrite: bool = False):
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    os.chmod(tmp, 0o755 & ~_umask())   # mkdtemp makes it private; outputs are for sharing
     old = None
     if out.exists():
         old = out.parent / f".{out.name}.old-{os.getpid()}"
@@ -39,3 +46,9 @@ def output_directory(out: str | Path, *, overwrite: bool = False):
     os.replace(tmp, out)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

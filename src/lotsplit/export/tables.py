@@ -16,7 +16,7 @@ def write_plan_files(plan: LotPlan, directory: str | Path) -> list[Path]:
     plan.assignment.to_csv(p, index=False, lineterminator="\n")
     written.append(p)
     p = d / "lots.csv"
-    plan.lots_table().to_csv(p, index=False, lineterminator="\n")
+    neutralise_formulas(plan.lots_table()).to_csv(p, index=False, lineterminator="\n")
     written.append(p)
     p = d / "plan.json"
     data = plan.to_dict()
@@ -26,6 +26,20 @@ def write_plan_files(plan: LotPlan, directory: str | Path) -> list[Path]:
     p.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=_jsonable) + "\n", "utf-8")
     written.append(p)
     return written
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(df):
+    """Text cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``…)
+    get a leading apostrophe, so ``lots.csv`` opened in Excel shows names as text.  Only
+    for the report table: ``assignment.csv`` keeps ids exact, since it is read back."""
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object or str(out[c].dtype) in ("string", "str"):
+            out[c] = out[c].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v)
+    return out
 
 
 def _jsonable(x):

@@ -1,0 +1,1 @@
+"""lotsplit benchmarks (not installed; run ``python benchmarks/run.py``)."""

@@ -1,0 +1,215 @@
+"""Every export file, read back with an independent reader and checked against the plan.
+
+Fixture: the 2 × 3 synthetic grid (10 km squares in EPSG:3006, 2 groups, 6 suppliers).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+import xml.etree.ElementTree as ET
+
+import pandas as pd
+import pyogrio
+import pytest
+
+import lotsplit
+from lotsplit.export import write_all
+from lotsplit.synthetic import grid_scenario
+
+from test_export_helpers import CORE_FILES, FIXED, Page
+
+openpyxl = pytest.importorskip("openpyxl")
+pypdf = pytest.importorskip("pypdf")
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    plan = lotsplit.optimize(grid_scenario(2, 3, 2, 6, seed=1))
+    out = tmp_path_factory.mktemp("grid")
+    written = write_all(plan, out, command=["lotsplit", "run", "grid"], timestamp=FIXED)
+    return plan, out, written
+
+
+def test_every_file_is_written(exported):
+    plan, out, written = exported
+    assert {p.name for p in written} == CORE_FILES
+    assert {p.name for p in out.iterdir()} == CORE_FILES
+
+
+def test_workbook_matches_plan(exported):
+    plan, out, _ = exported
+    wb = openpyxl.load_workbook(out / "lots.xlsx")
+    assert wb.sheetnames[:5] == ["Summary", "Lots", "Areas per lot", "Suppliers per lot", "Inputs"]
+    for ws in wb.worksheets:
+        assert ws.freeze_panes == "A2", ws.title
+        assert ws.auto_filter.ref, ws.title
+    summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(min_row=2, values_only=True)}
+    assert summary["scenario"] == plan.scenario.name
+    assert summary["solver_status"] == plan.outcome.status.value
+    assert summary["date"] == "2026-03-01"
+    assert summary["currency"] == "SEK"
+    assert summary["n_lots"] == len(plan.lots)
+    assert summary["admin_cost_SEK"] == pytest.approx(plan.metrics["admin_cost"])
+    ws = wb["Lots"]
+    header = [c.value for c in ws[1]]
+    for col in ("lot_id", "title", "areas", "product_groups", "main_cpv", "nuts3", "annual_value_SEK",
+                "contract_value_SEK", "eligible_suppliers", "expected_bids", "local_chance", "admin_cost_SEK",
+                "procedure_regime"):
+        assert col in header
+    rows = [dict(zip(header, r)) for r in ws.iter_rows(min_row=2, values_only=True)]
+    assert [r["lot_id"] for r in rows] == [l.id for l in plan.lots]
+    for r, lot in zip(rows, plan.lots):
+        assert r["annual_value_SEK"] == pytest.approx(lot.annual_value)
+        assert r["contract_value_SEK"] == pytest.approx(lot.contract_value)
+        assert r["local_chance"] == pytest.approx(lot.local_chance)
+        assert r["n_eligible"] == lot.n_eligible
+    value_col = header.index("annual_value_SEK") + 1
+    assert "#,##0" in ws.cell(row=2, column=value_col).number_format
+    assert "%" in ws.cell(row=2, column=header.index("local_chance") + 1).number_format
+    assert ws.column_dimensions["B"].width > 10
+    areas = list(wb["Areas per lot"].iter_rows(min_row=2, values_only=True))
+    assert len(areas) == sum(len(l.areas) for l in plan.lots)
+    sup = list(wb["Suppliers per lot"].iter_rows(min_row=2, values_only=True))
+    assert len(sup) == sum(l.n_eligible for l in plan.lots)
+
+
+def test_csv_tables(exported):
+    plan, out, _ = exported
+    a = pd.read_csv(out / "assignment.csv", dtype=str)
+    pd.testing.assert_frame_equal(a, plan.assignment.astype(str))
+    lots = pd.read_csv(out / "lots.csv")
+    assert list(lots["lot_id"]) == [l.id for l in plan.lots]
+
+
+def test_geopackage_layers(exported):
+    plan, out, _ = exported
+    path = out / "lots.gpkg"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        layers = {name for name, _ in pyogrio.list_layers(path)}
+        assert layers == {"areas", "lots", "adjacency"}
+        lots = pyogrio.read_dataframe(path, layer="lots")
+        areas = pyogrio.read_dataframe(path, layer="areas")
+        adj = pyogrio.read_dataframe(path, layer="adjacency")
+    assert lots.crs.to_epsg() == 3006 and areas.crs.to_epsg() == 3006
+    assert list(lots["lot_id"]) == [l.id for l in plan.lots]
+    for _, row in lots.iterrows():
+        lot = next(l for l in plan.lots if l.id == row["lot_id"])
+        # Dissolved: the lot's area is the sum of its 10 km squares.
+        assert row.geometry.area == pytest.approx(len(lot.areas) * 1e8, rel=1e-6)
+        assert row["annual_value_SEK"] == pytest.approx(lot.annual_value)
+    assert len(areas) == 6 and set(areas["area_id"]) == set(plan.scenario.areas.index)
+    for _, row in areas.iterrows():
+        for g in plan.scenario.groups.index:
+            lot = next(l for l in plan.lots if row["area_id"] in l.areas and g in l.groups)
+            assert row[f"lot_{g}"] == lot.id
+    assert len(adj) == plan.scenario.graph.number_of_edges()
+    assert not adj["added"].any()
+    assert (adj["shared_m"] > 9_000).all()
+    info = pyogrio.read_info(path, layer="lots")
+    assert info["geometry_type"] == "MultiPolygon"
+
+
+def test_geojson_is_rfc7946(exported):
+    plan, out, _ = exported
+    doc = json.loads((out / "lots.geojson").read_text("utf-8"))
+    assert doc["type"] == "FeatureCollection" and "crs" not in doc
+    assert [f["properties"]["lot_id"] for f in doc["features"]] == [l.id for l in plan.lots]
+    import shapely
+    from shapely.geometry import shape
+
+    for f in doc["features"]:
+        g = shape(f["geometry"])
+        minx, miny, maxx, maxy = g.bounds
+        assert -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90
+        for poly in getattr(g, "geoms", [g]):
+            assert poly.exterior.is_ccw            # right-hand rule
+            assert all(not r.is_ccw for r in poly.interiors)
+        assert shapely.is_valid(g)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gdf = pyogrio.read_dataframe(out / "lots.geojson")
+    assert gdf.crs.to_epsg() == 4326 and len(gdf) == len(plan.lots)
+
+
+def test_static_maps_open(exported):
+    _, out, _ = exported
+    from PIL import Image
+
+    with Image.open(out / "map.png") as im:
+        assert im.format == "PNG" and im.width > 1000
+        colours = im.convert("RGB").getcolors(maxcolors=1_000_000)
+        assert len(colours) > 20                      # a picture, not a blank page
+    root = ET.parse(out / "map.svg").getroot()
+    assert root.tag.endswith("svg")
+    reader = pypdf.PdfReader(out / "map.pdf")
+    assert len(reader.pages) == 1
+
+
+def test_webmap_is_self_contained(exported):
+    plan, out, _ = exported
+    html = (out / "map.html").read_text("utf-8")
+    page = Page(html)
+    assert not [u for u in page.urls if u], "map.html must reference nothing"
+    assert not [t for t, a in page.tags if t in ("link", "iframe", "object", "embed", "img", "base")]
+    assert all("src" not in a for t, a in page.tags if t == "script")
+    assert "url(" not in html and "@import" not in html
+    assert not re.search(r"(?i)\b(?:https?|ftp|wss?):|//[a-z0-9-]+\.[a-z]", html), "no URL in the page"
+    csp = [a for t, a in page.tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"]
+    assert csp and "default-src 'none'" in csp[0]["content"]
+    data = json.loads(next(s for s in page.scripts if s.lstrip().startswith("{")))
+    assert set(data["lots"]) == {l.id for l in plan.lots}
+    assert len([t for t, a in page.tags if t == "path" and a.get("class") == "area"]) == 6
+
+
+def test_annex_html_and_pdf(exported):
+    plan, out, _ = exported
+    page = Page((out / "annex.html").read_text("utf-8"))
+    assert not page.scripts
+    assert all(u.startswith("data:image/png;base64,") for u in page.urls)
+    text = page.all_text
+    for lot in plan.lots:
+        assert lot.id in text
+    assert "Directive 2014/24/EU" in text and "Article 46" in text
+    reader = pypdf.PdfReader(out / "annex.pdf")
+    pdf_text = " ".join(p.extract_text() for p in reader.pages)
+    assert "Annex: division of the procurement into lots" in pdf_text
+    for lot in plan.lots:
+        assert lot.id in pdf_text
+    fonts = {str(f.get("/BaseFont")) for p in reader.pages for f in (p["/Resources"].get("/Font") or {}).values()
+             for f in [f.get_object()]}
+    assert any("DejaVu" in f for f in fonts)
+    assert reader.metadata.creation_date.date().isoformat() == "2026-03-01"
+
+
+def test_manifest(exported):
+    plan, out, written = exported
+    from lotsplit.export.common import sha256_file
+
+    m = json.loads((out / "manifest.json").read_text("utf-8"))
+    assert m["command"] == ["lotsplit", "run", "grid"]
+    assert m["created"] == "2026-03-01T12:00:00Z"
+    assert m["outcome"]["status"] == plan.outcome.status.value and "seconds" in m["outcome"]
+    assert m["scenario"]["config"]["name"] == plan.scenario.name
+    assert m["versions"]["lotsplit"] and m["versions"]["highspy"]
+    listed = {f["path"]: f["sha256"] for f in m["files"]}
+    assert set(listed) == CORE_FILES - {"manifest.json"}
+    for name, digest in listed.items():
+        assert sha256_file(out / name) == digest
+
+
+def test_manifest_inputs_of_a_scenario_file(tmp_path):
+    """A scenario from files: every input hashed, paths relative to the scenario file."""
+    from test_export_helpers import HOSTILE
+    from lotsplit.export.common import sha256_file
+    from lotsplit.export.manifest import inputs
+
+    s = lotsplit.load_scenario(HOSTILE)
+    plan = lotsplit.evaluate(s, pd.DataFrame({"area_id": ["a1", "a2", "b1", "bø"] * 2,
+                                              "product_group_id": ["dairy"] * 4 + ["bread"] * 4, "lot_id": "X"}))
+    rows = {r["role"]: r for r in inputs(plan)}
+    assert set(rows) == {"scenario", "areas", "product_groups", "demand", "suppliers"}
+    assert rows["scenario"]["path"] == "scenario.toml" and rows["areas"]["path"] == "areas.geojson"
+    assert rows["suppliers"]["sha256"] == sha256_file(HOSTILE.parent / "suppliers.csv")
