@@ -275,7 +275,9 @@ def locked(path: Path):
 
 def merge_and_write(new_rows: list[dict], results_json: Path, results_md: Path) -> str:
     machine = machine_info()
-    with locked(results_json.with_suffix(".lock")):
+    import tempfile
+
+    with locked(Path(tempfile.gettempdir()) / "lotsplit-benchmarks.lock"):
         data = json.loads(results_json.read_text()) if results_json.is_file() else {"rows": {}}
         for r in new_rows:
             r["machine"] = machine
@@ -338,6 +340,21 @@ def profile(name: str, time_limit: float, out_dir: Path) -> str:
         setattr(m, "solve_highs", wrap(orig, lambda a, kw: "HiGHS MIP" if kw.get("integer") else "HiGHS LP"))
         patched.append((m, "solve_highs", orig))
 
+    import lotsplit.solve
+
+    pool: dict = {}
+    orig_space = lotsplit.solve.lot_space
+
+    def lot_space_stats(*a, **kw):
+        space = orig_space(*a, **kw)
+        sizes = space.area_sets.sum(axis=1) if len(space.area_sets) else [0]
+        pool.update(area_sets=len(space.area_sets), columns=len(space.columns), complete=space.complete,
+                    largest_set=int(max(sizes)), bundles=len(space.bundles))
+        return space
+
+    lotsplit.solve.lot_space = lot_space_stats
+    patched.append((lotsplit.solve, "lot_space", orig_space))
+
     t0 = time.perf_counter()
     if name in GENERATED and name != "S-cut":
         scenario = bi.generated(name)
@@ -359,7 +376,12 @@ def profile(name: str, time_limit: float, out_dir: Path) -> str:
         setattr(m, attr, orig)
     other = wall - sum(totals.values())
     lines = [f"## Profile of {name} (time limit {time_limit:g} s)", "",
-             f"Result: {result}", "", f"Scenario build: {build:.2f} s; optimize: {wall:.2f} s "
+             f"Result: {result}", "",
+             f"Candidate pool from lot_space: {pool.get('area_sets', 0):,} area sets (largest "
+             f"{pool.get('largest_set', 0)} areas) × {pool.get('bundles', 0)} bundles → "
+             f"{pool.get('columns', 0):,} columns; complete enumeration: {pool.get('complete')}.  "
+             f"Load average (1 min) at the end of the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs.", "",
+             f"Scenario build: {build:.2f} s; optimize: {wall:.2f} s "
              "(under cProfile, which slows pure-Python code by roughly 1.5-2×).", "",
              "| stage (exclusive time) | seconds | share |", "|---|---|---|"]
     for st, sec in sorted(totals.items(), key=lambda kv: -kv[1]):

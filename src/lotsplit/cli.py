@@ -149,6 +149,104 @@ def _command_line() -> list[str]:
     return [Path(sys.argv[0]).name, *sys.argv[1:]]
 
 
+@app.command()
+def frontier(scenario: Path = typer.Argument(..., help="Scenario TOML file"),
+             out: Path = typer.Option(..., "--out", help="Output directory"),
+             points: int = typer.Option(25, "--points", min=2,
+                                        help="At most this many points; a larger frontier is sampled on an even "
+                                             "grid of local-share targets"),
+             legacy: Optional[list[Path]] = typer.Option(None, "--legacy",
+                                                         help="A legacy plan to compare (assignment CSV "
+                                                              "area_id,product_group_id,lot_id); repeatable"),
+             baselines: bool = typer.Option(True, help="Evaluate the standard baselines (single lot, one lot per "
+                                                       "product group, one lot per area × group)"),
+             time_limit: Optional[float] = typer.Option(None, help="Seconds for the whole frontier; the points "
+                                                                   "found by then are written"),
+             point_time_limit: Optional[float] = typer.Option(None, help="Seconds per MIP; a point stopped by "
+                                                                         "it is reported with its gap"),
+             overwrite: bool = typer.Option(False, help="Replace a non-empty --out"),
+             debug: bool = typer.Option(False, help="Show tracebacks")) -> None:
+    """The Pareto frontier of admin cost vs local-accessible value share, with baselines.
+
+    Writes frontier.csv (one row per plan), frontier.png, summary.txt, frontier.json and
+    plans/<label>/assignment.csv for every plan (export any of them with `lotsplit export`)."""
+    from lotsplit.export import check_output_target
+    from lotsplit.frontier import frontier as compute_frontier
+    from lotsplit.scenario import load_scenario
+
+    try:
+        check_output_target(out, overwrite=overwrite)
+        s = load_scenario(scenario)
+        result = compute_frontier(s, points=points, legacy=list(legacy or []), baselines=baselines,
+                                  time_limit=time_limit, point_time_limit=point_time_limit)
+        result.write(out, overwrite=overwrite)
+    except LotsplitError as exc:
+        _fail(exc, debug)
+    typer.echo(result.describe())
+    typer.echo(f"Wrote {out}/")
+    if not all(p.status.value == "optimal" for p in result.points) or (not result.exact and not result.sampled):
+        raise typer.Exit(EXIT_NOT_PROVEN)
+
+
+@app.command()
+def compare(scenarios: list[Path] = typer.Argument(..., help="Scenario TOML files (e.g. a base scenario and "
+                                                             "variants that extend it)"),
+            out: Path = typer.Option(..., "--out", help="Output directory"),
+            workers: int = typer.Option(1, "--workers", min=1, help="Solve in this many processes"),
+            time_limit: Optional[float] = typer.Option(None, help="Seconds per scenario"),
+            progress: bool = typer.Option(True, help="Show a progress bar"),
+            overwrite: bool = typer.Option(False, help="Replace a non-empty --out"),
+            debug: bool = typer.Option(False, help="Show tracebacks")) -> None:
+    """Solve each scenario and write a side-by-side table of the headline metrics
+    (compare.csv, compare.xlsx, compare.png) and each plan under plans/<label>/."""
+    from lotsplit.export import check_output_target
+    from lotsplit.variants import compare as run_compare
+
+    try:
+        check_output_target(out, overwrite=overwrite)
+        result = run_compare(scenarios, workers=workers, time_limit=time_limit, progress=progress)
+        result.write(out, overwrite=overwrite)
+    except LotsplitError as exc:
+        _fail(exc, debug)
+    typer.echo(result.describe())
+    typer.echo(f"Wrote {out}/")
+    if not result.all_proven:
+        raise typer.Exit(EXIT_NOT_PROVEN)
+
+
+@app.command()
+def sweep(scenario: Path = typer.Argument(..., help="Scenario TOML file"),
+          param: list[str] = typer.Option(..., "--param",
+                                          help="section.key=start:stop:n (n evenly spaced values) or "
+                                               "section.key=v1,v2,…; sections: costs, rules, objective; repeatable "
+                                               "(the grid is every combination)"),
+          out: Path = typer.Option(..., "--out", help="Output directory"),
+          workers: int = typer.Option(1, "--workers", min=1, help="Solve in this many processes (HiGHS uses one "
+                                                                  "thread in each)"),
+          seed: int = typer.Option(0, help="Base seed; run i gets its own seed derived from it"),
+          time_limit: Optional[float] = typer.Option(None, help="Seconds per run"),
+          progress: bool = typer.Option(True, help="Show a progress bar"),
+          overwrite: bool = typer.Option(False, help="Replace a non-empty --out"),
+          debug: bool = typer.Option(False, help="Show tracebacks")) -> None:
+    """Sensitivity: solve the scenario for every combination of parameter values and
+    tabulate how the chosen plan changes (sweep.csv, sweep.xlsx, sweep.png, plans/)."""
+    from lotsplit.export import check_output_target
+    from lotsplit.variants import parse_param
+    from lotsplit.variants import sweep as run_sweep
+
+    try:
+        check_output_target(out, overwrite=overwrite)
+        grid = dict(parse_param(p) for p in param)
+        result = run_sweep(scenario, grid, workers=workers, seed=seed, time_limit=time_limit, progress=progress)
+        result.write(out, overwrite=overwrite)
+    except LotsplitError as exc:
+        _fail(exc, debug)
+    typer.echo(result.describe())
+    typer.echo(f"Wrote {out}/")
+    if not result.all_proven:
+        raise typer.Exit(EXIT_NOT_PROVEN)
+
+
 def main() -> None:  # pragma: no cover
     app()
 

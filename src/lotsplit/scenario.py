@@ -441,10 +441,11 @@ def build_scenario(
                                               snap_tolerance_m=config.geography.snap_tolerance_m)
     elif areas_ok:
         graph = nx.Graph(graph)
-        graph.add_edges_from((a, b, {"kind": geography.BORDER, "shared_m": 1.0, "note": ""})
-                             for a, b in graph.edges() if "kind" not in graph.edges[a, b])
+        # Abstract graphs: an edge without a length counts 1 km (so boundary_km = cut edges).
         for a, b in graph.edges():
-            graph.edges[a, b].setdefault("shared_m", 1.0)
+            graph.edges[a, b].setdefault("kind", geography.BORDER)
+            graph.edges[a, b].setdefault("note", "")
+            graph.edges[a, b].setdefault("shared_m", 1000.0)
         unknown = [n for n in graph.nodes if n not in area_table.index]
         if unknown:
             problems.append(Problem("graph", "nodes", f"graph nodes {unknown[:5]} are not area ids",
