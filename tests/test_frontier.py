@@ -86,6 +86,10 @@ TINY_CASES = [
     ((2, 2, 2, 5), 2, {"rules": {"max_lots": 3}}),
     ((1, 4, 2, 5), 4, {"rules": {"min_lots": 2}}),
     ((1, 3, 2, 4), 1, {"rules": {"small_lots_exemption": True}, "costs": {"per_lot_exempt": 15000}}),
+    # independent blocks of product groups (no bundling): frontiers per block, combined
+    ((1, 3, 2, 4), 0, {"rules": {"bundling": "none"}}),
+    ((2, 2, 2, 5), 3, {"rules": {"bundling": "none", "max_lots": 4}}),
+    ((1, 3, 3, 5), 2, {"rules": {"bundling": "families", "families": [["g0", "g1"], ["g2"]], "min_lots": 3}}),
 ]
 _BRUTE: dict[int, list] = {}
 

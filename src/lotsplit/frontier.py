@@ -757,12 +757,17 @@ def _search(S: _Search, cap, node_budget: int) -> tuple[_Walker, _Pt, _Pt, bool]
     if first is None:
         raise _Infeasible
     c_min = first.cost
-    lo_pt = W.solve(-S.local, "cheapest plan", cost_max=c_min + 1e-9 * max(1.0, c_min) + 1e-6) or first
+    c_tol = 1e-9 * max(1.0, c_min) + 1e-6
+    # Second stages run only over the lots that can be in a plan as good as the first
+    # stage's (reduced-cost fixing with the first stage's LP).
+    lo_pt = W.solve(-S.local, "cheapest plan", cost_max=c_min + c_tol,
+                    allowed=_as_good(W.last, c_min + c_tol)) or first
     lo_pt.found_by = "cheapest plan (the most local of the cheapest)"
     lo_pt.status = _both(first, lo_pt)
     lo_pt = W.remember(lo_pt, first.cost if first.status == Status.OPTIMAL else first.raw_bound)
     top = W.solve(-S.local, "most local plan")
-    hi_pt = W.solve(S.cost, "most local plan", local_min=top.local - FEAS_TOL) or top
+    hi_pt = W.solve(S.cost, "most local plan", local_min=top.local - FEAS_TOL,
+                    allowed=_as_good(W.last, -top.local + FEAS_TOL)) or top
     hi_pt.found_by = "most local plan (the cheapest of the most local)"
     hi_pt.status = _both(top, hi_pt)
     hi_pt = W.remember(hi_pt, _bound(hi_pt))
@@ -773,6 +778,13 @@ def _search(S: _Search, cap, node_budget: int) -> tuple[_Walker, _Pt, _Pt, bool]
     except _OutOfTime:
         complete = False
     return W, lo_pt, hi_pt, complete
+
+
+def _as_good(r: _Found | None, value: float) -> np.ndarray | None:
+    """Lots that can be in a plan with objective <= value (by the solve's LP reduced costs)."""
+    if r is None or r.rc is None or r.lp_bound is None:
+        return None
+    return r.rc <= value - r.lp_bound + 1e-7 * max(1.0, abs(value))
 
 
 # --------------------------------------------------------------------------- independent blocks
@@ -826,27 +838,41 @@ def _block_frontier(scenario: Scenario, S: _Search, blocks, node_budget: int) ->
     coupled = _count_coupled(scenario)
     max_lots = rules.max_lots if rules.max_lots is not None else None
     complete = proven = True
-    parts: list[list[tuple[int, list[_Pt]]]] = []
+    # Lot counts in rounds (1 lot in every block, then 2, …) so that a time limit leaves every
+    # block with its cheapest options and the combination still covers the cheap end.
+    tops = []
     for cols, cells in blocks:
-        options = []
-        counts = [None]
-        if coupled:
-            top = len(cells) if max_lots is None else min(len(cells), max_lots - (len(blocks) - 1))
-            counts = list(range(1, top + 1))
-        for k in counts:
+        tops.append([None] if not coupled else
+                    list(range(1, (len(cells) if max_lots is None else
+                                   min(len(cells), max_lots - (len(blocks) - 1))) + 1)))
+    parts: list[list[tuple[int | None, list[_Pt]]]] = [[] for _ in blocks]
+    for r in range(max(len(t) for t in tops)):
+        for b, (cols, cells) in enumerate(blocks):
+            if r >= len(tops[b]):
+                continue
+            if S.out_of_time():
+                complete = False
+                break
+            k = tops[b][r]
             sub = S.block(cols, cells, count=k)
             try:
                 W, _, _, done = _search(sub, math.inf, node_budget)
             except _Infeasible:
                 continue
+            except _OutOfTime:
+                complete = False
+                break
             complete &= done
             proven &= W.proven
             pts = [_Pt(sub.col_map[p.cols], p.cost, p.local, p.status, p.raw_bound, p.found_by)
                    for p in W.frontier_points()]
-            options.append((k, pts))
-        if not options:
-            raise InfeasibleError(_reasons(scenario))
-        parts.append(options)
+            parts[b].append((k, pts))
+        if not complete:
+            break
+    if any(not options for options in parts):
+        if not complete:
+            raise _OutOfTime("an independent block has no plan yet")
+        raise InfeasibleError(_reasons(scenario))
     # Combine block by block, keeping for each total lot count the non-dominated sums.
     state: dict[int, list[tuple[float, float, tuple, bool]]] = {0: [(0.0, 0.0, (), True)]}
     for options in parts:
@@ -892,11 +918,18 @@ def _nd_tuples(items: list[tuple]) -> list[tuple]:
 def _prune_by_fewer_lots(state: dict[int, list[tuple]]) -> dict[int, list[tuple]]:
     """Drop a partial plan when one with no more lots is at least as good on both counts
     (with only an upper bound on lots, fewer lots never hurts)."""
+    import bisect
+
     out: dict[int, list[tuple]] = {}
-    seen: list[tuple] = []
+    seen: list[tuple] = []                   # non-dominated, local share ascending (so cost ascending)
     for k in sorted(state):
-        keep = [t for t in state[k] if not any(s[0] <= t[0] + 1e-9 * max(1.0, abs(t[0])) and s[1] >= t[1] - 1e-9
-                                               for s in seen)]
+        shares = [t[1] for t in seen]
+        keep = []
+        for t in state[k]:
+            i = bisect.bisect_left(shares, t[1] - 1e-9)      # cheapest earlier plan reaching t's share
+            if i < len(seen) and seen[i][0] <= t[0] + 1e-9 * max(1.0, abs(t[0])):
+                continue
+            keep.append(t)
         if keep:
             out[k] = keep
         seen = _nd_tuples(seen + keep)
