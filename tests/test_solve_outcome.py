@@ -92,3 +92,55 @@ def test_unreachable_local_target_is_explained():
     with pytest.raises(InfeasibleError) as err:
         optimize(scenario)
     assert "below the target 99.0%" in str(err.value)
+
+
+# --------------------------------------------------------------------------- LP by sifting, dive
+
+def _with_side_rows(master: Master) -> Master:
+    """The master plus a lot-count window, like a scenario with min_lots/max_lots."""
+    n = master.matrix.shape[1]
+    A = sp.vstack([master.matrix, sp.csr_matrix(np.ones((1, n)))]).tocsc()
+    return Master(master.cost, A, np.r_[master.row_lo, 8.0], np.r_[master.row_hi, 12.0])
+
+
+@pytest.mark.parametrize("side", [False, True])
+def test_sifted_lp_equals_the_direct_lp(side):
+    from lotsplit.solvers import solve_lp_sifted
+
+    master = knapsack_like_master(n=200, seed=3)
+    if side:
+        master = _with_side_rows(master)
+    direct = solve_highs(master, integer=False)
+    sifted = solve_lp_sifted(master, batch=50)        # many rounds on purpose
+    assert sifted.status == Status.OPTIMAL
+    assert sifted.objective == pytest.approx(direct.objective, rel=1e-9)
+    ax = master.matrix @ sifted.x
+    assert np.all(ax >= master.row_lo - 1e-7) and np.all(ax <= master.row_hi + 1e-7)
+    rc = master.cost - master.matrix.T @ sifted.duals
+    assert rc.min() >= -1e-6                          # optimal over every column, not just the working set
+
+
+def test_sifted_lp_reports_infeasible():
+    from lotsplit.solvers import solve_lp_sifted
+
+    master = _with_side_rows(knapsack_like_master(n=50, seed=4))
+    master.row_lo[-1] = master.row_hi[-1] = 40.0      # 40 lots over 30 cells: impossible
+    assert solve_lp_sifted(master, batch=20).status == Status.INFEASIBLE
+
+
+def test_dive_finds_a_plan_no_better_than_the_optimum():
+    from lotsplit.solve import _dive
+
+    master = knapsack_like_master(n=100, seed=5)
+    plan = _dive(master, deadline=None, threads=1)
+    assert plan.x is not None
+    assert np.allclose(master.matrix @ plan.x, 1.0) and set(np.unique(plan.x)) <= {0.0, 1.0}
+    best = solve_highs(master, integer=True)
+    assert plan.objective >= best.objective - 1e-9
+
+
+def test_highs_thread_count_can_change_between_solves():
+    master = knapsack_like_master(n=5)
+    results = [solve_highs(master, integer=True, threads=t) for t in (1, 2, 1)]
+    assert all(r.status == Status.OPTIMAL for r in results)
+    assert len({round(r.objective, 9) for r in results}) == 1

@@ -315,24 +315,35 @@ def demand_cells(market: Market) -> np.ndarray:
 
 
 def coverage_matrix(space: LotSpace, columns: Columns | None = None) -> sp.csc_matrix:
-    """Cells × columns 0/1 matrix: which demand cells each lot covers."""
+    """Cells × columns 0/1 matrix: which demand cells each lot covers.
+
+    Vectorised per bundle: (lot area masks) @ (areas × cells of the bundle's groups).
+    """
     cols = space.columns if columns is None else columns
     n_a, n_g = space.market.demand.shape
+    n_cells = len(space.cells)
+    if len(cols) == 0:
+        return sp.csc_matrix((n_cells, 0))
     cell_id = -np.ones((n_a, n_g), dtype=np.int64)
-    cell_id[space.cells[:, 0], space.cells[:, 1]] = np.arange(len(space.cells))
-    bundle_rows = []
-    for bundle in space.bundles:
-        gi = space.market.group_index(bundle)
-        bundle_rows.append(cell_id[:, gi])            # areas × |bundle|
-    indices, indptr = [], [0]
-    sets = space.area_sets
-    for s_idx, b_idx in zip(cols.set_index, cols.bundle_index):
-        rows = bundle_rows[b_idx][sets[s_idx]].ravel()
-        rows = np.sort(rows[rows >= 0])
-        indices.append(rows)
-        indptr.append(indptr[-1] + len(rows))
-    idx = np.concatenate(indices) if indices else np.zeros(0, dtype=np.int64)
-    return sp.csc_matrix((np.ones(len(idx)), idx, np.asarray(indptr)), shape=(len(space.cells), len(cols)))
+    cell_id[space.cells[:, 0], space.cells[:, 1]] = np.arange(n_cells)
+    sets = sp.csr_matrix(space.area_sets.astype(np.float64))
+    blocks, order = [], []
+    for b_idx, bundle in enumerate(space.bundles):
+        which = np.flatnonzero(cols.bundle_index == b_idx)
+        if not len(which):
+            continue
+        ids = cell_id[:, space.market.group_index(bundle)]
+        a, k = np.nonzero(ids >= 0)
+        area_to_cell = sp.csr_matrix((np.ones(len(a)), (a, ids[a, k])), shape=(n_a, n_cells))
+        blocks.append(sets[cols.set_index[which]] @ area_to_cell)
+        order.append(which)
+    stacked = sp.vstack(blocks).tocsr()
+    inverse = np.empty(len(cols), dtype=np.int64)
+    inverse[np.concatenate(order)] = np.arange(len(cols))
+    out = stacked[inverse].T.tocsc()
+    out.sort_indices()
+    out.data[:] = 1.0
+    return out
 
 
 def lot_space(scenario: Scenario, *, budget: int | None = None, max_size: int | None = None) -> LotSpace:

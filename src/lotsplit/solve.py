@@ -28,8 +28,8 @@ from lotsplit.errors import InfeasibleError, NoPlanFoundError, SolverError
 from lotsplit.model import Columns, LotSpace, _exemption, coverage_matrix, lot_space
 from lotsplit.plan import LotPlan, evaluate, isclose, lot_ids, lot_objective_terms, objective_value
 from lotsplit.scenario import Scenario
-from lotsplit.solvers import (Master, RawResult, SolveOutcome, Status, gap_of, highs_version, pulp_version,
-                              solve_highs, solve_pulp)
+from lotsplit.solvers import (PROVEN_GAP, Master, RawResult, SolveOutcome, Status, gap_of, highs_version, pulp_version,
+                              solve_highs, solve_lp_sifted, solve_pulp)
 
 
 def with_overrides(scenario: Scenario, *, objective: ObjectiveConfig | dict | None = None,
@@ -184,13 +184,27 @@ def _remaining(deadline: float | None) -> float | None:
     return None if deadline is None else max(0.01, deadline - time.perf_counter())
 
 
+def _slice(deadline: float | None, share: float) -> float | None:
+    """A deadline ``share`` of the remaining time away (for a stage that must leave time)."""
+    if deadline is None:
+        return None
+    now = time.perf_counter()
+    return now + max(0.5, share * (deadline - now))
+
+
 def _mip(master: Master, *, solver: str, deadline, mip_gap: float, threads: int) -> RawResult:
     if solver == "highs":
         return solve_highs(master, integer=True, time_limit=_remaining(deadline), mip_gap=mip_gap, threads=threads)
     return solve_pulp(master, solver=solver, time_limit=_remaining(deadline), mip_gap=mip_gap, threads=threads)
 
 
+SIFT_ABOVE = 20_000
+"""Masters with more columns than this get their LP by sifting (solvers.solve_lp_sifted)."""
+
+
 def _lp(master: Master, *, deadline, threads: int) -> RawResult:
+    if master.matrix.shape[1] > SIFT_ABOVE:
+        return solve_lp_sifted(master, deadline=deadline, threads=threads)
     return solve_highs(master, integer=False, time_limit=_remaining(deadline), threads=threads)
 
 
@@ -280,28 +294,115 @@ def _exact_mip(master: Master, *, deadline, mip_gap: float, threads: int) -> Raw
     lb = lp.objective
     n = len(master.cost)
     rc = np.maximum(reduced_costs(master, lp.duals), 0.0)
-    # A good plan first, from the columns most likely to be in the optimum.
-    k = min(n, max(2000, 20 * master.matrix.shape[0]))
-    few = np.sort(np.argsort(rc, kind="stable")[:k])
-    first = _mip(_sub(master, few), solver="highs", deadline=deadline, mip_gap=0.0, threads=threads)
-    ub = first.objective if first.x is not None else np.inf
+    # A good plan first: dive on the LP over the columns most likely to be in the optimum.
+    order = np.argsort(rc, kind="stable")
+    few = np.sort(order[:min(n, DIVE_COLUMNS)])
+    first = _dive(_sub(master, few), deadline=_slice(deadline, 0.3), threads=threads)
+    incumbent = None
+    if first.x is not None:
+        incumbent = np.zeros(n)
+        incumbent[few] = first.x
+    # Then a small MIP over the likeliest columns and the dive's plan (so it has a plan).
+    small = order[:min(n, SMALL_MIP_COLUMNS)]
+    if incumbent is not None:
+        small = np.union1d(small, np.flatnonzero(incumbent > 0.5))
+    small = np.sort(small)
+    better = solve_highs(_sub(master, small), integer=True, time_limit=_remaining(_slice(deadline, 0.3)),
+                         threads=threads, incumbent=None if incumbent is None else incumbent[small])
+    if better.x is not None and (incumbent is None or better.objective < float(master.cost @ incumbent)):
+        incumbent = np.zeros(n)
+        incumbent[small] = np.round(better.x)
+    ub = float(master.cost @ incumbent) if incumbent is not None else np.inf
+    if np.isfinite(ub) and gap_of(ub, lb) <= max(mip_gap, PROVEN_GAP):
+        proven = gap_of(ub, lb) <= PROVEN_GAP
+        return RawResult(Status.OPTIMAL if proven else Status.FEASIBLE, incumbent, ub, lb, None, 0.0,
+                         "plan meets the LP bound: optimal" if proven else "plan within the requested gap of the LP bound")
     # Reduced-cost fixing: a column with rc > ub - lb is in no plan better than ub.
     keep = np.flatnonzero(rc <= (ub - lb) + 1e-7 * max(1.0, abs(ub))) if np.isfinite(ub) else np.arange(n)
-    res = _mip(_sub(master, keep), solver="highs", deadline=deadline, mip_gap=mip_gap, threads=threads)
+    res = solve_highs(_sub(master, keep), integer=True, time_limit=_remaining(deadline), mip_gap=mip_gap,
+                      threads=threads, incumbent=None if incumbent is None else incumbent[keep])
     x = np.zeros(n)
-    if res.x is None:
-        if first.x is None:
+    if res.x is None or (incumbent is not None and res.objective > ub):
+        if incumbent is None:
             return res
-        # Time ran out in the second MIP: the first plan stands, with the LP bound.
-        x[few] = first.x
-        st = Status.OPTIMAL if gap_of(ub, lb) <= 1e-6 else Status.FEASIBLE
-        return RawResult(st, x, ub, lb, None, res.seconds, res.message)
+        # Time ran out in the MIP: the dive's plan stands, with the best bound known.
+        bound = max(lb, res.bound) if res.bound is not None else lb
+        st = Status.OPTIMAL if gap_of(ub, bound) <= PROVEN_GAP else Status.FEASIBLE
+        return RawResult(st, incumbent, ub, bound, None, res.seconds, res.message)
     x[keep] = res.x
     bound = res.bound if res.bound is not None else lb
     if res.status != Status.OPTIMAL:
         bound = max(bound, lb)
     return RawResult(res.status, x, res.objective, bound, None, res.seconds,
                      f"{res.message} ({len(keep)} of {n} lots left after reduced-cost fixing)")
+
+
+SMALL_MIP_COLUMNS = 2000
+"""The first MIP looks for a good plan among this many columns of smallest reduced cost."""
+DIVE_COLUMNS = 50_000
+"""The dive heuristic works on at most this many columns (those of smallest reduced cost)."""
+
+
+def _dive(master: Master, *, deadline, threads: int, max_backtracks: int = 50) -> RawResult:
+    """A plan by LP diving: fix the column with the largest LP value to 1 (and every column
+    sharing a cell with it to 0), re-solve the LP warm, repeat until the LP is integral;
+    a fix that makes the LP infeasible is undone and that column forbidden instead."""
+    import highspy
+
+    from lotsplit.solvers import _highs_lp, new_highs
+
+    t0 = time.perf_counter()
+    n = len(master.cost)
+    A = master.matrix.tocsc()
+    cells = np.flatnonzero(master.row_lo == master.row_hi)     # the partition rows
+    rows_of = A[cells].tocsc()
+    by_row = A[cells].tocsr()
+    h = new_highs(threads)
+    h.passModel(_highs_lp(master.cost, A, master.row_lo, master.row_hi))
+    upper = np.full(n, np.inf)
+    lower = np.zeros(n)
+    fixed: list[tuple[int, list[int]]] = []
+    backtracks = 0
+    while True:
+        if deadline is not None:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                break
+            h.setOptionValue("time_limit", float(left))
+        h.run()
+        ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        if ok:
+            x = np.asarray(h.getSolution().col_value)
+            frac = np.minimum(np.abs(x), np.abs(1 - x))
+            if frac.max() < 1e-7:
+                x = np.round(x)
+                return RawResult(Status.FEASIBLE, x, float(master.cost @ x), None, None,
+                                 time.perf_counter() - t0, "LP dive")
+            free = (lower < 0.5) & (upper > 0.5)
+            j = int(np.argmax(np.where(free & (x > 1e-9), x, -1.0)))
+            off = np.setdiff1d(by_row[:, :][rows_of[:, j].indices].indices, [j])
+            off = off[upper[off] > 0.5]
+            fixed.append((j, off.tolist()))
+            lower[j] = 1.0
+            upper[off] = 0.0
+            h.changeColBounds(j, 1.0, 1.0)
+            if len(off):
+                h.changeColsBounds(len(off), off.astype(np.int32), np.zeros(len(off)), np.zeros(len(off)))
+            continue
+        if h.getModelStatus() != highspy.HighsModelStatus.kInfeasible or not fixed or backtracks >= max_backtracks:
+            break
+        # Undo the last fix and forbid that column.
+        backtracks += 1
+        j, off = fixed.pop()
+        lower[j] = 0.0
+        upper[j] = 0.0
+        h.changeColBounds(j, 0.0, 0.0)
+        if off:
+            off_a = np.asarray(off)
+            upper[off_a] = np.inf
+            h.changeColsBounds(len(off_a), off_a.astype(np.int32), np.zeros(len(off_a)),
+                               np.full(len(off_a), highspy.kHighsInf))
+    return RawResult(Status.NO_PLAN, None, None, None, None, time.perf_counter() - t0, "LP dive found no plan")
 
 
 def _sub(master: Master, idx: np.ndarray) -> Master:

@@ -93,19 +93,41 @@ def highs_version() -> str:
     return f"HiGHS {h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
 
 
+_scheduler_threads: int | None = None
+
+
+def new_highs(threads: int = 1, time_limit: float | None = None):
+    """A quiet, seeded ``highspy.Highs`` using ``threads`` threads.
+
+    HiGHS fixes its thread pool when the first model runs; a later model asking for another
+    number fails with status "Not Set".  The pool is reset here whenever the number changes.
+    """
+    import highspy
+
+    global _scheduler_threads
+    threads = max(1, int(threads))
+    if _scheduler_threads is not None and _scheduler_threads != threads:
+        highspy.Highs.resetGlobalScheduler(True)
+    _scheduler_threads = threads
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", threads)
+    h.setOptionValue("random_seed", 0)
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+    return h
+
+
 def solve_highs(master: Master, *, integer: bool, time_limit: float | None = None, mip_gap: float = 0.0,
-                threads: int = 1, presolve: bool = True) -> RawResult:
+                threads: int = 1, presolve: bool = True, incumbent: np.ndarray | None = None) -> RawResult:
+    """Solve the master with HiGHS; ``incumbent`` (a 0/1 plan) is handed to the MIP as its
+    first solution, so the search prunes against it from the start."""
     import highspy
 
     start = time.perf_counter()
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", int(threads))
-    h.setOptionValue("random_seed", 0)
+    h = new_highs(threads, time_limit)
     if not presolve:
         h.setOptionValue("presolve", "off")
-    if time_limit is not None:
-        h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
     if integer:
         h.setOptionValue("mip_rel_gap", float(max(mip_gap, 1e-9)))
         h.setOptionValue("mip_abs_gap", 1e-9)
@@ -127,6 +149,11 @@ def solve_highs(master: Master, *, integer: bool, time_limit: float | None = Non
     if integer:
         lp.integrality_ = [highspy.HighsVarType.kInteger] * n_cols
     h.passModel(lp)
+    if integer and incumbent is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = np.asarray(incumbent, dtype=float)
+        sol.value_valid = True
+        h.setSolution(sol)
     h.run()
     seconds = time.perf_counter() - start
     ms = h.getModelStatus()
@@ -149,10 +176,131 @@ def solve_highs(master: Master, *, integer: bool, time_limit: float | None = Non
               S.kObjectiveTarget):
         status = Status.FEASIBLE if x is not None else Status.NO_PLAN
         return RawResult(status, x, obj, bound, None, seconds, f"HiGHS: {h.modelStatusToString(ms)}")
+    if ms == S.kSolveError and presolve:
+        # HiGHS 1.15 sometimes ends an infeasible MIP's presolve with "Solve error".
+        return solve_highs(master, integer=integer, time_limit=None if time_limit is None else
+                           max(0.01, time_limit - seconds), mip_gap=mip_gap, threads=threads, presolve=False,
+                           incumbent=incumbent)
     if ms == S.kUnboundedOrInfeasible or ms == S.kUnbounded:
         return RawResult(Status.ERROR, None, None, None, None, seconds,
                          f"HiGHS: {h.modelStatusToString(ms)} (the master problem cannot be unbounded: a bug)")
     return RawResult(Status.ERROR, x, obj, bound, None, seconds, f"HiGHS: {h.modelStatusToString(ms)}")
+
+
+def _highs_lp(cost, A: sp.csc_matrix, lo, hi):
+    import highspy
+
+    A = A.tocsc()
+    A.sort_indices()
+    lp = highspy.HighsLp()
+    n_rows, n_cols = A.shape
+    lp.num_col_, lp.num_row_ = n_cols, n_rows
+    lp.col_cost_ = np.asarray(cost, dtype=float)
+    lp.col_lower_ = np.zeros(n_cols)
+    lp.col_upper_ = np.full(n_cols, highspy.kHighsInf)
+    lp.row_lower_ = np.where(np.isfinite(lo), lo, -highspy.kHighsInf)
+    lp.row_upper_ = np.where(np.isfinite(hi), hi, highspy.kHighsInf)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n_cols, n_rows
+    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A.data.astype(float)
+    return lp
+
+
+def solve_lp_sifted(master: Master, *, deadline: float | None = None, threads: int = 1,
+                    start: np.ndarray | None = None, batch: int | None = None,
+                    penalty: float | None = None) -> RawResult:
+    """The LP relaxation of a large master by sifting (column generation over a known pool).
+
+    A working set of columns (``start``, or the cheapest per covered cell) is solved with an
+    elastic slack on every row (cost ``P`` per unit), the whole pool is priced with the
+    duals in one sparse product, and the most negative reduced-cost columns join the
+    working set, warm-started, until no column prices out.  The result is the LP optimum
+    over the whole pool: ``x`` and reduced costs are full length.  A slack still in use at
+    the end means the LP over the pool is infeasible (checked by a pure phase I, so a small
+    ``P`` can never turn a feasible master into an infeasible one).
+    """
+    import highspy
+
+    t0 = time.perf_counter()
+    A = master.matrix.tocsc()
+    n_rows, n = A.shape
+    cost = np.asarray(master.cost, dtype=float)
+    lo, hi = master.row_lo, master.row_hi
+    if n == 0:
+        return RawResult(Status.INFEASIBLE, None, None, None, None, 0.0, "no columns")
+    batch = batch or max(2000, 5 * n_rows)
+    in_work = np.zeros(n, dtype=bool)
+    if start is None:
+        size = np.maximum(np.diff(A.indptr), 1)
+        start = np.argsort(cost / size, kind="stable")[:batch]
+    in_work[start] = True
+    work = list(np.flatnonzero(in_work))
+    # Elastic slacks: +1 on rows with a finite lower bound, -1 on rows with a finite upper bound.
+    up = np.flatnonzero(np.isfinite(lo))
+    down = np.flatnonzero(np.isfinite(hi))
+    n_slack = len(up) + len(down)
+    slack = sp.csc_matrix((np.r_[np.ones(len(up)), -np.ones(len(down))], (np.r_[up, down], np.arange(n_slack))),
+                          shape=(n_rows, n_slack))
+    penalty = penalty or 1e3 * max(1.0, float(np.abs(cost).max()))
+
+    tol = 1e-9 * max(1.0, float(np.abs(cost).max()))
+
+    def run(phase_one: bool):
+        h = new_highs(threads)
+        c_work = np.zeros(len(work)) if phase_one else cost[work]
+        c_slack = np.ones(n_slack) if phase_one else np.full(n_slack, penalty)
+        h.passModel(_highs_lp(np.r_[c_slack, c_work], sp.hstack([slack, A[:, work]]).tocsc(), lo, hi))
+        rounds = 0
+        while True:
+            if deadline is not None:
+                left = deadline - time.perf_counter()
+                if left <= 0:
+                    return None, rounds
+                h.setOptionValue("time_limit", float(max(left, 0.01)))
+            h.run()
+            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                return None, rounds
+            rounds += 1
+            y = np.asarray(h.getSolution().row_dual)
+            rc = (np.zeros(n) if phase_one else cost) - A.T @ y
+            rc[in_work] = np.inf
+            neg = np.flatnonzero(rc < -tol)
+            if not len(neg):
+                return h, rounds
+            add = neg[np.argsort(rc[neg], kind="stable")[:batch]]
+            in_work[add] = True
+            work.extend(add.tolist())
+            sub = A[:, add].tocsc()
+            sub.sort_indices()
+            c_add = np.zeros(len(add)) if phase_one else cost[add]
+            h.addCols(len(add), c_add, np.zeros(len(add)), np.full(len(add), highspy.kHighsInf), sub.nnz,
+                      sub.indptr[:-1].astype(np.int32), sub.indices.astype(np.int32), sub.data.astype(float))
+
+    h, rounds = run(phase_one=False)
+    seconds = time.perf_counter() - t0
+    if h is None:
+        return RawResult(Status.NO_PLAN, None, None, None, None, seconds, "LP: time limit during sifting")
+    sol = h.getSolution()
+    values = np.asarray(sol.col_value)
+    if values[:n_slack].sum() > 1e-7:
+        # Slacks in use: infeasible, or the penalty was too small.  A pure phase I decides.
+        h1, _ = run(phase_one=True)
+        seconds = time.perf_counter() - t0
+        if h1 is None:
+            return RawResult(Status.NO_PLAN, None, None, None, None, seconds, "LP: time limit during phase I")
+        if h1.getInfo().objective_function_value > 1e-7:
+            return RawResult(Status.INFEASIBLE, None, None, None, None, seconds, "LP relaxation infeasible")
+        return solve_lp_sifted(Master(cost, A, lo, hi, master.names), deadline=deadline, threads=threads,
+                               start=np.flatnonzero(in_work), batch=batch, penalty=penalty * 1e3) \
+            if penalty < 1e15 else RawResult(Status.ERROR, None, None, None, None, seconds, "LP: penalty too large")
+    x = np.zeros(n)
+    x[np.asarray(work)] = values[n_slack:]
+    y = np.asarray(sol.row_dual)
+    obj = float(cost @ x)
+    return RawResult(Status.OPTIMAL, x, obj, obj, y, seconds,
+                     f"LP by sifting: {rounds} rounds, {len(work)} of {n} columns")
 
 
 def solve_pulp(master: Master, *, solver: str = "cbc", time_limit: float | None = None, mip_gap: float = 0.0,
