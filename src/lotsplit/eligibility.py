@@ -92,7 +92,8 @@ class Market:
 
     def reaches_all(self, sets: np.ndarray) -> np.ndarray:
         """Bool (sets × suppliers): the supplier reaches every area of the set."""
-        return (sets.astype(np.int32) @ self.not_reach) == 0
+        # float32 BLAS product: exact for counts below 2**24 areas, and far faster than int
+        return (np.asarray(sets, dtype=np.float32) @ self.not_reach_f32) < 0.5
 
     def evaluate(self, sets: np.ndarray, groups, *, reaches: np.ndarray | None = None,
                  per_lot: float | None = None) -> LotMetrics:
@@ -117,6 +118,10 @@ class Market:
         lot_cost = c.per_lot if per_lot is None else per_lot
         admin = lot_cost + c.per_bid * expected + c.per_contract_year * self.years + c.retender * no_bid
         return LotMetrics(value, eligible, n_eligible, expected, no_bid, local, admin)
+
+    @cached_property
+    def not_reach_f32(self) -> np.ndarray:
+        return self.not_reach.astype(np.float32)
 
     @cached_property
     def area_position(self) -> dict[str, int]:

@@ -346,9 +346,16 @@ def coverage_matrix(space: LotSpace, columns: Columns | None = None) -> sp.csc_m
     return out
 
 
-def lot_space(scenario: Scenario, *, budget: int | None = None, max_size: int | None = None) -> LotSpace:
+POOL_BUDGET = 100_000
+"""Columns in the starting pool of column generation (lots of every size up to the largest
+that fits), when the complete enumeration is past the column budget."""
+
+
+def lot_space(scenario: Scenario, *, budget: int | None = None, max_size: int | None = None,
+              pool_budget: int | None = None) -> LotSpace:
     """Enumerate every feasible candidate lot (``complete=True``), or, past the column
-    budget, the lots of the largest size for which the enumeration fits (``complete=False``)."""
+    budget, the lots of the largest size for which ``pool_budget`` columns suffice
+    (``complete=False``): the starting pool for column generation."""
     market = Market(scenario)
     bundles = allowed_bundles(scenario)
     budget = budget or scenario.config.solver.column_budget
@@ -360,9 +367,11 @@ def lot_space(scenario: Scenario, *, budget: int | None = None, max_size: int | 
     except BudgetExceeded:
         complete = False
         masks = []
+        pool_sets = max(1, min(budget, pool_budget or POOL_BUDGET) // max(1, len(bundles)))
         for size in range(1, len(market.area_ids) + 1):
             try:
-                masks = enumerate_area_sets(scenario, market, bundles, budget=set_budget, max_size=size)
+                masks = enumerate_area_sets(scenario, market, bundles, budget=pool_sets if size > 1 else 10**9,
+                                            max_size=size)
             except BudgetExceeded:
                 break
     area_sets = masks_to_matrix(sorted(masks), len(market.area_ids))

@@ -1,16 +1,24 @@
 """Column generation for scenarios with too many connected area sets to enumerate.
 
 The pool starts with every lot of up to the largest size that fits the column budget
-(model.lot_space).  Each round solves the LP master, reads the duals and grows new lots
-greedily from each area (adding the neighbour that lowers the reduced cost most), keeping
-every lot with a negative reduced cost.  Pricing is a heuristic, so the LP value is not a
-bound by itself; the bound reported is the Lagrangian bound
+(``model.lot_space``).  Each round solves the LP master over the pool (by sifting), reads
+the duals and grows new lots greedily from seed areas, for every bundle at once: a lot
+takes the neighbouring area that lowers its reduced cost most, keeps growing while it is
+below ``min_lot_value``, and every lot met on the way with a negative reduced cost joins
+the pool.  When the pool cannot yet cover every cell, the LP's phase I duals guide the
+growth towards the uncovered cells.
 
-    z_LP + K * min(0, lower bound on the least reduced cost of any lot)
+Pricing is a heuristic, so the LP value over the pool is not a bound by itself; the bound
+reported is the Lagrangian bound
 
-where K is the largest number of lots a plan can have and the reduced-cost lower bound
-relaxes each lot's cost to its fixed part and its value-dependent terms to area sums.  It
-is valid, and honest about how much is unknown: on large instances it is weak.
+    z_LP + K * min(0, a lower bound on the least reduced cost of any lot)
+
+with K the most lots an optimal plan can have (from the lot-count rule and from the best
+plan's cost: every lot costs at least its fixed admin cost) and the reduced-cost lower
+bound relaxing a lot's cost to its fixed part and its local bonus to the sum, over its
+areas, of what the area would bring as a lot of its own (a lot's local chance never
+exceeds that of any of its single areas: growing a lot only removes eligible suppliers).
+It is valid and honest about how much is unknown; on large instances it is weak.
 """
 
 from __future__ import annotations
@@ -20,112 +28,356 @@ import time
 import networkx as nx
 import numpy as np
 
-from lotsplit.model import Columns, LotSpace, build_columns
-from lotsplit.solvers import Status, solve_highs
+from lotsplit.model import Columns, LotSpace, _boundary_km, build_columns
+from lotsplit.plan import lot_objective_terms
+from lotsplit.solvers import Master, RawResult, Status, solve_lp_sifted
 
-MAX_ROUNDS = 50
-
-
-def generate_columns(space: LotSpace, *, deadline: float | None, threads: int = 1) -> tuple[Columns, float | None]:
-    from lotsplit.solve import build_master, reduced_costs
-
-    s = space.scenario
-    m = space.market
-    seen = {space.area_sets[i].tobytes() for i in range(len(space.area_sets))}
-    neighbours = [[m.area_position[b] for b in s.graph[a]] for a in m.area_ids]
-    bound = None
-    for _ in range(MAX_ROUNDS):
-        if deadline is not None and time.perf_counter() > deadline - 1:
-            break
-        master = build_master(space)
-        remaining = None if deadline is None else max(0.1, deadline - time.perf_counter())
-        lp = solve_highs(master, integer=False, time_limit=remaining, threads=threads)
-        if lp.status != Status.OPTIMAL or lp.duals is None:
-            break
-        bound = _lagrangian_bound(space, master, lp.objective, lp.duals)
-        new_sets = _grow(space, master, lp.duals, neighbours, seen, deadline)
-        if not new_sets:
-            break
-        sets = np.array(new_sets, dtype=bool)
-        cols, _ = build_columns(s, m, space.bundles, sets)
-        cols.set_index = cols.set_index + len(space.area_sets)
-        space.area_sets = np.vstack([space.area_sets, sets])
-        rc = reduced_costs(build_master(space, cols), lp.duals)
-        good = np.flatnonzero(rc < -1e-7)
-        if not len(good):
-            break
-        space.columns = Columns.concat([space.columns, cols.take(good)])
-    return space.columns, bound
+MAX_ROUNDS = 60
+SEEDS_PER_BUNDLE = 64
+"""Seed areas per bundle and round (those with the highest dual prize, rotating)."""
 
 
-def _grow(space: LotSpace, master, duals, neighbours, seen: set, deadline) -> list[np.ndarray]:
-    """Greedy growth from each area, per bundle, on reduced cost; returns new area masks."""
-    from lotsplit.solve import build_master, reduced_costs
+def _side_duals(master: Master, duals: np.ndarray, n_cells: int) -> dict[str, float]:
+    return dict(zip(master.names[n_cells:], duals[n_cells:]))
 
+
+def lot_reduced_costs(space: LotSpace, b_idx: int, sets: np.ndarray, cell_dual: np.ndarray, side: dict[str, float],
+                      *, phase_one: bool = False, reaches: np.ndarray | None = None):
+    """Reduced cost of each area set × bundle ``b_idx`` (non-exempt lot) and whether it is
+    a valid lot (``ok``) and whether it can still become one by growing (``alive``)."""
+    s, m = space.scenario, space.market
+    rules = s.config.rules
+    bundle = space.bundles[b_idx]
+    gi = m.group_index(bundle)
+    met = m.evaluate(sets, bundle, reaches=reaches)
+    total = space.total_annual_value or 1.0
+    if phase_one:
+        cost = np.zeros(len(sets))
+    else:
+        cost = lot_objective_terms(s, met.value, met.local_chance, met.admin_cost, _boundary_km(s, m, sets))
+    dual = sets.astype(float) @ cell_dual[:, gi].sum(axis=1)
+    rc = cost - dual - side.get("lot count", 0.0)
+    rc -= side.get("local share target", 0.0) * met.value * met.local_chance / total
+    rc -= side.get("admin budget", 0.0) * met.admin_cost
+    has_demand = (sets.astype(np.int32) @ (m.demand[:, gi] > 0).sum(axis=1)) > 0
+    together = np.ones(len(sets), dtype=bool)
+    for group in rules.areas_together:
+        k = sets[:, [m.area_position[a] for a in group]].sum(axis=1)
+        together &= (k == 0) | (k == len(group))
+    alive = (met.value <= (rules.max_lot_value or np.inf) + 1e-9) & (met.n_eligible >= rules.min_eligible_bidders)
+    for group in rules.areas_apart:
+        alive &= sets[:, [m.area_position[a] for a in group]].sum(axis=1) <= 1
+    ok = (alive & has_demand & together & (met.value >= rules.min_lot_value - 1e-9)
+          & (met.expected_bids >= rules.min_expected_bids - 1e-9)
+          & (met.no_bid_chance <= rules.max_no_bid_chance + 1e-12))
+    return rc, ok, alive, met.value
+
+
+def grow_lots(space: LotSpace, cell_dual: np.ndarray, side: dict[str, float], seen: set, *,
+              phase_one: bool, deadline: float | None, round_no: int = 0) -> list[tuple[float, int, np.ndarray]]:
+    """Greedy dual-guided growth from seed areas, every bundle: the new lots met on the
+    way with a negative reduced cost, as (reduced cost, bundle index, area mask)."""
     s, m = space.scenario, space.market
     n = len(m.area_ids)
-    found: list[np.ndarray] = []
+    adj = np.zeros((n, n), dtype=np.float32)
+    for a, b in s.graph.edges():
+        adj[m.area_position[a], m.area_position[b]] = adj[m.area_position[b], m.area_position[a]] = 1.0
+    reach_area = ~m.not_reach.astype(bool)                 # areas × suppliers
+    min_value = s.config.rules.min_lot_value
+    found: list[tuple[float, int, np.ndarray]] = []
     for b_idx, bundle in enumerate(space.bundles):
-        for seed in range(n):
-            if deadline is not None and time.perf_counter() > deadline - 1:
-                return found
-            current = np.zeros(n, dtype=bool)
-            current[seed] = True
-            best_rc = np.inf
-            for _ in range(n):
-                frontier = sorted({j for i in np.flatnonzero(current) for j in neighbours[i]} - set(np.flatnonzero(current)))
-                if not frontier:
-                    break
-                cand = np.repeat(current[None, :], len(frontier), axis=0)
-                cand[np.arange(len(frontier)), frontier] = True
-                cols, _ = build_columns(s, m, [bundle], cand)
-                if not len(cols):
-                    break
-                tmp = LotSpace(s, m, [bundle], cand, cols, True, space.cells)
-                rc = reduced_costs(build_master(tmp), duals)
-                k = int(np.argmin(rc))
-                if rc[k] >= best_rc - 1e-9:
-                    break
-                best_rc = rc[k]
-                current = cand[cols.set_index[k]]
-                key = current.tobytes()
-                if rc[k] < -1e-7 and key not in seen:
-                    seen.add(key)
-                    found.append(current.copy())
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        gi = m.group_index(bundle)
+        prize = cell_dual[:, gi].sum(axis=1)
+        candidates = np.flatnonzero(m.demand[:, gi].sum(axis=1) > 0)
+        if not len(candidates):
+            continue
+        ranked = candidates[np.argsort(-prize[candidates], kind="stable")]
+        k = min(len(ranked), SEEDS_PER_BUNDLE)
+        start = (round_no * k) % len(ranked) if len(ranked) > k else 0
+        seeds = np.roll(ranked, -start)[:k] if round_no % 2 else ranked[:k]
+        cur = np.zeros((len(seeds), n), dtype=bool)
+        cur[np.arange(len(seeds)), seeds] = True
+        reach = reach_area[seeds].copy()
+        rc, ok, alive, value = lot_reduced_costs(space, b_idx, cur, cell_dual, side, phase_one=phase_one,
+                                                 reaches=reach)
+        active = alive.copy()
+        best = rc.copy()
+        _collect(b_idx, cur, rc, ok, seen, found)
+        for _ in range(n - 1):
+            if not active.any() or (deadline is not None and time.perf_counter() > deadline):
+                break
+            nbr = ((cur.astype(np.float32) @ adj) > 0.5) & ~cur & active[:, None]
+            rows, cols = np.nonzero(nbr)
+            if not len(rows):
+                break
+            cand = cur[rows]
+            cand[np.arange(len(rows)), cols] = True
+            c_reach = reach[rows] & reach_area[cols]
+            c_rc, c_ok, c_alive, c_value = lot_reduced_costs(space, b_idx, cand, cell_dual, side,
+                                                             phase_one=phase_one, reaches=c_reach)
+            _collect(b_idx, cand, c_rc, c_ok, seen, found)
+            score = np.where(c_alive, c_rc, np.inf)
+            # the best extension of each seed (rows come sorted by seed)
+            first = np.r_[0, np.flatnonzero(np.diff(rows)) + 1]
+            order = np.lexsort((score, rows))
+            pick = order[np.r_[0, np.flatnonzero(np.diff(rows[order])) + 1]]
+            seed_of = rows[pick]
+            grow = np.isfinite(score[pick]) & ((score[pick] < best[seed_of] - 1e-9) | (value[seed_of] < min_value))
+            del first
+            new_active = np.zeros(len(cur), dtype=bool)
+            new_active[seed_of[grow]] = True
+            take = pick[grow]
+            cur[seed_of[grow]] = cand[take]
+            reach[seed_of[grow]] = c_reach[take]
+            best[seed_of[grow]] = score[take]
+            value[seed_of[grow]] = c_value[take]
+            active &= new_active
     return found
 
 
-def _lagrangian_bound(space: LotSpace, master, z_lp: float, duals: np.ndarray) -> float:
-    """z_LP + K * min(0, rc_lb), with rc_lb a lower bound on every lot's reduced cost."""
+def _collect(b_idx: int, sets: np.ndarray, rc: np.ndarray, ok: np.ndarray, seen: set, found: list) -> None:
+    for i in np.flatnonzero(ok & (rc < -1e-7)):
+        key = (b_idx, sets[i].tobytes())
+        if key not in seen:
+            seen.add(key)
+            found.append((float(rc[i]), b_idx, sets[i].copy()))
+
+
+def generate_columns(space: LotSpace, *, deadline: float | None, threads: int = 1) -> RawResult:
+    """Grow the pool until pricing finds nothing (or the deadline).  Returns the last LP
+    over the pool, with ``.master`` set: when pricing found nothing after it, it is the LP
+    over the final pool and its duals price the whole space in ``lagrangian_bound``."""
+    from lotsplit.solve import build_master
+
     s, m = space.scenario, space.market
-    cfg, obj = s.config, s.config.objective
+    seen = {(int(b), space.area_sets[i].tobytes()) for i, b in zip(space.columns.set_index, space.columns.bundle_index)}
     n_cells = len(space.cells)
-    names = master.names
-    y = dict(zip(names[n_cells:], duals[n_cells:]))
-    mu = y.get("lot count", 0.0)
-    lam = y.get("local share target", 0.0)            # >= 0
-    beta = y.get("admin budget", 0.0)                 # <= 0
-    total = space.total_annual_value or 1.0
-    c = cfg.costs
+    lp = RawResult(Status.NO_PLAN, None, None, None, None, 0.0, "no LP solved")
+    for round_no in range(MAX_ROUNDS):
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        master = build_master(space)
+        lp = solve_lp_sifted(master, deadline=deadline, threads=threads, elastic_duals=True)
+        lp.master = master
+        if lp.duals is None:
+            break
+        phase_one = lp.status == Status.INFEASIBLE
+        cell_dual = np.zeros(m.demand.shape)
+        cell_dual[space.cells[:, 0], space.cells[:, 1]] = lp.duals[:n_cells]
+        new = grow_lots(space, cell_dual, _side_duals(master, lp.duals, n_cells), seen, phase_one=phase_one,
+                        deadline=deadline, round_no=round_no)
+        if not new:
+            lp.final = True
+            break                 # pricing finds nothing more (phase I: the cells stay uncovered)
+        new.sort(key=lambda t: t[0])
+        new = new[:max(2000, 10 * n_cells)]
+        parts = []
+        for b_idx in sorted({b for _, b, _ in new}):
+            sets = np.array([mask for _, b, mask in new if b == b_idx], dtype=bool)
+            cols, _ = build_columns(s, m, [space.bundles[b_idx]], sets)
+            cols.bundle_index[:] = b_idx
+            cols.set_index = cols.set_index + len(space.area_sets)
+            space.area_sets = np.vstack([space.area_sets, sets])
+            parts.append(cols)
+        space.columns = Columns.concat([space.columns, *parts])
+    return lp
+
+
+def fewest_fixed_cost(space: LotSpace) -> float:
+    """The least master cost any lot can have, ignoring its local bonus (>= 0 parts only)."""
+    s = space.scenario
+    cfg, c = s.config, s.config.costs
     per_lot = min(c.per_lot, c.per_lot_exempt if c.per_lot_exempt is not None else c.per_lot)
-    c_min = per_lot + c.per_contract_year * cfg.contract_years
+    return per_lot + c.per_contract_year * cfg.contract_years
+
+
+def max_lots_in_plan(space: LotSpace, best_objective: float | None) -> int:
+    """An upper bound on the number of lots of an optimal plan."""
+    s = space.scenario
+    rules, obj = s.config.rules, s.config.objective
+    k = len(space.cells)
+    if rules.max_lots is not None:
+        k = min(k, rules.max_lots)
+    fixed = fewest_fixed_cost(space)
+    if best_objective is not None and obj.kind in ("min_cost", "weighted") and fixed > 0:
+        # plan cost >= n * fixed - (most local bonus any plan can earn: 100 points)
+        bonus = 100.0 * obj.price_per_local_point if obj.kind == "weighted" else 0.0
+        k = min(k, int(np.floor((best_objective + bonus) / fixed + 1e-9)))
+    return max(k, rules.min_lots)
+
+
+def lagrangian_bound(space: LotSpace, master: Master, z_lp: float, duals: np.ndarray, k_max: int) -> float:
+    """z_LP + K * min(0, rc_lb), with rc_lb a lower bound on every lot's reduced cost.
+
+    Per bundle, lots split in two kinds.  A lot no local supplier can bid for earns no
+    local bonus, and its admin cost is at least the fixed part plus the bids of the
+    suppliers eligible for every lot (they reach every area, unlimited capacity) and the
+    retender risk if every non-local supplier bid; its dual prize is at most the positive
+    duals of one connected component.  A lot local supplier ``j`` can bid for lies inside
+    ``j``'s reach, so its prize and local bonus are at most the positive terms there.
+    """
+    s, m = space.scenario, space.market
+    cfg, obj, c = s.config, s.config.objective, s.config.costs
+    n_cells = len(space.cells)
+    y = _side_duals(master, duals, n_cells)
+    mu = y.get("lot count", 0.0)
+    lam = max(0.0, y.get("local share target", 0.0))
+    beta = min(0.0, y.get("admin budget", 0.0))
+    total = space.total_annual_value or 1.0
+    fixed = fewest_fixed_cost(space)
     cell_dual = np.zeros(m.demand.shape)
     cell_dual[space.cells[:, 0], space.cells[:, 1]] = duals[:n_cells]
-    # Per unit of annual value, the most the value-dependent terms can lower a reduced cost.
-    per_value = lam / total
+    # What one unit of local-accessible annual value can lower a reduced cost by.
+    per_local_value = lam / total
     if obj.kind == "weighted":
-        per_value += 100.0 * obj.price_per_local_point / total
+        per_local_value += 100.0 * obj.price_per_local_point / total
     if obj.kind == "max_local":
-        per_value += 100.0 / total
-        c_min = 0.0
-    fixed = (c_min if obj.kind != "max_local" else 0.0) + (-beta) * (per_lot + c.per_contract_year * cfg.contract_years)
+        per_local_value += 100.0 / total
+    admin_weight = (0.0 if obj.kind == "max_local" else 1.0) - beta      # >= 0
     components = [np.array([m.area_position[a] for a in comp]) for comp in nx.connected_components(s.graph)]
+    reach = ~m.not_reach.astype(bool)                  # areas × suppliers
+    universal = reach.all(axis=0) & np.isinf(m.capacity) & np.isinf(m.turnover)
+    singles = np.eye(len(m.area_ids), dtype=bool)
     rc_lb = np.inf
     for bundle in space.bundles:
         gi = m.group_index(bundle)
-        prize = cell_dual[:, gi].sum(axis=1) + per_value * m.demand[:, gi].sum(axis=1)
-        best = max(np.clip(prize[comp], 0, None).sum() for comp in components)
-        rc_lb = min(rc_lb, fixed - mu - best)
-    rules = cfg.rules
-    k_max = rules.max_lots if rules.max_lots is not None else n_cells
+        offers = m.offers[:, gi].all(axis=1)
+        base_bids = c.per_bid * m.propensity[offers & universal].sum()
+        dual = cell_dual[:, gi].sum(axis=1)
+        # lots without a local bidder
+        q = np.where(offers & ~m.local, 1.0 - np.minimum(m.propensity, 1.0), 1.0).prod()
+        floor = admin_weight * (fixed + base_bids + c.retender * q)
+        best = max(np.clip(dual[comp], 0, None).sum() for comp in components)
+        rc_lb = min(rc_lb, floor - mu - best)
+        # lots local supplier j can bid for
+        local_single = m.evaluate(singles, bundle).local_chance
+        bonus = per_local_value * m.demand[:, gi].sum(axis=1) * local_single
+        for j in np.flatnonzero(offers & m.local):
+            inside = reach[:, j]
+            extra = 0.0 if universal[j] else c.per_bid * m.propensity[j]
+            prize = np.clip(dual[inside] + bonus[inside], 0, None).sum()
+            rc_lb = min(rc_lb, admin_weight * (fixed + base_bids + extra) - mu - prize)
     return float(z_lp + k_max * min(0.0, rc_lb))
+
+
+RELAXED_MAX_VARIABLES = 400_000
+"""The relaxed-lot bound is skipped (Lagrangian bound only) past this many variables."""
+
+
+def relaxed_bound(space: LotSpace, master: Master, *, deadline: float | None, threads: int = 1) -> float | None:
+    """A lower bound over every lot, known or not: the LP of the master in which, besides
+    the generated lots, *relaxed lots* may be used.
+
+    A relaxed lot ``z`` stands for every lot of one bundle inside one region, at the least
+    cost such a lot can have; it may cover any part ``w <= z`` of the region's cells.  Per
+    bundle the regions are each connected component (lots no local supplier can bid for:
+    no local bonus, admin cost at least the fixed part, the bids of the suppliers eligible
+    for every lot, and the retender risk if every non-local supplier bid) and each local
+    supplier's reach (lots it can bid for lie inside it; each area's local bonus is at
+    most what it earns as a lot of its own).  Every plan is a plan of this relaxed master
+    with no higher cost, so its LP value bounds the true optimum from below.  Returns None
+    when the relaxed master is too large or its LP does not finish in time.
+    """
+    import scipy.sparse as sp
+
+    s, m = space.scenario, space.market
+    cfg, obj, c = s.config, s.config.objective, s.config.costs
+    n_cells = len(space.cells)
+    total = space.total_annual_value or 1.0
+    names = master.names[n_cells:]
+    row = {name: n_cells + i for i, name in enumerate(names)}
+    cell_id = -np.ones(m.demand.shape, dtype=np.int64)
+    cell_id[space.cells[:, 0], space.cells[:, 1]] = np.arange(n_cells)
+    reach = ~m.not_reach.astype(bool)
+    universal = reach.all(axis=0) & np.isinf(m.capacity) & np.isinf(m.turnover)
+    fixed = fewest_fixed_cost(space)
+    singles = np.eye(len(m.area_ids), dtype=bool)
+    components = [np.array(sorted(m.area_position[a] for a in comp)) for comp in nx.connected_components(s.graph)]
+    bonus_price = {"weighted": 100.0 * obj.price_per_local_point / total, "max_local": 100.0 / total}.get(obj.kind, 0.0)
+    admin_counts = obj.kind != "max_local"
+
+    families = []    # (admin floor, areas, bundle index, local chance per area or None, most value)
+    for b_idx, bundle in enumerate(space.bundles):
+        gi = m.group_index(bundle)
+        offers = m.offers[:, gi].all(axis=1)
+        base = fixed + c.per_bid * m.propensity[offers & universal].sum()
+        q_nonlocal = np.where(offers & ~m.local, 1.0 - np.minimum(m.propensity, 1.0), 1.0).prod()
+        q_all = np.where(offers, 1.0 - np.minimum(m.propensity, 1.0), 1.0).prod()
+        for comp in components:
+            families.append((base + c.retender * q_nonlocal, comp, b_idx, None, np.inf))
+        local_single = m.evaluate(singles, bundle).local_chance
+        regions: dict[bytes, tuple[float, float]] = {}
+        for j in np.flatnonzero(offers & m.local):
+            key = reach[:, j].tobytes()
+            extra = 0.0 if universal[j] else c.per_bid * m.propensity[j]
+            most = min(m.capacity[j], m.turnover[j] / m.tau if m.tau > 0 else np.inf)    # j must stay eligible
+            old_extra, old_most = regions.get(key, (np.inf, -np.inf))
+            regions[key] = (min(old_extra, extra), max(old_most, most))
+        for key, (extra, most) in regions.items():
+            areas = np.flatnonzero(np.frombuffer(key, dtype=bool))
+            families.append((base + extra + c.retender * q_all, areas, b_idx, local_single, most))
+
+    n_w = sum(int((cell_id[np.ix_(areas, m.group_index(space.bundles[b]))] >= 0).sum())
+              for _, areas, b, _, _ in families)
+    if n_w + len(families) > RELAXED_MAX_VARIABLES:
+        return None
+    n_pool = master.matrix.shape[1]
+    n_rows = master.matrix.shape[0]
+    z_cost, z_rows, z_cols, z_vals = [], [], [], []
+    w_cost, w_rows, w_cols, w_vals = [], [], [], []
+    link_rows = []                                          # w - z <= 0, one row per w
+    value_rows = []                                         # lo * z <= sum v w <= most * z
+    rules = cfg.rules
+    n_z = len(families)
+    for f, (floor, areas, b_idx, local_single, most) in enumerate(families):
+        most = min(most, rules.max_lot_value if rules.max_lot_value is not None else np.inf)
+        terms = []
+        gi = m.group_index(space.bundles[b_idx])
+        z_cost.append(floor if admin_counts else 0.0)
+        for name, coef in (("lot count", 1.0), ("admin budget", floor)):
+            if name in row:
+                z_rows.append(row[name]); z_cols.append(f); z_vals.append(coef)
+        for a in areas:
+            for g in gi:
+                cid = cell_id[a, g]
+                if cid < 0:
+                    continue
+                k = len(w_cost)
+                local_value = 0.0 if local_single is None else m.demand[a, g] * local_single[a]
+                w_cost.append(-bonus_price * local_value)
+                w_rows.append(cid); w_cols.append(k); w_vals.append(1.0)
+                if "local share target" in row and local_value:
+                    w_rows.append(row["local share target"]); w_cols.append(k); w_vals.append(local_value / total)
+                link_rows.append((k, f))
+                terms.append((k, m.demand[a, g]))
+        if np.isfinite(most) or rules.min_lot_value > 0:
+            value_rows.append((f, terms, rules.min_lot_value, most))
+    n_link = len(link_rows) + len(value_rows)
+    shape = (n_rows + n_link, None)
+    Z = sp.csc_matrix((z_vals, (z_rows, z_cols)), shape=(shape[0], n_z)).tolil()
+    W = sp.csc_matrix((w_vals, (w_rows, w_cols)), shape=(shape[0], len(w_cost))).tolil()
+    lo, hi = [], []
+    for r, (k, f) in enumerate(link_rows):
+        W[n_rows + r, k] = 1.0
+        Z[n_rows + r, f] = -1.0
+        lo.append(-np.inf)
+        hi.append(0.0)
+    for r, (f, terms, least, most) in enumerate(value_rows, start=len(link_rows)):
+        # sum v w - most z <= 0 and sum v w - least z >= 0, as one ranged row on (sum v w - most z)
+        # only when one side is infinite; else two rows would be needed: keep the upper one.
+        for k, v in terms:
+            W[n_rows + r, k] = v
+        Z[n_rows + r, f] = -most if np.isfinite(most) else -least
+        lo.append(-np.inf if np.isfinite(most) else 0.0)
+        hi.append(0.0 if np.isfinite(most) else np.inf)
+    pool = sp.vstack([master.matrix, sp.csc_matrix((n_link, n_pool))])
+    matrix = sp.hstack([pool, Z.tocsc(), W.tocsc()]).tocsc()
+    relaxed = Master(np.r_[master.cost, z_cost, w_cost], matrix, np.r_[master.row_lo, lo],
+                     np.r_[master.row_hi, hi])
+    lp = solve_lp_sifted(relaxed, deadline=deadline, threads=threads,
+                         start=np.r_[np.arange(n_pool, n_pool + n_z + len(w_cost))])
+    if lp.status != Status.OPTIMAL:
+        return None
+    return float(lp.objective)

@@ -279,9 +279,9 @@ def _solve_blocks(space: LotSpace, master: Master, blocks, *, deadline, mip_gap:
                      f"{len(blocks)} independent blocks; " + "; ".join(sorted(set(messages))))
 
 
-def _exact_mip(master: Master, *, deadline, mip_gap: float, threads: int) -> RawResult:
+def _exact_mip(master: Master, *, deadline, mip_gap: float, threads: int, lp: RawResult | None = None) -> RawResult:
     """LP bound, integrality check, reduced-cost fixing, then the MIP (HiGHS)."""
-    lp = _lp(master, deadline=deadline, threads=threads)
+    lp = lp or _lp(master, deadline=deadline, threads=threads)
     if lp.status == Status.INFEASIBLE:
         return lp
     if lp.status != Status.OPTIMAL or lp.duals is None:
@@ -412,21 +412,38 @@ def _sub(master: Master, idx: np.ndarray) -> Master:
 # --------------------------------------------------------------------------- column generation
 
 def _solve_generated(space: LotSpace, *, solver: str, deadline, mip_gap: float, threads: int):
-    """Best plan over the generated pool; the bound is a Lagrangian bound when it is valid."""
-    from lotsplit.pricing import generate_columns
+    """Best plan over the generated pool, with a Lagrangian bound over every lot."""
+    from lotsplit.pricing import generate_columns, lagrangian_bound, max_lots_in_plan, relaxed_bound
 
-    cols, bound = generate_columns(space, deadline=deadline, threads=threads)
-    space.columns = cols
-    master = build_master(space, cols)
-    res = _mip(master, solver=solver, deadline=deadline, mip_gap=mip_gap, threads=threads)
+    lp = generate_columns(space, deadline=_slice(deadline, 0.5), threads=threads)
+    cols = space.columns
+    if lp.final and lp.master is not None and lp.status == Status.OPTIMAL:
+        master = lp.master
+    else:
+        master = build_master(space)
+        lp = _lp(master, deadline=deadline, threads=threads)
+    if lp.status != Status.OPTIMAL:
+        if lp.status == Status.INFEASIBLE:
+            return RawResult(Status.INFEASIBLE, None, None, None, None, lp.seconds,
+                             "the generated lots cannot cover every cell"), cols, False
+        return lp, cols, False
+    if solver == "highs":
+        res = _exact_mip(master, deadline=deadline, mip_gap=mip_gap, threads=threads, lp=lp)
+    else:
+        res = _mip(master, solver=solver, deadline=deadline, mip_gap=mip_gap, threads=threads)
     if res.x is None:
         return res, cols, False
-    if bound is None:
-        return RawResult(Status.FEASIBLE, res.x, res.objective, None, None, res.seconds,
-                         "best plan found among generated lots; no valid bound"), cols, False
-    bound = min(bound, res.objective)
-    st = Status.OPTIMAL if gap_of(res.objective, bound) <= 1e-6 else Status.FEASIBLE
-    return RawResult(st, res.x, res.objective, bound, None, res.seconds, res.message), cols, True
+    k_max = max_lots_in_plan(space, res.objective)
+    lagrangian = lagrangian_bound(space, master, lp.objective, lp.duals, k_max)
+    relaxed = relaxed_bound(space, master, deadline=deadline, threads=threads)
+    bound = min(max(lagrangian, relaxed if relaxed is not None else -np.inf), res.objective)
+    if res.bound is not None and res.status == Status.OPTIMAL and bound >= res.objective - 1e-9:
+        bound = res.objective
+    st = Status.OPTIMAL if gap_of(res.objective, bound) <= PROVEN_GAP else Status.FEASIBLE
+    how = ("LP with relaxed lots" if relaxed is not None and relaxed >= lagrangian else
+           f"Lagrangian, at most {k_max} lots priced below the LP over them")
+    msg = f"{res.message}; {len(cols)} lots generated; bound: {how}"
+    return RawResult(st, res.x, res.objective, bound, None, res.seconds, msg), cols, True
 
 
 # --------------------------------------------------------------------------- explanations
@@ -447,12 +464,16 @@ def _explain_uncovered(space: LotSpace) -> None:
     missing = [(a, g) for a, g in space.cells if not covered[a, g]]
     if not missing:
         return
-    if not space.complete:
-        # Small lots were enumerated completely, so a single-area lot is known infeasible,
-        # but a larger lot might still cover the cell: explain with the single-area reason.
-        pass
     reasons = [_cell_reason(space, a, g) for a, g in missing]
-    raise InfeasibleError(reasons)
+    if not space.complete:
+        # Only the reasons that hold for every lot, however large, are certain; the other
+        # cells are left to column generation.
+        reasons = [r for r in reasons if not r.endswith(_SIZE_DEPENDENT)]
+    if reasons:
+        raise InfeasibleError(reasons)
+
+
+_SIZE_DEPENDENT = "(a larger lot might)"
 
 
 def _cell_reason(space: LotSpace, a: int, g: int) -> str:
@@ -478,8 +499,10 @@ def _cell_reason(space: LotSpace, a: int, g: int) -> str:
     if big.sum() < rules.min_eligible_bidders:
         return (f"{head}: only {int(big.sum())} supplier(s) can serve it, the rules need "
                 f"{rules.min_eligible_bidders} eligible bidders per lot")
-    return (f"{head}: every lot that could hold it breaks a lot rule "
-            f"({', '.join(k for k, n in space.rejected.items() if n) or 'lot rules'})")
+    why = f"({', '.join(k for k, n in space.rejected.items() if n) or 'lot rules'})"
+    if not space.complete:
+        return f"{head}: no lot of up to the enumerated size keeps the lot rules {why} {_SIZE_DEPENDENT}"
+    return f"{head}: every lot that could hold it breaks a lot rule {why}"
 
 
 def _explain_conflict(space: LotSpace, *, threads: int) -> list[str]:

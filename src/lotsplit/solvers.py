@@ -77,6 +77,8 @@ class RawResult:
     duals: np.ndarray | None
     seconds: float
     message: str
+    master: "Master | None" = None      # the master these values belong to, when it matters
+    final: bool = False                 # column generation: no lot priced out after this LP
 
 
 def gap_of(objective: float | None, bound: float | None) -> float | None:
@@ -210,7 +212,7 @@ def _highs_lp(cost, A: sp.csc_matrix, lo, hi):
 
 def solve_lp_sifted(master: Master, *, deadline: float | None = None, threads: int = 1,
                     start: np.ndarray | None = None, batch: int | None = None,
-                    penalty: float | None = None) -> RawResult:
+                    penalty: float | None = None, elastic_duals: bool = False) -> RawResult:
     """The LP relaxation of a large master by sifting (column generation over a known pool).
 
     A working set of columns (``start``, or the cheapest per covered cell) is solved with an
@@ -219,22 +221,24 @@ def solve_lp_sifted(master: Master, *, deadline: float | None = None, threads: i
     working set, warm-started, until no column prices out.  The result is the LP optimum
     over the whole pool: ``x`` and reduced costs are full length.  A slack still in use at
     the end means the LP over the pool is infeasible (checked by a pure phase I, so a small
-    ``P`` can never turn a feasible master into an infeasible one).
+    ``P`` can never turn a feasible master into an infeasible one).  With ``elastic_duals``
+    an infeasible result carries the phase I duals (they say which cells lack columns).
     """
     import highspy
 
     t0 = time.perf_counter()
     A = master.matrix.tocsc()
     n_rows, n = A.shape
-    cost = np.asarray(master.cost, dtype=float)
+    # Costs scaled to at most 1 in magnitude: HiGHS's dual simplex fails on huge duals.
+    scale = max(1.0, float(np.abs(master.cost).max())) if len(master.cost) else 1.0
+    A = A if n else sp.csc_matrix((n_rows, 0))
+    cost = np.asarray(master.cost, dtype=float) / scale
     lo, hi = master.row_lo, master.row_hi
-    if n == 0:
-        return RawResult(Status.INFEASIBLE, None, None, None, None, 0.0, "no columns")
     batch = batch or max(2000, 5 * n_rows)
     in_work = np.zeros(n, dtype=bool)
     if start is None:
         size = np.maximum(np.diff(A.indptr), 1)
-        start = np.argsort(cost / size, kind="stable")[:batch]
+        start = np.argsort(cost / size, kind="stable")[:batch] if n else np.zeros(0, dtype=np.int64)
     in_work[start] = True
     work = list(np.flatnonzero(in_work))
     # Elastic slacks: +1 on rows with a finite lower bound, -1 on rows with a finite upper bound.
@@ -243,9 +247,9 @@ def solve_lp_sifted(master: Master, *, deadline: float | None = None, threads: i
     n_slack = len(up) + len(down)
     slack = sp.csc_matrix((np.r_[np.ones(len(up)), -np.ones(len(down))], (np.r_[up, down], np.arange(n_slack))),
                           shape=(n_rows, n_slack))
-    penalty = penalty or 1e3 * max(1.0, float(np.abs(cost).max()))
+    penalty = penalty or 100.0
 
-    tol = 1e-9 * max(1.0, float(np.abs(cost).max()))
+    tol = 1e-9
 
     def run(phase_one: bool):
         h = new_highs(threads)
@@ -291,14 +295,16 @@ def solve_lp_sifted(master: Master, *, deadline: float | None = None, threads: i
         if h1 is None:
             return RawResult(Status.NO_PLAN, None, None, None, None, seconds, "LP: time limit during phase I")
         if h1.getInfo().objective_function_value > 1e-7:
-            return RawResult(Status.INFEASIBLE, None, None, None, None, seconds, "LP relaxation infeasible")
-        return solve_lp_sifted(Master(cost, A, lo, hi, master.names), deadline=deadline, threads=threads,
-                               start=np.flatnonzero(in_work), batch=batch, penalty=penalty * 1e3) \
-            if penalty < 1e15 else RawResult(Status.ERROR, None, None, None, None, seconds, "LP: penalty too large")
+            y1 = np.asarray(h1.getSolution().row_dual) if elastic_duals else None
+            return RawResult(Status.INFEASIBLE, None, None, None, y1, seconds, "LP relaxation infeasible")
+        return solve_lp_sifted(master, deadline=deadline, threads=threads,
+                               start=np.flatnonzero(in_work), batch=batch, penalty=penalty * 1e3,
+                               elastic_duals=elastic_duals) \
+            if penalty < 1e6 else RawResult(Status.ERROR, None, None, None, None, seconds, "LP: penalty too large")
     x = np.zeros(n)
     x[np.asarray(work)] = values[n_slack:]
-    y = np.asarray(sol.row_dual)
-    obj = float(cost @ x)
+    y = np.asarray(sol.row_dual) * scale
+    obj = float(master.cost @ x)
     return RawResult(Status.OPTIMAL, x, obj, obj, y, seconds,
                      f"LP by sifting: {rounds} rounds, {len(work)} of {n} columns")
 
