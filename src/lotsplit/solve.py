@@ -198,14 +198,8 @@ def _mip(master: Master, *, solver: str, deadline, mip_gap: float, threads: int)
     return solve_pulp(master, solver=solver, time_limit=_remaining(deadline), mip_gap=mip_gap, threads=threads)
 
 
-SIFT_ABOVE = 20_000
-"""Masters with more columns than this get their LP by sifting (solvers.solve_lp_sifted)."""
-
-
 def _lp(master: Master, *, deadline, threads: int) -> RawResult:
-    if master.matrix.shape[1] > SIFT_ABOVE:
-        return solve_lp_sifted(master, deadline=deadline, threads=threads)
-    return solve_highs(master, integer=False, time_limit=_remaining(deadline), threads=threads)
+    return solve_lp_sifted(master, deadline=deadline, threads=threads)
 
 
 def reduced_costs(master: Master, duals: np.ndarray) -> np.ndarray:
@@ -379,15 +373,21 @@ def _dive(master: Master, *, deadline, threads: int, max_backtracks: int = 50) -
                 return RawResult(Status.FEASIBLE, x, float(master.cost @ x), None, None,
                                  time.perf_counter() - t0, "LP dive")
             free = (lower < 0.5) & (upper > 0.5)
-            j = int(np.argmax(np.where(free & (x > 1e-9), x, -1.0)))
-            off = np.setdiff1d(by_row[:, :][rows_of[:, j].indices].indices, [j])
-            off = off[upper[off] > 0.5]
-            fixed.append((j, off.tolist()))
-            lower[j] = 1.0
-            upper[off] = 0.0
-            h.changeColBounds(j, 1.0, 1.0)
-            if len(off):
-                h.changeColsBounds(len(off), off.astype(np.int32), np.zeros(len(off)), np.zeros(len(off)))
+            # every free column at (almost) 1 at once (they cannot overlap), else the largest
+            picks = np.flatnonzero(free & (x > 0.99))
+            if not len(picks):
+                picks = np.array([int(np.argmax(np.where(free & (x > 1e-9), x, -1.0)))])
+            for j in picks:
+                if upper[j] < 0.5:
+                    continue                     # switched off by an earlier pick of this round
+                off = np.setdiff1d(by_row[rows_of[:, j].indices].indices, [j])
+                off = off[upper[off] > 0.5]
+                fixed.append((int(j), off.tolist()))
+                lower[j] = 1.0
+                upper[off] = 0.0
+                h.changeColBounds(int(j), 1.0, 1.0)
+                if len(off):
+                    h.changeColsBounds(len(off), off.astype(np.int32), np.zeros(len(off)), np.zeros(len(off)))
             continue
         if h.getModelStatus() != highspy.HighsModelStatus.kInfeasible or not fixed or backtracks >= max_backtracks:
             break

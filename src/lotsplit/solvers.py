@@ -210,6 +210,13 @@ def _highs_lp(cost, A: sp.csc_matrix, lo, hi):
     return lp
 
 
+SIFT_ABOVE = 200_000
+"""Masters with more columns than this are sifted; smaller ones are solved whole."""
+IPM_ROWS = 1000
+"""Sifting LPs with more rows than this use the interior point method (with crossover):
+on the L instance (2,900 rows) it is 4-5× faster than the dual simplex, even warm."""
+
+
 def solve_lp_sifted(master: Master, *, deadline: float | None = None, threads: int = 1,
                     start: np.ndarray | None = None, batch: int | None = None,
                     penalty: float | None = None, elastic_duals: bool = False) -> RawResult:
@@ -236,6 +243,8 @@ def solve_lp_sifted(master: Master, *, deadline: float | None = None, threads: i
     lo, hi = master.row_lo, master.row_hi
     batch = batch or max(2000, 5 * n_rows)
     in_work = np.zeros(n, dtype=bool)
+    if start is None and n <= SIFT_ABOVE:
+        start = np.arange(n)                    # small enough to solve whole (one round)
     if start is None:
         size = np.maximum(np.diff(A.indptr), 1)
         start = np.argsort(cost / size, kind="stable")[:batch] if n else np.zeros(0, dtype=np.int64)
@@ -253,6 +262,8 @@ def solve_lp_sifted(master: Master, *, deadline: float | None = None, threads: i
 
     def run(phase_one: bool):
         h = new_highs(threads)
+        if n_rows > IPM_ROWS:
+            h.setOptionValue("solver", "ipm")     # then crossover: a basis and exact duals
         c_work = np.zeros(len(work)) if phase_one else cost[work]
         c_slack = np.ones(n_slack) if phase_one else np.full(n_slack, penalty)
         h.passModel(_highs_lp(np.r_[c_slack, c_work], sp.hstack([slack, A[:, work]]).tocsc(), lo, hi))
