@@ -54,3 +54,21 @@ def test_generated_plan_bound_and_status_are_honest(shape, seed, config):
         assert plan.objective == pytest.approx(exact.objective, rel=1e-9, abs=1e-6)
     else:
         assert o.status == Status.FEASIBLE and o.gap > 0
+
+
+def test_certain_reasons_are_raised_even_when_lots_are_generated():
+    """A cell no lot of any size can serve is named before any lot is generated."""
+    scenario = grid_scenario(1, 3, 2, 4, seed=1, config={"rules": {"min_eligible_bidders": 9},
+                                                         "solver": {"column_budget": 2}})
+    with pytest.raises(InfeasibleError) as err:
+        optimize(scenario)
+    assert "the rules need 9" in str(err.value)
+
+
+def test_cells_only_large_lots_can_serve_are_left_to_generation():
+    """With only single areas enumerated and a minimum lot value above any single area,
+    the cells are not declared unservable: generation finds the larger lots."""
+    config = {"rules": {"min_lot_value": 2_500_000}, "solver": {"column_budget": 20}}
+    plan = optimize(grid_scenario(2, 4, 2, 8, seed=8, config=config))
+    assert not plan.violations and not plan.outcome.complete
+    assert all(lot.annual_value >= 2_500_000 for lot in plan.lots)

@@ -119,13 +119,11 @@ def grow_lots(space: LotSpace, cell_dual: np.ndarray, side: dict[str, float], se
                                                              phase_one=phase_one, reaches=c_reach)
             _collect(b_idx, cand, c_rc, c_ok, seen, found)
             score = np.where(c_alive, c_rc, np.inf)
-            # the best extension of each seed (rows come sorted by seed)
-            first = np.r_[0, np.flatnonzero(np.diff(rows)) + 1]
+            # the best extension of each seed
             order = np.lexsort((score, rows))
             pick = order[np.r_[0, np.flatnonzero(np.diff(rows[order])) + 1]]
             seed_of = rows[pick]
             grow = np.isfinite(score[pick]) & ((score[pick] < best[seed_of] - 1e-9) | (value[seed_of] < min_value))
-            del first
             new_active = np.zeros(len(cur), dtype=bool)
             new_active[seed_of[grow]] = True
             take = pick[grow]
@@ -169,10 +167,13 @@ def generate_columns(space: LotSpace, *, deadline: float | None, threads: int = 
         new = grow_lots(space, cell_dual, _side_duals(master, lp.duals, n_cells), seen, phase_one=phase_one,
                         deadline=deadline, round_no=round_no)
         if not new:
-            lp.final = True
-            break                 # pricing finds nothing more (phase I: the cells stay uncovered)
+            lp.final = True       # pricing finds nothing more (in phase I: cells stay uncovered)
+            break
         new.sort(key=lambda t: t[0])
-        new = new[:max(2000, 10 * n_cells)]
+        cap = max(2000, 10 * n_cells)
+        for _, b, mask in new[cap:]:
+            seen.discard((b, mask.tobytes()))      # may be found again in a later round
+        new = new[:cap]
         parts = []
         for b_idx in sorted({b for _, b, _ in new}):
             sets = np.array([mask for _, b, mask in new if b == b_idx], dtype=bool)
