@@ -119,6 +119,7 @@ def grow_lots(space: LotSpace, cell_dual: np.ndarray, side: dict[str, float], se
                                                              phase_one=phase_one, reaches=c_reach)
             _collect(b_idx, cand, c_rc, c_ok, seen, found)
             score = np.where(c_alive, c_rc, np.inf)
+            best_before = best.copy()
             # the best extension of each seed
             order = np.lexsort((score, rows))
             pick = order[np.r_[0, np.flatnonzero(np.diff(rows[order])) + 1]]
@@ -132,6 +133,24 @@ def grow_lots(space: LotSpace, cell_dual: np.ndarray, side: dict[str, float], se
             best[seed_of[grow]] = score[take]
             value[seed_of[grow]] = c_value[take]
             active &= new_active
+            # Big lots grow faster: every area whose own addition improved the lot joins at
+            # once, when the union is better still (one step instead of one per area).
+            improving = np.isfinite(score) & (score < best_before[rows] - 1e-9)
+            if improving.sum() > len(np.unique(rows[improving])):
+                union = cur.copy()
+                union[rows[improving], cols[improving]] = True
+                more = np.flatnonzero((union != cur).any(axis=1) & active)
+                if len(more):
+                    u_reach = m.reaches_all(union[more])
+                    u_rc, u_ok, u_alive, u_value = lot_reduced_costs(space, b_idx, union[more], cell_dual, side,
+                                                                     phase_one=phase_one, reaches=u_reach)
+                    _collect(b_idx, union[more], u_rc, u_ok, seen, found)
+                    better = u_alive & (u_rc < best[more] - 1e-9)
+                    sel = more[better]
+                    cur[sel] = union[sel]
+                    reach[sel] = u_reach[better]
+                    best[sel] = u_rc[better]
+                    value[sel] = u_value[better]
     return found
 
 
@@ -300,6 +319,8 @@ def relaxed_bound(space: LotSpace, master: Master, *, deadline: float | None, th
     admin_counts = obj.kind != "max_local"
 
     families = []    # (admin floor, areas, bundle index, local chance per area or None, most value)
+    if deadline is not None and time.perf_counter() > deadline:
+        return None
     for b_idx, bundle in enumerate(space.bundles):
         gi = m.group_index(bundle)
         offers = m.offers[:, gi].all(axis=1)
@@ -320,65 +341,59 @@ def relaxed_bound(space: LotSpace, master: Master, *, deadline: float | None, th
             areas = np.flatnonzero(np.frombuffer(key, dtype=bool))
             families.append((base + extra + c.retender * q_all, areas, b_idx, local_single, most))
 
-    n_w = sum(int((cell_id[np.ix_(areas, m.group_index(space.bundles[b]))] >= 0).sum())
-              for _, areas, b, _, _ in families)
-    if n_w + len(families) > RELAXED_MAX_VARIABLES:
-        return None
-    n_pool = master.matrix.shape[1]
-    n_rows = master.matrix.shape[0]
-    z_cost, z_rows, z_cols, z_vals = [], [], [], []
-    w_cost, w_rows, w_cols, w_vals = [], [], [], []
-    link_rows = []                                          # w - z <= 0, one row per w
-    value_rows = []                                         # lo * z <= sum v w <= most * z
-    rules = cfg.rules
-    n_z = len(families)
-    for f, (floor, areas, b_idx, local_single, most) in enumerate(families):
-        most = min(most, rules.max_lot_value if rules.max_lot_value is not None else np.inf)
-        terms = []
+    # The relaxed cells w of every family, as flat arrays.
+    w_cell, w_fam, w_value, w_local = [], [], [], []
+    for f, (_, areas, b_idx, local_single, _) in enumerate(families):
         gi = m.group_index(space.bundles[b_idx])
-        z_cost.append(floor if admin_counts else 0.0)
-        for name, coef in (("lot count", 1.0), ("admin budget", floor)):
-            if name in row:
-                z_rows.append(row[name]); z_cols.append(f); z_vals.append(coef)
-        for a in areas:
-            for g in gi:
-                cid = cell_id[a, g]
-                if cid < 0:
-                    continue
-                k = len(w_cost)
-                local_value = 0.0 if local_single is None else m.demand[a, g] * local_single[a]
-                w_cost.append(-bonus_price * local_value)
-                w_rows.append(cid); w_cols.append(k); w_vals.append(1.0)
-                if "local share target" in row and local_value:
-                    w_rows.append(row["local share target"]); w_cols.append(k); w_vals.append(local_value / total)
-                link_rows.append((k, f))
-                terms.append((k, m.demand[a, g]))
-        if np.isfinite(most) or rules.min_lot_value > 0:
-            value_rows.append((f, terms, rules.min_lot_value, most))
-    n_link = len(link_rows) + len(value_rows)
-    shape = (n_rows + n_link, None)
-    Z = sp.csc_matrix((z_vals, (z_rows, z_cols)), shape=(shape[0], n_z)).tolil()
-    W = sp.csc_matrix((w_vals, (w_rows, w_cols)), shape=(shape[0], len(w_cost))).tolil()
-    lo, hi = [], []
-    for r, (k, f) in enumerate(link_rows):
-        W[n_rows + r, k] = 1.0
-        Z[n_rows + r, f] = -1.0
-        lo.append(-np.inf)
-        hi.append(0.0)
-    for r, (f, terms, least, most) in enumerate(value_rows, start=len(link_rows)):
-        # sum v w - most z <= 0 and sum v w - least z >= 0, as one ranged row on (sum v w - most z)
-        # only when one side is infinite; else two rows would be needed: keep the upper one.
-        for k, v in terms:
-            W[n_rows + r, k] = v
-        Z[n_rows + r, f] = -most if np.isfinite(most) else -least
-        lo.append(-np.inf if np.isfinite(most) else 0.0)
-        hi.append(0.0 if np.isfinite(most) else np.inf)
-    pool = sp.vstack([master.matrix, sp.csc_matrix((n_link, n_pool))])
-    matrix = sp.hstack([pool, Z.tocsc(), W.tocsc()]).tocsc()
-    relaxed = Master(np.r_[master.cost, z_cost, w_cost], matrix, np.r_[master.row_lo, lo],
-                     np.r_[master.row_hi, hi])
+        ids = cell_id[np.ix_(areas, gi)]
+        a_pos, g_pos = np.nonzero(ids >= 0)
+        w_cell.append(ids[a_pos, g_pos])
+        w_fam.append(np.full(len(a_pos), f))
+        v = m.demand[areas[a_pos], np.asarray(gi)[g_pos]]
+        w_value.append(v)
+        w_local.append(np.zeros(len(a_pos)) if local_single is None else v * local_single[areas[a_pos]])
+        if sum(len(x) for x in w_cell) + len(families) > RELAXED_MAX_VARIABLES:
+            return None
+        if deadline is not None and time.perf_counter() > deadline:
+            return None
+    w_cell, w_fam = np.concatenate(w_cell).astype(np.int64), np.concatenate(w_fam).astype(np.int64)
+    w_value, w_local = np.concatenate(w_value), np.concatenate(w_local)
+    n_w, n_z = len(w_cell), len(families)
+    rules = cfg.rules
+    floor = np.array([f[0] for f in families])
+    most = np.array([min(f[4], rules.max_lot_value if rules.max_lot_value is not None else np.inf) for f in families])
+    capped = np.flatnonzero(np.isfinite(most))
+    n_pool, n_rows = master.matrix.shape[1], master.matrix.shape[0]
+    link0 = n_rows                      # rows w_k - z_f(k) <= 0
+    value0 = n_rows + n_w               # rows sum v w - most z <= 0, for capped families
+    cap_row = -np.ones(n_z, dtype=np.int64)
+    cap_row[capped] = value0 + np.arange(len(capped))
+    total_rows = value0 + len(capped)
+    # z columns: lot count, admin budget, link rows, value rows
+    zr, zc, zv = [np.arange(0)], [np.arange(0)], [np.zeros(0)]
+    for name, coef in (("lot count", np.ones(n_z)), ("admin budget", floor)):
+        if name in row:
+            zr.append(np.full(n_z, row[name])); zc.append(np.arange(n_z)); zv.append(coef)
+    zr.append(link0 + np.arange(n_w)); zc.append(w_fam); zv.append(-np.ones(n_w))
+    zr.append(cap_row[capped]); zc.append(capped); zv.append(-most[capped])
+    Z = sp.csc_matrix((np.concatenate(zv), (np.concatenate(zr), np.concatenate(zc))), shape=(total_rows, n_z))
+    # w columns: their cell, the local share row, their link row, their family's value row
+    k = np.arange(n_w)
+    wr, wc, wv = [w_cell, link0 + k], [k, k], [np.ones(n_w), np.ones(n_w)]
+    if "local share target" in row:
+        wr.append(np.full(n_w, row["local share target"])); wc.append(k); wv.append(w_local / total)
+    has_cap = cap_row[w_fam] >= 0
+    wr.append(cap_row[w_fam][has_cap]); wc.append(k[has_cap]); wv.append(w_value[has_cap])
+    W = sp.csc_matrix((np.concatenate(wv), (np.concatenate(wr), np.concatenate(wc))), shape=(total_rows, n_w))
+    z_cost = floor if admin_counts else np.zeros(n_z)
+    w_cost = -bonus_price * w_local
+    pool = sp.vstack([master.matrix, sp.csc_matrix((total_rows - n_rows, n_pool))])
+    matrix = sp.hstack([pool, Z, W]).tocsc()
+    extra = total_rows - n_rows
+    relaxed = Master(np.r_[master.cost, z_cost, w_cost], matrix, np.r_[master.row_lo, np.full(extra, -np.inf)],
+                     np.r_[master.row_hi, np.zeros(extra)])
     lp = solve_lp_sifted(relaxed, deadline=deadline, threads=threads,
-                         start=np.r_[np.arange(n_pool, n_pool + n_z + len(w_cost))])
+                         start=np.arange(n_pool, n_pool + n_z + n_w))
     if lp.status != Status.OPTIMAL:
         return None
     return float(lp.objective)
