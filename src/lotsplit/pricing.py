@@ -33,6 +33,9 @@ from lotsplit.plan import lot_objective_terms
 from lotsplit.solvers import Master, RawResult, Status, solve_lp_sifted
 
 MAX_ROUNDS = 60
+NEW_CELLS_PER_ROUND = 300_000
+GROW_SECONDS = 30.0
+"""Time box of one pricing round without a time limit (with one: 15 % of the time left)."""
 SEEDS_PER_BUNDLE = 64
 """Seed areas per bundle and round (those with the highest dual prize, rotating)."""
 
@@ -85,7 +88,10 @@ def grow_lots(space: LotSpace, cell_dual: np.ndarray, side: dict[str, float], se
     reach_area = ~m.not_reach.astype(bool)                 # areas × suppliers
     min_value = s.config.rules.min_lot_value
     found: list[tuple[float, int, np.ndarray]] = []
-    for b_idx, bundle in enumerate(space.bundles):
+    n_b = len(space.bundles)
+    for b_idx in np.roll(np.arange(n_b), -round_no * max(1, n_b // 4)):       # a time box leaves others for later
+        b_idx = int(b_idx)
+        bundle = space.bundles[b_idx]
         if deadline is not None and time.perf_counter() > deadline:
             break
         gi = m.group_index(bundle)
@@ -162,6 +168,10 @@ def _collect(b_idx: int, sets: np.ndarray, rc: np.ndarray, ok: np.ndarray, seen:
             found.append((float(rc[i]), b_idx, sets[i].copy()))
 
 
+def pool_keys(space: LotSpace) -> set:
+    return {(int(b), space.area_sets[i].tobytes()) for i, b in zip(space.columns.set_index, space.columns.bundle_index)}
+
+
 def generate_columns(space: LotSpace, *, deadline: float | None, threads: int = 1) -> RawResult:
     """Grow the pool until pricing finds nothing (or the deadline).  Returns the last LP
     over the pool, with ``.master`` set: when pricing found nothing after it, it is the LP
@@ -169,27 +179,41 @@ def generate_columns(space: LotSpace, *, deadline: float | None, threads: int = 
     from lotsplit.solve import build_master
 
     s, m = space.scenario, space.market
-    seen = {(int(b), space.area_sets[i].tobytes()) for i, b in zip(space.columns.set_index, space.columns.bundle_index)}
+    seen = pool_keys(space)
     n_cells = len(space.cells)
+    add_whole_components(space, seen)
     lp = RawResult(Status.NO_PLAN, None, None, None, None, 0.0, "no LP solved")
+    prev = None
     for round_no in range(MAX_ROUNDS):
         if deadline is not None and time.perf_counter() > deadline:
             break
         master = build_master(space)
-        lp = solve_lp_sifted(master, deadline=deadline, threads=threads, elastic_duals=True)
+        start = None
+        if prev is not None and prev.x is not None:
+            # warm: last LP's lots, the new lots and the pool's best by the last duals
+            old = len(prev.x)
+            rc_old = prev.master.cost - prev.master.matrix.T @ prev.duals
+            best_old = np.argsort(rc_old, kind="stable")[:max(1000, 2 * n_cells)]
+            start = np.union1d(np.union1d(np.flatnonzero(prev.x > 1e-9), best_old), np.arange(old, len(space.columns)))
+        lp = solve_lp_sifted(master, deadline=deadline, threads=threads, elastic_duals=True, start=start)
         lp.master = master
+        prev = lp if lp.status == Status.OPTIMAL else None
         if lp.duals is None:
             break
         phase_one = lp.status == Status.INFEASIBLE
         cell_dual = np.zeros(m.demand.shape)
         cell_dual[space.cells[:, 0], space.cells[:, 1]] = lp.duals[:n_cells]
+        now = time.perf_counter()
+        box = now + GROW_SECONDS if deadline is None else min(deadline, now + max(2.0, 0.15 * (deadline - now)))
         new = grow_lots(space, cell_dual, _side_duals(master, lp.duals, n_cells), seen, phase_one=phase_one,
-                        deadline=deadline, round_no=round_no)
+                        deadline=box, round_no=round_no)
         if not new:
             lp.final = True       # pricing finds nothing more (in phase I: cells stay uncovered)
             break
         new.sort(key=lambda t: t[0])
-        cap = max(2000, 10 * n_cells)
+        # at most ~NEW_CELLS_PER_ROUND matrix entries (lots × their cells) join per round
+        cells_each = np.array([mask.sum() * len(space.bundles[b]) for _, b, mask in new])
+        cap = max(1, min(max(2000, 10 * n_cells), int(np.searchsorted(np.cumsum(cells_each), NEW_CELLS_PER_ROUND))))
         for _, b, mask in new[cap:]:
             seen.discard((b, mask.tobytes()))      # may be found again in a later round
         new = new[:cap]
@@ -203,6 +227,31 @@ def generate_columns(space: LotSpace, *, deadline: float | None, threads: int = 
             parts.append(cols)
         space.columns = Columns.concat([space.columns, *parts])
     return lp
+
+
+def add_whole_components(space: LotSpace, seen: set) -> None:
+    """Every bundle over every whole connected component joins the pool (when it is a
+    valid lot): the few large lots the enumeration of small ones never reaches, and the
+    simple plans (one lot per group, one lot) a planner would compare against."""
+    s, m = space.scenario, space.market
+    comps = [m.mask(comp) for comp in nx.connected_components(s.graph)]
+    sets = np.array(comps, dtype=bool)
+    parts = []
+    for b_idx, bundle in enumerate(space.bundles):
+        fresh = [i for i in range(len(sets)) if (b_idx, sets[i].tobytes()) not in seen]
+        if not fresh:
+            continue
+        cols, _ = build_columns(s, m, [bundle], sets[fresh])
+        if not len(cols):
+            continue
+        for i in np.asarray(fresh)[np.unique(cols.set_index)]:
+            seen.add((b_idx, sets[i].tobytes()))
+        cols.bundle_index[:] = b_idx
+        cols.set_index = np.asarray(fresh)[cols.set_index] + len(space.area_sets)
+        parts.append(cols)
+    if parts:
+        space.area_sets = np.vstack([space.area_sets, sets])
+        space.columns = Columns.concat([space.columns, *parts])
 
 
 def fewest_fixed_cost(space: LotSpace) -> float:

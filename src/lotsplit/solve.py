@@ -273,7 +273,8 @@ def _solve_blocks(space: LotSpace, master: Master, blocks, *, deadline, mip_gap:
                      f"{len(blocks)} independent blocks; " + "; ".join(sorted(set(messages))))
 
 
-def _exact_mip(master: Master, *, deadline, mip_gap: float, threads: int, lp: RawResult | None = None) -> RawResult:
+def _exact_mip(master: Master, *, deadline, mip_gap: float, threads: int, lp: RawResult | None = None,
+               incumbent: np.ndarray | None = None) -> RawResult:
     """LP bound, integrality check, reduced-cost fixing, then the MIP (HiGHS)."""
     lp = lp or _lp(master, deadline=deadline, threads=threads)
     if lp.status == Status.INFEASIBLE:
@@ -292,8 +293,7 @@ def _exact_mip(master: Master, *, deadline, mip_gap: float, threads: int, lp: Ra
     order = np.argsort(rc, kind="stable")
     few = np.sort(order[:min(n, DIVE_COLUMNS)])
     first = _dive(_sub(master, few), deadline=_slice(deadline, 0.3), threads=threads)
-    incumbent = None
-    if first.x is not None:
+    if first.x is not None and (incumbent is None or first.objective < float(master.cost @ incumbent)):
         incumbent = np.zeros(n)
         incumbent[few] = first.x
     # Then a small MIP over the likeliest columns and the dive's plan (so it has a plan).
@@ -412,37 +412,66 @@ def _sub(master: Master, idx: np.ndarray) -> Master:
 # --------------------------------------------------------------------------- column generation
 
 def _solve_generated(space: LotSpace, *, solver: str, deadline, mip_gap: float, threads: int):
-    """Best plan over the generated pool, with a Lagrangian bound over every lot."""
-    from lotsplit.pricing import generate_columns, lagrangian_bound, max_lots_in_plan, relaxed_bound
+    """Price and branch: a plan over the pool, a bound over every lot, more lots only while
+    the two are apart.
 
-    lp = generate_columns(space, deadline=_slice(deadline, 0.5), threads=threads)
-    cols = space.columns
-    if lp.final and lp.master is not None and lp.status == Status.OPTIMAL:
-        master = lp.master
-    else:
+    1. The pool (small lots, plus every bundle over each whole component) gives a first
+       plan, and the LP with relaxed lots (``pricing.relaxed_bound``) a bound over every
+       lot; when they meet, the plan is proven optimal and nothing more is generated.
+    2. Otherwise dual-guided pricing grows lots for half the remaining time, and the
+       plan is re-solved over the larger pool, starting from the first plan; the bound is
+       the better of the relaxed-lot bound and the Lagrangian bound of the last LP.
+    """
+    from lotsplit.pricing import (add_whole_components, generate_columns, lagrangian_bound, max_lots_in_plan,
+                                  pool_keys, relaxed_bound)
+
+    add_whole_components(space, pool_keys(space))
+    empty = build_master(space, space.columns.take(np.zeros(0, dtype=np.int64)))
+    relaxed = relaxed_bound(space, empty, deadline=_slice(deadline, 0.2), threads=threads)
+    bound = relaxed if relaxed is not None else -np.inf
+    how = "LP with relaxed lots"
+    res, lp, master, rounds = None, None, None, 0
+    for stage in ("pool", "generated"):
+        if stage == "generated":
+            if res is not None and res.x is not None and gap_of(res.objective, bound) <= max(mip_gap, PROVEN_GAP):
+                break
+            if deadline is not None and time.perf_counter() > deadline - 1:
+                break
+            generate_columns(space, deadline=_slice(deadline, 0.5), threads=threads)
+            rounds = 1
         master = build_master(space)
         lp = _lp(master, deadline=deadline, threads=threads)
-    if lp.status != Status.OPTIMAL:
-        if lp.status == Status.INFEASIBLE:
-            return RawResult(Status.INFEASIBLE, None, None, None, None, lp.seconds,
-                             "the generated lots cannot cover every cell"), cols, False
-        return lp, cols, False
-    if solver == "highs":
-        res = _exact_mip(master, deadline=deadline, mip_gap=mip_gap, threads=threads, lp=lp)
-    else:
-        res = _mip(master, solver=solver, deadline=deadline, mip_gap=mip_gap, threads=threads)
-    if res.x is None:
+        if lp.status != Status.OPTIMAL:
+            if lp.status == Status.INFEASIBLE and stage == "generated":
+                return RawResult(Status.INFEASIBLE, None, None, None, None, lp.seconds,
+                                 "the generated lots cannot cover every cell"), space.columns, False
+            continue
+        start = None
+        if res is not None and res.x is not None:
+            start = np.r_[res.x, np.zeros(len(space.columns) - len(res.x))]
+        if solver == "highs":
+            new = _exact_mip(master, deadline=deadline if stage == "generated" else _slice(deadline, 0.4),
+                             mip_gap=mip_gap, threads=threads, lp=lp, incumbent=start)
+        else:
+            new = _mip(master, solver=solver, deadline=deadline, mip_gap=mip_gap, threads=threads)
+        if new.x is not None and (res is None or res.x is None or new.objective <= res.objective):
+            res = new
+        elif res is not None and res.x is not None:
+            res = RawResult(res.status, np.r_[res.x, np.zeros(len(space.columns) - len(res.x))], res.objective,
+                            res.bound, None, res.seconds, res.message)
+        k_max = max_lots_in_plan(space, res.objective if res is not None and res.x is not None else None)
+        lagrangian = lagrangian_bound(space, master, lp.objective, lp.duals, k_max)
+        if lagrangian > bound:
+            bound, how = lagrangian, f"Lagrangian, at most {k_max} lots priced below the LP over the pool"
+    cols = space.columns
+    if res is None or res.x is None:
+        if res is None:
+            res = RawResult(Status.NO_PLAN, None, None, None, None, 0.0, "no plan within the time limit")
         return res, cols, False
-    k_max = max_lots_in_plan(space, res.objective)
-    lagrangian = lagrangian_bound(space, master, lp.objective, lp.duals, k_max)
-    relaxed = relaxed_bound(space, master, deadline=deadline, threads=threads)
-    bound = min(max(lagrangian, relaxed if relaxed is not None else -np.inf), res.objective)
-    if res.bound is not None and res.status == Status.OPTIMAL and bound >= res.objective - 1e-9:
-        bound = res.objective
+    bound = min(bound, res.objective)
     st = Status.OPTIMAL if gap_of(res.objective, bound) <= PROVEN_GAP else Status.FEASIBLE
-    how = ("LP with relaxed lots" if relaxed is not None and relaxed >= lagrangian else
-           f"Lagrangian, at most {k_max} lots priced below the LP over them")
-    msg = f"{res.message}; {len(cols)} lots generated; bound: {how}"
+    grown = "lots grown by pricing" if rounds else "no pricing needed"
+    msg = f"{res.message}; {len(cols)} lots in the pool ({grown}); bound: {how}"
     return RawResult(st, res.x, res.objective, bound, None, res.seconds, msg), cols, True
 
 

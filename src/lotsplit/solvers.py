@@ -275,6 +275,10 @@ def solve_lp_sifted(master: Master, *, deadline: float | None = None, threads: i
                     return None, rounds
                 h.setOptionValue("time_limit", float(max(left, 0.01)))
             h.run()
+            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal and n_rows > IPM_ROWS and \
+                    h.getModelStatus() != highspy.HighsModelStatus.kTimeLimit:
+                h.setOptionValue("solver", "simplex")       # the interior point method gave up
+                h.run()
             if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
                 return None, rounds
             rounds += 1
