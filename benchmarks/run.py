@@ -281,6 +281,10 @@ def merge_and_write(new_rows: list[dict], results_json: Path, results_md: Path) 
         data = json.loads(results_json.read_text()) if results_json.is_file() else {"rows": {}}
         for r in new_rows:
             r["machine"] = machine
+            old = data["rows"].get(r["instance"], {})
+            if not r.get("baseline") and old.get("baseline"):
+                # a run without the baseline keeps the last measured baseline (marked as such)
+                r["baseline"] = {**old["baseline"], "from_earlier_run": True}
             data["rows"][r["instance"]] = r
         results_json.write_text(json.dumps(data, indent=1, default=str))
         return write_results(data["rows"], machine, results_md)

@@ -133,23 +133,10 @@ def solve_highs(master: Master, *, integer: bool, time_limit: float | None = Non
     if integer:
         h.setOptionValue("mip_rel_gap", float(max(mip_gap, 1e-9)))
         h.setOptionValue("mip_abs_gap", 1e-9)
-    A = master.matrix.tocsc()
-    A.sort_indices()
-    lp = highspy.HighsLp()
-    n_rows, n_cols = A.shape
-    lp.num_col_, lp.num_row_ = n_cols, n_rows
-    lp.col_cost_ = np.asarray(master.cost, dtype=float)
-    lp.col_lower_ = np.zeros(n_cols)
-    lp.col_upper_ = np.ones(n_cols) if integer else np.full(n_cols, highspy.kHighsInf)
-    lp.row_lower_ = np.where(np.isfinite(master.row_lo), master.row_lo, -highspy.kHighsInf)
-    lp.row_upper_ = np.where(np.isfinite(master.row_hi), master.row_hi, highspy.kHighsInf)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n_cols, n_rows
-    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = A.indices.astype(np.int32)
-    lp.a_matrix_.value_ = A.data.astype(float)
+    lp = _highs_lp(master.cost, master.matrix, master.row_lo, master.row_hi)
     if integer:
-        lp.integrality_ = [highspy.HighsVarType.kInteger] * n_cols
+        lp.col_upper_ = np.ones(lp.num_col_)
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * lp.num_col_
     h.passModel(lp)
     if integer and incumbent is not None:
         sol = highspy.HighsSolution()
