@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from lotsplit import InfeasibleError, optimize
+from lotsplit import InfeasibleError, NoPlanFoundError, optimize
 from lotsplit.solvers import Status
 from lotsplit.synthetic import grid_scenario
 
@@ -35,7 +35,8 @@ def test_generated_plan_bound_and_status_are_honest(shape, seed, config):
     try:
         exact = optimize(exact_scenario)
     except InfeasibleError:
-        with pytest.raises(InfeasibleError):
+        # a proven infeasibility, or an honest "no plan found" (never a plan)
+        with pytest.raises((InfeasibleError, NoPlanFoundError)):
             optimize(grid_scenario(*shape, seed=seed, config={**config, "solver": {"column_budget": 25}}))
         return
     assert exact.outcome.status == Status.OPTIMAL and exact.outcome.complete
@@ -72,3 +73,22 @@ def test_cells_only_large_lots_can_serve_are_left_to_generation():
     plan = optimize(grid_scenario(2, 4, 2, 8, seed=8, config=config))
     assert not plan.violations and not plan.outcome.complete
     assert all(lot.annual_value >= 2_500_000 for lot in plan.lots)
+
+
+def test_no_plan_from_generated_lots_is_not_called_infeasible():
+    """When the generated lots do not make a plan, that is no proof of infeasibility."""
+    from lotsplit.errors import InfeasibleError as Infeasible
+    config = {"rules": {"min_lots": 2, "max_lots": 2, "min_lot_value": 5_000_000, "max_lot_value": 5_300_000,
+                        "bundling": "none"}, "objective": {"kind": "min_cost"}, "solver": {"column_budget": 20}}
+    scenario = grid_scenario(2, 4, 1, 6, seed=3, config=config)
+    try:
+        plan = optimize(scenario)
+    except NoPlanFoundError as err:
+        assert "does not prove" in str(err)
+        return
+    except Infeasible:
+        # only allowed when the complete enumeration agrees
+        with pytest.raises(Infeasible):
+            optimize(grid_scenario(2, 4, 1, 6, seed=3, config={**config, "solver": {}}))
+        return
+    assert not plan.violations

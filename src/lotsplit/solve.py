@@ -129,10 +129,14 @@ def optimize(scenario: Scenario, *, time_limit: float | None = None, solver: str
     if raw.status == Status.INFEASIBLE:
         if space.complete:
             raise InfeasibleError(_explain_conflict(space, threads=threads))
-        raise InfeasibleError(["no plan was found among the generated lots; the scenario may be infeasible "
-                               "(raise solver.column_budget to check every lot)"] + _explain_conflict(space, threads=threads))
+        raw = RawResult(Status.NO_PLAN, None, None, None, None, 0.0, raw.message)
     if raw.status == Status.NO_PLAN:
-        raise NoPlanFoundError(f"no plan found within the time limit of {time_limit} s; raise --time-limit")
+        if space.complete or (deadline is not None and time.perf_counter() >= deadline - 1):
+            raise NoPlanFoundError(f"no plan found within the time limit of {time_limit} s; raise --time-limit")
+        raise NoPlanFoundError(
+            f"no plan found: the {len(space.columns):,} lots generated do not fit together into a plan and pricing "
+            f"found no further lots (this does not prove that no plan exists); raise solver.column_budget so that "
+            f"more lots are enumerated, or the time limit")
     if raw.status == Status.ERROR or raw.x is None:
         raise SolverError(raw.message)
 
@@ -442,10 +446,7 @@ def _solve_generated(space: LotSpace, *, solver: str, deadline, mip_gap: float, 
         master = build_master(space)
         lp = _lp(master, deadline=deadline, threads=threads)
         if lp.status != Status.OPTIMAL:
-            if lp.status == Status.INFEASIBLE and stage == "generated":
-                return RawResult(Status.INFEASIBLE, None, None, None, None, lp.seconds,
-                                 "the generated lots cannot cover every cell"), space.columns, False
-            continue
+            continue            # not proven infeasible: a larger lot may still cover the cells
         start = None
         if res is not None and res.x is not None:
             start = np.r_[res.x, np.zeros(len(space.columns) - len(res.x))]
