@@ -1,0 +1,163 @@
+"""The 12 US county instances through the districting engine (``lotsplit.districting``).
+
+Each state is expressed through the public API (``instances.county_scenario``: one group =
+population, exactly k lots, lot value in [L, U], compactness weight 1 per km, every edge
+1 km, so the objective is the number of cut edges), checked with ``districting.applies``
+and solved by ``districting.solve_partition`` with a deadline of ``--time-limit`` seconds
+from the start (scenario building included).  Every plan is verified independently
+(``instances.check_partition``: k parts, each connected and within [L, U], the recounted
+cut equals the objective) and by ``lotsplit.evaluate`` (no violation, same objective).
+
+The baseline column is the compact labelling + single-commodity-flow MIP of
+``baseline.py``: its numbers are read from ``results.json`` (same machine, 120 s), or
+re-run with ``--baseline``.
+
+    python benchmarks/districting.py                      # all 12 states, 120 s each
+    python benchmarks/districting.py --states ME,NM,WV --time-limit 60
+    python benchmarks/districting.py --json out.json      # also write the rows
+
+Each state runs in a child process (a fresh interpreter), so one state's memory or a
+stuck solver cannot affect the next; it is stopped at ``time limit + 120 s``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+if str(ROOT / "src") not in sys.path:
+    sys.path.insert(0, str(ROOT / "src"))
+
+
+def run_state(state: str, time_limit: float, baseline: bool) -> dict:
+    import numpy as np
+    import pandas as pd
+
+    import lotsplit
+    from benchmarks import instances as bi
+    from lotsplit import districting as D
+    from lotsplit.plan import market_of
+
+    t0 = time.perf_counter()
+    deadline = t0 + time_limit
+    inst, scenario = bi.county_scenario(state)
+    row = {"state": state, "n": inst.n, "m": inst.m, "k": inst.k, "published": inst.opt,
+           "published_seconds": inst.published_seconds, "applies": D.applies(scenario)}
+    if not row["applies"]:
+        row.update(status="not applicable", seconds=time.perf_counter() - t0)
+        return row
+    res = D.solve_partition(scenario, deadline=deadline, threads=1)
+    row.update(objective=res.objective, bound=res.bound, status=res.status.value,
+               seconds=time.perf_counter() - t0, message=res.message,
+               stats={k: v for k, v in res.stats.items() if k != "levels"},
+               levels=res.stats.get("levels", []))
+    verified = None
+    if res.area_sets:
+        ids = market_of(scenario).area_ids
+        plan = {ids[i]: j for j, m in enumerate(res.area_sets) for i in np.flatnonzero(m)}
+        check = bi.check_partition(inst, plan)
+        group = scenario.groups.index[0]
+        assignment = pd.DataFrame([(a, group, f"D{d}") for a, d in plan.items()],
+                                  columns=["area_id", "product_group_id", "lot_id"])
+        ev = lotsplit.evaluate(scenario, assignment)
+        verified = (check["ok"] and abs(check["cut"] - res.objective) < 1e-6 and not ev.violations
+                    and abs(ev.objective - res.objective) < 1e-6)
+        row["problems"] = check["problems"] + ev.violations
+    row["verified"] = verified
+    if baseline:
+        from benchmarks.baseline import solve_compact
+
+        b = solve_compact(inst, time_limit=time_limit)
+        row["baseline"] = {"status": b.status, "objective": b.objective, "bound": b.bound, "seconds": b.seconds}
+    return row
+
+
+def _child(state, time_limit, baseline, queue):
+    try:
+        queue.put(run_state(state, time_limit, baseline))
+    except Exception as exc:  # noqa: BLE001 - reported as a row
+        queue.put({"state": state, "status": f"error: {type(exc).__name__}: {exc}"})
+
+
+def run_isolated(state: str, time_limit: float, baseline: bool) -> dict:
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(state, time_limit, baseline, queue))
+    t0 = time.perf_counter()
+    proc.start()
+    stop = time_limit * (2 if baseline else 1) + 120
+    try:
+        row = queue.get(timeout=stop)
+    except Exception:  # noqa: BLE001 - queue.Empty
+        proc.terminate()
+        row = {"state": state, "status": "killed (over the time limit + 120 s)", "seconds": time.perf_counter() - t0}
+    proc.join(5)
+    return row
+
+
+def _fmt(x, nd=0):
+    if x is None:
+        return "–"
+    if isinstance(x, float):
+        return f"{x:.{nd}f}"
+    return str(x)
+
+
+def table(rows: list[dict], results_json: Path) -> str:
+    old = {}
+    if results_json.exists():
+        old = json.loads(results_json.read_text()).get("rows", {})
+    lines = ["| state | n | k | published opt | ours | bound | status | seconds | verified | published s (Gurobi, 10 cores) "
+             "| baseline s | baseline status | baseline best / bound |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        b = r.get("baseline") or (old.get(r["state"], {}) or {}).get("baseline") or {}
+        lines.append("| " + " | ".join([
+            r["state"], _fmt(r.get("n")), _fmt(r.get("k")), _fmt(r.get("published")), _fmt(r.get("objective")),
+            _fmt(r.get("bound")), r.get("status", "?"), _fmt(r.get("seconds"), 1),
+            {True: "yes", False: "NO", None: "–"}[r.get("verified")], _fmt(r.get("published_seconds"), 2),
+            _fmt(b.get("seconds"), 1), b.get("status", "–"),
+            f"{_fmt(b.get('objective'))} / {_fmt(b.get('bound'))}" if b else "–"]) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--states", default="", help="comma-separated states (default: all 12)")
+    ap.add_argument("--time-limit", type=float, default=120.0)
+    ap.add_argument("--baseline", action="store_true", help="re-run the compact baseline too")
+    ap.add_argument("--json", type=Path, help="write the rows to this file")
+    ap.add_argument("--inline", action="store_true", help="run in this process (no child process)")
+    args = ap.parse_args(argv)
+    from benchmarks import instances as bi
+
+    if not bi.COUNTY_DIR.is_dir():
+        print(f"skipped: {bi.COUNTY_DIR.relative_to(ROOT.parent)} is absent")
+        return 0
+    states = [s.strip().upper() for s in args.states.split(",") if s.strip()] or bi.county_states()
+    rows = []
+    for st in states:
+        row = (run_state if args.inline else run_isolated)(st, args.time_limit, args.baseline)
+        rows.append(row)
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+        row["load"] = load
+        print(f"{st}: {row.get('status')} ours={row.get('objective')} bound={row.get('bound')} "
+              f"published={row.get('published')} {row.get('seconds', 0):.1f}s load={load:.1f} "
+              f"{row.get('message', '')}", flush=True)
+    print()
+    print(table(rows, ROOT / "benchmarks" / "results.json"))
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,295 @@
+"""The districting engine (``lotsplit.districting``) for linear-cost partition scenarios.
+
+- brute force: on random graphs of 6-9 nodes every partition into connected parts within
+  the weight bounds is enumerated and the optimum compared with the engine's, on the normal
+  path (enumerated pool) and with the pool capped so the hybrid MIP has to decide;
+- through the public API: the plan the engine returns scores, in ``lotsplit.evaluate``, the
+  engine's objective (master-cost units), with admin costs and a free lot count too;
+- ``applies``: true for county scenarios, false for the bundled scenarios and for rules the
+  engine does not model;
+- the published county optima (``../shared/validation``, skipped when absent): ME and NM in
+  the fast tier, all twelve states in the slow tier (``--run-slow``) with honest outcomes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import sys
+import time
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import lotsplit  # noqa: E402
+from lotsplit import districting as D  # noqa: E402
+from lotsplit.solvers import Status  # noqa: E402
+
+from benchmarks import instances as bi  # noqa: E402
+
+COUNTY_DIR = ROOT.parent / "shared" / "validation" / "us_county_cut_edges"
+OPTIMA = {"ME": (2, 16), "NM": (3, 17), "ID": (2, 10), "WV": (3, 23), "LA": (6, 49), "AL": (7, 55),
+          "AR": (4, 33), "OK": (5, 40), "MS": (4, 34), "NE": (3, 19), "IA": (4, 33), "KS": (4, 32)}
+
+
+# --------------------------------------------------------------------------- brute force
+
+def brute_force(prob: D.Problem) -> float:
+    """Least plan cost over every partition of the nodes (restricted growth strings)."""
+    n = prob.n
+    best = math.inf
+    labels = [0] * n
+    weights: list[float] = []
+
+    def rec(i: int):
+        nonlocal best
+        if i == n:
+            t = len(weights)
+            if not prob.tmin <= t <= prob.tmax or any(w < prob.L - 1e-9 for w in weights):
+                return
+            parts = [np.array([labels[v] == j for v in range(n)]) for j in range(t)]
+            if all(prob.is_connected(p) for p in parts):
+                best = min(best, prob.plan_cost(parts))
+            return
+        for j in range(len(weights) + 1):
+            if j == len(weights):
+                if j >= prob.tmax:
+                    continue
+                weights.append(0.0)
+            if weights[j] + prob.weight[i] <= prob.U + 1e-9:
+                weights[j] += prob.weight[i]
+                labels[i] = j
+                rec(i + 1)
+                weights[j] -= prob.weight[i]
+            if weights[j] == 0.0 and j == len(weights) - 1:
+                weights.pop()
+
+    rec(0)
+    return best
+
+
+def random_problem(seed: int) -> D.Problem:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(6, 10))
+    # a planar-ish graph: a path of rows with some chords, always connected
+    cols = 3
+    edges = set()
+    for i in range(n):
+        r, c = divmod(i, cols)
+        if c + 1 < cols and i + 1 < n:
+            edges.add((i, i + 1))
+        if i + cols < n:
+            edges.add((i, i + cols))
+        if rng.random() < 0.25 and c + 1 < cols and i + cols + 1 < n:
+            edges.add((i, i + cols + 1))
+    edges = sorted(edges)
+    weight = rng.integers(1, 10, size=n).astype(float)
+    k = int(rng.integers(2, 4))
+    total = weight.sum()
+    slack = float(rng.choice([0.15, 0.3, 0.6]))
+    L, U = math.floor((1 - slack) * total / k), math.ceil((1 + slack) * total / k)
+    kind = seed % 3
+    if kind == 0:      # the county case: unit cut edges, exactly k parts
+        w = np.full(len(edges), 0.5)
+        return D.Problem(n, edges, w, weight, L, U, k, k)
+    if kind == 1:      # edge lengths, admin cost per lot, a free lot count
+        w = rng.integers(1, 6, size=len(edges)) / 2.0
+        return D.Problem(n, edges, w, weight, max(1.0, L / 2), U, 1, k + 1, c0=float(rng.integers(0, 4)))
+    # a linear term per node (weighted objectives) and fractional edge costs
+    w = rng.uniform(0.1, 2.0, size=len(edges))
+    a = -rng.uniform(0, 1, size=n)
+    return D.Problem(n, edges, w, weight, L, U, k, k, c0=1.5, a=a)
+
+
+SEEDS = list(range(12))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_matches_brute_force(seed):
+    prob = random_problem(seed)
+    expected = brute_force(prob)
+    res = D.solve_problem(prob, deadline=time.perf_counter() + 60)
+    if math.isinf(expected):
+        assert res.status == Status.INFEASIBLE, res.message
+        return
+    assert res.status == Status.OPTIMAL, res.message
+    assert res.objective == pytest.approx(expected, abs=1e-6)
+    assert not prob.check_plan(res.area_sets)
+    assert prob.plan_cost(res.area_sets) == pytest.approx(res.objective, abs=1e-9)
+    assert res.bound == pytest.approx(expected, abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("max_b", [-1.0, 1.0])
+def test_hybrid_matches_brute_force(seed, max_b):
+    """With the pool capped (none at all, or only lots of boundary cost <= 1), the compact
+    slots of the hybrid MIP must carry the proof."""
+    prob = random_problem(seed)
+    expected = brute_force(prob)
+    res = D.solve_problem(prob, deadline=time.perf_counter() + 60, max_b=max_b)
+    if math.isinf(expected):
+        assert res.status == Status.INFEASIBLE, res.message
+        return
+    assert res.status == Status.OPTIMAL, res.message
+    assert res.objective == pytest.approx(expected, abs=1e-6)
+    assert not prob.check_plan(res.area_sets)
+
+
+def test_enumeration_counts_every_lot_once():
+    """Every connected set with weight in [L, U] and boundary cost <= b, compared with a
+    plain enumeration of all node subsets."""
+    for seed in range(6):
+        prob = random_problem(seed)
+        for b in (1.0, 2.5, 4.0, 100.0):
+            got = D.enumerate_lots(prob, b)
+            assert len(got) == len(set(got))
+            want = set()
+            for mask_int in range(1, 1 << prob.n):
+                mask = np.array([(mask_int >> i) & 1 for i in range(prob.n)], dtype=bool)
+                if prob.L - 1e-9 <= prob.weight[mask].sum() <= prob.U + 1e-9 and prob.is_connected(mask) \
+                        and prob.boundary(mask) <= b + 1e-9:
+                    want.add(mask_int)
+            assert set(got) == want, (seed, b)
+
+
+def test_infeasible_and_trivial_cases():
+    # one node heavier than U
+    p = D.Problem(3, [(0, 1), (1, 2)], [0.5, 0.5], [5, 1, 1], 1, 4, 1, 3)
+    assert D.solve_problem(p, deadline=None).status == Status.INFEASIBLE
+    # disconnected graph that cannot be split into 2 connected parts of weight 3
+    p = D.Problem(4, [(0, 1)], [0.5], [1, 1, 2, 2], 3, 3, 2, 2)
+    assert D.solve_problem(p, deadline=None).status == Status.INFEASIBLE
+    # a single lot holding everything
+    p = D.Problem(3, [(0, 1), (1, 2)], [0.5, 0.5], [1, 1, 1], 0, 10, 1, 1)
+    res = D.solve_problem(p, deadline=None)
+    assert res.status == Status.OPTIMAL and res.objective == 0.0 and len(res.area_sets) == 1
+
+
+# --------------------------------------------------------------------------- scenarios
+
+def small_instance(seed: int = 3) -> bi.PartitionInstance:
+    rng = np.random.default_rng(seed)
+    g = nx.grid_2d_graph(2, 4)
+    g = nx.relabel_nodes(g, {v: f"a{v[0]}{v[1]}" for v in g.nodes})
+    for a, b in g.edges:
+        g.edges[a, b]["length"] = float(rng.integers(1, 4))
+    weight = {a: float(rng.integers(10, 40)) for a in g.nodes}
+    total = sum(weight.values())
+    return bi.PartitionInstance(name="tiny", graph=g, weight=weight, k=3,
+                                L=math.floor(0.7 * total / 3), U=math.ceil(1.3 * total / 3))
+
+
+def assignment_of(scenario, result) -> pd.DataFrame:
+    ids = lotsplit.plan.market_of(scenario).area_ids
+    group = D._linear_cost(scenario)[0]
+    rows = [(ids[i], group, f"L{j}") for j, m in enumerate(result.area_sets) for i in np.flatnonzero(m)]
+    return pd.DataFrame(rows, columns=["area_id", "product_group_id", "lot_id"])
+
+
+@pytest.mark.parametrize("overrides", [
+    {},
+    {"costs": {"per_lot": 7.0}, "rules": {"min_lots": 1, "max_lots": 5}},
+    {"objective": {"kind": "weighted", "price_per_local_point": 3.0, "compactness_weight": 2.0}},
+])
+def test_scenario_objective_matches_evaluate(overrides):
+    """The engine's objective is the sum of the lots' terms, exactly as ``evaluate`` scores
+    the plan; the plan has no violation; the brute-force optimum agrees."""
+    inst = small_instance()
+    scenario = bi.partition_scenario(inst)
+    if overrides:
+        scenario = lotsplit.with_overrides(scenario, **overrides)
+    assert D.applies(scenario)
+    res = D.solve_partition(scenario, deadline=time.perf_counter() + 60)
+    assert res.status == Status.OPTIMAL, res.message
+    plan = lotsplit.evaluate(scenario, assignment_of(scenario, res))
+    assert plan.violations == []
+    assert plan.objective == pytest.approx(res.objective, rel=1e-9, abs=1e-9)
+    prob, _ = D.problem_of(scenario)
+    assert brute_force(prob) == pytest.approx(res.objective, abs=1e-6)
+
+
+def test_applies_rejects_what_it_does_not_model():
+    inst = small_instance()
+    scenario = bi.partition_scenario(inst)
+    a, b = list(inst.graph.nodes)[:2]
+    assert D.applies(scenario)
+    assert not D.applies(lotsplit.with_overrides(scenario, rules={"areas_apart": ((a, b),)}))
+    assert not D.applies(lotsplit.with_overrides(scenario, rules={"areas_together": ((a, b),)}))
+    assert not D.applies(lotsplit.with_overrides(scenario, objective={"kind": "max_local", "admin_budget": 1e9}))
+    # a supplier that reaches only some areas: its eligibility depends on the lot
+    suppliers = scenario.suppliers.copy()
+    reach = scenario.reach.copy()
+    reach.iloc[0, 0] = False
+    from dataclasses import replace
+    assert not D.applies(replace(scenario, reach=reach, suppliers=suppliers))
+    # more lots needed than bidders allow: never a lot (the main engine explains it)
+    assert not D.applies(lotsplit.with_overrides(scenario, rules={"min_eligible_bidders": 2}))
+
+
+@pytest.mark.parametrize("name", ["dalarna-food", "malung-salen-winter"])
+def test_applies_is_false_for_the_bundled_scenarios(name):
+    path = ROOT / "scenarios" / name / "scenario.toml"
+    if not path.exists():
+        pytest.skip(f"{path} is absent")
+    scenario = lotsplit.load_scenario(path)
+    assert not D.applies(scenario)
+
+
+def test_problem_of_refuses_other_scenarios():
+    path = ROOT / "scenarios" / "dalarna-food" / "scenario.toml"
+    if not path.exists():
+        pytest.skip(f"{path} is absent")
+    with pytest.raises(ValueError):
+        D.problem_of(lotsplit.load_scenario(path))
+
+
+# --------------------------------------------------------------------------- counties
+
+def _county(state: str):
+    if not COUNTY_DIR.is_dir():
+        pytest.skip("../shared/validation/us_county_cut_edges (published county optima) is absent")
+    return bi.county_scenario(state)
+
+
+def _check_county(inst, scenario, res, *, expect_optimal: bool):
+    k, opt = OPTIMA[inst.name]
+    if res.area_sets:
+        ids = lotsplit.plan.market_of(scenario).area_ids
+        plan = {ids[i]: j for j, m in enumerate(res.area_sets) for i in np.flatnonzero(m)}
+        check = bi.check_partition(inst, plan)
+        assert check["ok"], check["problems"]
+        assert check["cut"] == pytest.approx(res.objective, abs=1e-6)
+        assert res.objective >= opt - 1e-6
+    if res.bound is not None:
+        assert res.bound <= opt + 1e-6
+    if res.status == Status.OPTIMAL:
+        assert res.objective == pytest.approx(opt, abs=1e-6)
+    if expect_optimal:
+        assert res.status == Status.OPTIMAL, res.message
+
+
+@pytest.mark.parametrize("state", ["ME", "NM"])
+def test_county_published_optimum_fast(state):
+    inst, scenario = _county(state)
+    assert D.applies(scenario)
+    res = D.solve_partition(scenario, deadline=time.perf_counter() + 60)
+    _check_county(inst, scenario, res, expect_optimal=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("state", sorted(OPTIMA))
+def test_county_within_120_s(state):
+    """All twelve states with 120 s each: every plan verified independently; the bound never
+    above the published optimum; OPTIMAL only with the published value."""
+    inst, scenario = _county(state)
+    assert D.applies(scenario)
+    res = D.solve_partition(scenario, deadline=time.perf_counter() + 120)
+    _check_county(inst, scenario, res, expect_optimal=False)
+    assert res.seconds < 120 + 30
