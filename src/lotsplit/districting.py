@@ -40,12 +40,17 @@ with ``b_min`` the least boundary cost of any lot and ``h`` the boundary-cost st
    ``b`` grows level by level while the time budget allows.
 2. **Incumbent.**  The set-partitioning MIP over the pool gives a plan (HiGHS).
 3. **Proof.**  If ``b >= K / 2`` no improving plan can use a lot outside the pool: the pool
-   MIP is the optimum.  Otherwise a *hybrid* MIP is exact: the pool columns plus ``q``
-   "slots", each a compact model of one lot whose boundary cost exceeds ``b`` (labelling
-   variables, cut-edge variables, single-commodity-flow contiguity from a root that is the
-   first area of the lot in a fixed order, root reach fixing, slots ordered by root).
-   Its optimum, or its dual bound at the deadline, is reported.  The bound is rounded up to
-   the objective's lattice when the costs allow it (cut edges are integral).
+   MIP is the optimum (also when ``b`` reaches the total edge cost: the pool is then every
+   feasible lot).  Otherwise a *hybrid* MIP is exact: the pool columns plus ``q`` "slots",
+   each a compact model of one lot whose boundary cost exceeds ``b`` (labelling variables,
+   cut-edge variables, single-commodity-flow contiguity from a root that is the first area
+   of the lot in a fixed order, root reach fixing, slots ordered by root), with ``q`` from
+   the counting rule above (every lot when no plan is known yet).  Stage A first solves the
+   hybrid with one slot for a share of the time (a heuristic; exact when the plan it finds
+   leaves room for at most one lot outside the pool); stage B solves the exact hybrid, warm
+   started, the incumbent's lots added to the pool.  Its optimum, or its dual bound at the
+   deadline, is reported.  The bound is rounded up to the objective's lattice when the
+   costs allow it (cut edges are integral).
 
 The result says ``OPTIMAL`` only when one of the proofs above closed the gap; otherwise
 it carries the best plan found and a valid lower bound.
