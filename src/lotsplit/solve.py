@@ -115,18 +115,30 @@ def optimize(scenario: Scenario, *, time_limit: float | None = None, solver: str
     threads = threads or cfg.threads
     start = time.perf_counter()
     deadline = None if time_limit is None else start + time_limit
+    raw = None
 
-    space = lot_space(scenario)
-    _explain_uncovered(space)
-    if space.complete:
+    from lotsplit import districting
+
+    districted = solver == "highs" and districting.applies(scenario)
+    if districted:
+        # one group, every lot's cost linear in its areas and border: the districting engine
+        space, raw = _solve_partition(scenario, deadline=deadline, mip_gap=mip_gap, threads=threads)
+        cols, bound_is_global = space.columns, True
+    else:
+        space = lot_space(scenario)
+        _explain_uncovered(space)
+    if space.complete and raw is None:
         raw, cols = _solve_exact(space, solver=solver, deadline=deadline, mip_gap=mip_gap, threads=threads)
         bound_is_global = True
-    else:
+    elif raw is None:
         raw, cols, bound_is_global = _solve_generated(space, solver=solver, deadline=deadline, mip_gap=mip_gap,
                                                       threads=threads)
     seconds = time.perf_counter() - start
     version = highs_version() if solver == "highs" else pulp_version()
     if raw.status == Status.INFEASIBLE:
+        if districted:
+            raise InfeasibleError([f"no division of the areas into connected lots meets the lot count and the lot "
+                                   f"value bounds ({raw.message})"])
         if space.complete:
             raise InfeasibleError(_explain_conflict(space, threads=threads))
         raw = RawResult(Status.NO_PLAN, None, None, None, None, 0.0, raw.message)
@@ -159,6 +171,27 @@ def optimize(scenario: Scenario, *, time_limit: float | None = None, solver: str
         raise SolverError(f"internal check failed: the optimizer's objective {objective} differs from the "
                           f"evaluated plan's {plan.objective}")
     return plan
+
+
+def _solve_partition(scenario: Scenario, *, deadline, mip_gap: float, threads: int) -> tuple[LotSpace, RawResult]:
+    """The districting engine's plan as columns of a LotSpace (the lots it chose)."""
+    from lotsplit.districting import solve_partition
+    from lotsplit.eligibility import Market
+    from lotsplit.model import allowed_bundles, build_columns, demand_cells
+
+    res = solve_partition(scenario, deadline=deadline, threads=threads, mip_gap=mip_gap)
+    market = Market(scenario)
+    bundles = allowed_bundles(scenario)
+    sets = np.array(res.area_sets, dtype=bool).reshape(len(res.area_sets), len(market.area_ids))
+    cols, _ = build_columns(scenario, market, bundles, sets)
+    proven = res.status == Status.OPTIMAL
+    space = LotSpace(scenario, market, bundles, sets, cols, proven, demand_cells(market))
+    x = np.ones(len(cols)) if len(sets) else None
+    if x is not None and len(cols) != len(sets):
+        return space, RawResult(Status.ERROR, None, None, None, None, res.seconds,
+                                "internal check failed: the districting engine chose a lot that breaks a lot rule")
+    status = res.status if x is not None or res.status != Status.FEASIBLE else Status.NO_PLAN
+    return space, RawResult(status, x, res.objective, res.bound, None, res.seconds, f"districting engine: {res.message}")
 
 
 def _plan_from_columns(space: LotSpace, lots: Columns, outcome: SolveOutcome) -> LotPlan:
