@@ -21,7 +21,9 @@ import lotsplit
 from lotsplit.baselines import baseline_plans, neutral, per_cell_assignment, per_group_assignment, \
     single_lot_assignment
 from lotsplit.cli import app
+from lotsplit.errors import ScenarioError
 from lotsplit.frontier import frontier as compute_frontier
+from lotsplit.scenario import legacy_plans, load_scenario
 from lotsplit.plan import evaluate, lot_ids
 from lotsplit.solve import optimize, with_overrides
 from lotsplit.synthetic import grid_scenario
@@ -200,6 +202,43 @@ def test_a_point_plan_reproduces_with_run_and_its_target(small):
     assert math.isclose(again.metrics["admin_cost"], p.admin_cost, rel_tol=1e-9)
 
 
+def test_sampled_search_spreads_points_each_proven_or_with_a_bound(small, monkeypatch):
+    """With the search for every plan cut short (no time for it), the frontier samples:
+    the ends are the exact ends, the points are non-dominated, each is the cheapest plan
+    for its local share (or target) or carries a lower bound below its cost."""
+    import importlib
+
+    fr = importlib.import_module("lotsplit.frontier")     # the module (the package exports the function)
+    s, f_all = small
+    monkeypatch.setattr(fr, "HULL_SECONDS", 0.0)
+    monkeypatch.setattr(fr, "EXACT_SECONDS", 0.0)
+    f = compute_frontier(s, points=4, baselines=False)
+    assert not f.exact and f.sampled and 2 <= len(f.points) <= 4
+    assert _same([_pts(f)[0], _pts(f)[-1]], [_pts(f_all)[0], _pts(f_all)[-1]])
+    pts = _pts(f)
+    assert all(b[0] > a[0] and b[1] > a[1] for a, b in zip(pts, pts[1:]))
+    for p in f.points:
+        share = p.target if p.target is not None else p.local_share
+        cheapest = f_all.cost_at(share)
+        if p.status.value == "optimal":
+            assert math.isclose(p.admin_cost, cheapest, rel_tol=1e-9)
+        else:
+            assert p.bound is not None and p.bound <= cheapest + 1e-6 and p.gap > 0
+
+
+def test_time_limit_is_kept_and_reported():
+    """A frontier too big for its time limit returns in time, not exact, every point a
+    real plan with its status; the S benchmark instance."""
+    s = grid_scenario(3, 4, 6, 30, seed=11)
+    f = compute_frontier(s, points=20, time_limit=8, baselines=False)
+    assert f.seconds < 8 + 15
+    assert not f.exact and f.points
+    assert all(p.plan.feasible for p in f.points)
+    assert any("time limit" in n for n in f.notes)
+    pts = _pts(f)
+    assert all(b[0] > a[0] and b[1] > a[1] for a, b in zip(pts, pts[1:]))
+
+
 # --------------------------------------------------------------------------- baselines
 
 def test_baselines_are_evaluated_and_rule_breakers_marked():
@@ -229,6 +268,69 @@ def test_legacy_plan_on_the_frontier_says_so(small, tmp_path):
     (b,) = baseline_plans(s, legacy=[csv], standard=False, frontier=f)
     assert b.key == "legacy-1" and "last-year.csv" in b.name
     assert b.verdict == "on the frontier"
+
+
+LEGACY = ("area_id,product_group_id,lot_id\n101,dairy,A\n102,dairy,A\n103,dairy,B\n104,dairy,B\n"
+          "101,bread,C\n102,bread,C\n103,bread,C\n104,bread,C\n")
+
+
+def _with_legacy(d: Path, csv: str = LEGACY, file: str = "last-year.csv") -> Path:
+    """The tiny scenario with a [[baselines.legacy]] plan."""
+    (d / file).write_text(csv, "utf-8")
+    toml = d / "scenario.toml"
+    toml.write_text(toml.read_text("utf-8") + f'\n[[baselines.legacy]]\nname = "Lots 2022"\nfile = "{file}"\n',
+                    "utf-8")
+    return toml
+
+
+def test_scenario_legacy_plans_are_baselines(tmp_path):
+    d = tmp_path / "tiny"
+    shutil.copytree(TINY, d)
+    s = load_scenario(_with_legacy(d))
+    ((name, table),) = legacy_plans(s)
+    assert name == "Lots 2022" and len(table) == 8
+    f = compute_frontier(s, points=None)
+    (b,) = [b for b in f.baselines if b.key == "legacy-1"]
+    assert b.name == "Lots 2022" and b.source == "legacy plan (last-year.csv)"
+    assert b.plan.metrics["n_lots"] == 3 and b.verdict
+    t = f.table()
+    assert t.loc[t["label"] == "legacy-1", "name"].item() == "Lots 2022"
+
+
+def test_variant_inherits_legacy_plans_relative_to_the_base(tmp_path):
+    d = tmp_path / "tiny"
+    shutil.copytree(TINY, d)
+    _with_legacy(d)
+    v = d / "variants" / "v.toml"
+    v.parent.mkdir()
+    v.write_text('extends = "../scenario.toml"\nname = "v"\n[rules]\nmax_lots = 3\n', "utf-8")
+    ((name, table),) = legacy_plans(load_scenario(v))
+    assert name == "Lots 2022" and len(table) == 8
+
+
+def test_invalid_legacy_plan_names_the_file_and_rows(tmp_path):
+    d = tmp_path / "tiny"
+    shutil.copytree(TINY, d)
+    bad = "area_id,product_group_id,lot_id\n101,dairy,A\n1O2,dairy,A\n101,dairy,B\n103,mejeri,B\n104,bread,\n"
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(_with_legacy(d, bad))
+    text = str(err.value)
+    assert "last-year.csv: row 3: area '1O2' is not defined" in text
+    assert "row 4: area '101' × group 'dairy' is already in row 2" in text
+    assert "row 5: product group 'mejeri' is not defined" in text
+    assert "row 6: empty lot_id" in text
+    assert "cell(s) with demand are in no lot" in text
+
+
+def test_missing_legacy_plan_file_is_reported_with_the_field(tmp_path):
+    d = tmp_path / "tiny"
+    shutil.copytree(TINY, d)
+    toml = _with_legacy(d)
+    (d / "last-year.csv").unlink()
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(toml)
+    assert "legacy plan 'Lots 2022' not found" in str(err.value)
+    assert "baselines.legacy[0].file" in str(err.value)
 
 
 def test_dominated_baseline_reports_the_saving(small):

@@ -98,26 +98,30 @@ def neutral(scenario: Scenario) -> Scenario:
 
 def baseline_plans(scenario: Scenario, *, legacy=(), standard: bool = True,
                    frontier: Frontier | None = None) -> list[Baseline]:
-    """The standard baselines and any legacy plans, evaluated (and compared with
-    ``frontier`` when given).
+    """The standard baselines, the scenario's legacy plans (``[[baselines.legacy]]``) and
+    any others given, evaluated (and compared with ``frontier`` when given).
 
-    ``legacy``: CSV paths, assignment DataFrames, or ``(name, path_or_table)`` pairs.
+    ``legacy``: more plans, as CSV paths, assignment DataFrames, or ``(name, path_or_table)``
+    pairs.
     """
+    from lotsplit.scenario import legacy_plans
+
     s = neutral(scenario)
     out = []
     if standard:
         out += [Baseline("single-lot", "single lot", evaluate(s, single_lot_assignment(s))),
                 Baseline("per-group", "one lot per product group", evaluate(s, per_group_assignment(s))),
                 Baseline("per-area-group", "one lot per area × group", evaluate(s, per_cell_assignment(s)))]
-    for i, item in enumerate(legacy, 1):
+    listed = [(name, table, f"legacy plan ({Path(item.file).name})")
+              for item, (name, table) in zip(scenario.config.baselines.legacy, legacy_plans(scenario))]
+    for i, item in enumerate(legacy, len(listed) + 1):
         name, table = (item if isinstance(item, tuple) else (None, item))
         if isinstance(table, (str, Path)):
             name = name or f"legacy plan {Path(table).name}"
-            source = f"legacy plan ({Path(table).name})"
-            table = read_assignment(table)
+            listed.append((name, read_assignment(table), f"legacy plan ({Path(table).name})"))
         else:
-            name = name or f"legacy plan {i}"
-            source = "legacy plan"
+            listed.append((name or f"legacy plan {i}", table, "legacy plan"))
+    for i, (name, table, source) in enumerate(listed, 1):
         out.append(Baseline(f"legacy-{i}", name, evaluate(s, table), source=source))
     if frontier is not None:
         for b in out:
@@ -165,12 +169,18 @@ def verdict(plan: LotPlan, frontier: Frontier) -> str:
 # --------------------------------------------------------------------------- chart
 
 _MARKERS = {"single-lot": "s", "per-group": "D", "per-area-group": "^"}
+_LEGACY_COLOURS = ["tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan"]
 
 
 def plot_frontier(frontier: Frontier, ax=None, *, title: str | None = None):
-    """Local share (x, %) vs admin cost (y); points labelled with their number of lots; the
-    staircase shows the least admin cost for each local-share target; baselines marked,
-    hollow red when they break rules."""
+    """Local share (x, %) vs admin cost (y, currency over the contract).
+
+    Frontier points are blue dots (hollow when a time limit stopped the proof), each
+    labelled with its number of lots; the step line is the least admin cost that reaches
+    each local share.  Baselines are orange markers, legacy plans coloured stars; a plan
+    that breaks a rule is hollow with a red edge.  A baseline far above the frontier is
+    drawn on the top edge with an arrow and its cost in the legend, so the frontier keeps
+    the height of the chart."""
     import matplotlib
 
     if ax is None:
@@ -178,41 +188,72 @@ def plot_frontier(frontier: Frontier, ax=None, *, title: str | None = None):
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter
 
+    from lotsplit.report import money
+
     s = frontier.scenario
+    cur = s.currency
     if ax is None:
-        fig, ax = plt.subplots(figsize=(9, 6))
+        fig, ax = plt.subplots(figsize=(10, 6.5))
     else:
         fig = ax.figure
     pts = frontier.points
     xs = [100 * p.local_share for p in pts]
     ys = [p.admin_cost for p in pts]
+    # Vertical room: the frontier, and baselines up to 1.6 times its top.
+    top = max(ys + [0.0])
+    room = max([top] + [b.plan.metrics["admin_cost"] for b in frontier.baselines
+                        if b.plan.metrics["admin_cost"] <= 1.6 * max(top, 1.0)])
+    ylim = room * 1.12 if room > 0 else 1.0
     if pts:
-        ax.step(xs, ys, where="pre", color="tab:blue", lw=1, alpha=0.5)
+        stairs = sorted(frontier.staircase or list(zip(ys, [p.local_share for p in pts])), key=lambda t: t[1])
+        ax.step([100 * l for _, l in stairs], [c for c, _ in stairs], where="pre", color="tab:blue", lw=1,
+                alpha=0.45, zorder=2, label="least admin cost " + ("" if frontier.exact else "found ")
+                + "for at least this local share")
         proven = [i for i, p in enumerate(pts) if p.status.value == "optimal"]
         other = [i for i, p in enumerate(pts) if p.status.value != "optimal"]
-        ax.plot([xs[i] for i in proven], [ys[i] for i in proven], "o", color="tab:blue",
-                label="frontier (proven)" if other else "frontier")
+        ax.plot([xs[i] for i in proven], [ys[i] for i in proven], "o", color="tab:blue", ms=6, zorder=4,
+                label="frontier plan (proven)")
         if other:
-            ax.plot([xs[i] for i in other], [ys[i] for i in other], "o", mfc="white", color="tab:blue",
-                    label="frontier (time limit: not proven)")
+            ax.plot([xs[i] for i in other], [ys[i] for i in other], "o", mfc="white", color="tab:blue", ms=6,
+                    zorder=4, label="frontier plan (time limit: not proven, see gap in frontier.csv)")
         for x, y, p in zip(xs, ys, pts):
-            ax.annotate(str(p.n_lots), (x, y), textcoords="offset points", xytext=(-4, 6), fontsize=8,
-                        color="tab:blue")
-    for k, b in enumerate(frontier.baselines):
+            ax.annotate(str(p.n_lots), (x, y), textcoords="offset points", xytext=(-3, 7), fontsize=8,
+                        color="tab:blue", ha="right", zorder=5)
+    legacy = 0
+    for b in frontier.baselines:
         m = b.plan.metrics
-        marker = _MARKERS.get(b.key, "*")
         bad = bool(b.plan.violations)
-        ax.plot(100 * m["local_share"], m["admin_cost"], marker, ms=9,
-                mfc="white" if bad else "tab:orange", mec="tab:red" if bad else "tab:orange", mew=1.5,
-                label=f"{b.name}{' (breaks rules)' if bad else ''} — {m['n_lots']} lot(s)")
-    ax.set_xlabel("local-accessible value share (%)")
-    ax.set_ylabel(f"admin cost ({s.currency}, whole contract)")
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}".replace(",", " ")))
-    kind = "exact" if frontier.exact else ("sampled" if frontier.sampled else "not proven complete")
-    ax.set_title(title or f"{s.name}: admin cost vs local access — {kind} frontier, {len(pts)} points "
-                          "(labels: number of lots)", fontsize=10)
+        if b.key.startswith("legacy"):
+            marker, colour, size = "*", _LEGACY_COLOURS[legacy % len(_LEGACY_COLOURS)], 15
+            legacy += 1
+        else:
+            marker, colour, size = _MARKERS.get(b.key, "P"), "tab:orange", 10
+        x, y = 100 * m["local_share"], m["admin_cost"]
+        label = f"{b.name}: {m['n_lots']} lot{'s' if m['n_lots'] != 1 else ''}"
+        if bad:
+            label += " (breaks rules)"
+        if y > ylim:
+            label += f" — {money(y, cur)}, off the chart"
+            ax.annotate("", (x, ylim * 0.995), xytext=(x, ylim * 0.90),
+                        arrowprops=dict(arrowstyle="->", color=colour, lw=1.5), zorder=3)
+            y = ylim * 0.90
+        ax.plot(x, y, marker, ms=size, mfc="white" if bad else colour, mec="tab:red" if bad else colour,
+                mew=1.5, alpha=0.9, zorder=3, label=label)
+    ax.set_ylim(0, ylim)
+    lo_x = min(xs + [100 * b.plan.metrics["local_share"] for b in frontier.baselines] + [0.0])
+    hi_x = max(xs + [100 * b.plan.metrics["local_share"] for b in frontier.baselines] + [1.0])
+    pad = 0.04 * (hi_x - lo_x)
+    ax.set_xlim(lo_x - pad, hi_x + pad)
+    ax.set_xlabel("local-accessible value share (%): value-weighted chance that a local supplier bids")
+    ax.set_ylabel(f"admin cost over the contract ({cur})")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}".replace(",", "\u202f")))
+    kind = frontier.headline().replace(" Pareto frontier", " frontier")
+    shown = f"{len(pts)} of {frontier.found} plans shown" if frontier.found > len(pts) else f"{len(pts)} plans"
+    ax.set_title(title or f"{s.name}\nAdmin cost vs local access — {kind.lower()}, {shown}; "
+                          "numbers: lots in the plan", fontsize=10)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize=8, loc="upper left", framealpha=0.9)
+    fig.tight_layout()
     return fig
 
 

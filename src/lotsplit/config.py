@@ -182,6 +182,25 @@ class SolverConfig(_Strict):
     threads: int = Field(default=1, ge=1)
 
 
+class LegacyPlanConfig(_Strict):
+    """A plan to compare with the frontier: last year's lots, or a planner's draft."""
+
+    name: str
+    """Label in tables, charts and the summary, e.g. ``"Lots 2022-2025"``."""
+    file: str
+    """Assignment CSV ``area_id,product_group_id,lot_id`` (the ``assignment.csv`` that
+    ``lotsplit run`` writes), relative to the scenario file.  Every area × group with
+    demand must be in exactly one lot."""
+
+
+class BaselinesConfig(_Strict):
+    """Plans that ``lotsplit frontier`` evaluates and marks beside the frontier (besides the
+    standard baselines: one lot, one lot per group, one lot per area × group)."""
+
+    legacy: tuple[LegacyPlanConfig, ...] = ()
+    """Legacy plans, each a ``[[baselines.legacy]]`` table with ``name`` and ``file``."""
+
+
 class ScenarioConfig(_Strict):
     """A whole scenario file."""
 
@@ -208,3 +227,4 @@ class ScenarioConfig(_Strict):
     rules: RulesConfig = RulesConfig()
     objective: ObjectiveConfig = ObjectiveConfig()
     solver: SolverConfig = SolverConfig()
+    baselines: BaselinesConfig = BaselinesConfig()

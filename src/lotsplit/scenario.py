@@ -291,6 +291,10 @@ def _absolutise_files(raw: dict, base: Path) -> None:
         sub = raw.get(section)
         if isinstance(sub, dict) and isinstance(sub.get(key), str):
             sub[key] = str((base / sub[key]).resolve())
+    legacy = raw.get("baselines", {}).get("legacy") if isinstance(raw.get("baselines"), dict) else None
+    for item in legacy if isinstance(legacy, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("file"), str):
+            item["file"] = str((base / item["file"]).resolve())
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -338,13 +342,73 @@ def load_scenario(path: str | Path) -> Scenario:
             tables[role] = _read_areas(f, config, problems)
         else:
             tables[role] = _read_csv(f, problems)
+    for k, item in enumerate(config.baselines.legacy):
+        if not Path(item.file).is_file():
+            problems.append(Problem(Path(item.file).name, "", f"legacy plan '{item.name}' not found at "
+                                    f"{_rel(Path(item.file), path)}",
+                                    f"check baselines.legacy[{k}].file in {path.name} (paths are relative to the "
+                                    "scenario file)"))
     try:
-        return build_scenario(config, areas=tables["areas"], groups=tables["product_groups"],
-                              demand=tables["demand"], suppliers=tables["suppliers"],
-                              distance_matrix=tables.get("distance_matrix"), path=path, files=files,
-                              problems=problems)
+        scenario = build_scenario(config, areas=tables["areas"], groups=tables["product_groups"],
+                                  demand=tables["demand"], suppliers=tables["suppliers"],
+                                  distance_matrix=tables.get("distance_matrix"), path=path, files=files,
+                                  problems=problems)
     except ScenarioError as exc:
         raise ScenarioError(_name_config_file(list(exc.problems), path.name)) from None
+    legacy_plans(scenario)      # check them now, so `lotsplit check` reports their problems
+    return scenario
+
+
+def legacy_plans(scenario: Scenario) -> list[tuple[str, pd.DataFrame]]:
+    """The scenario's legacy plans (``[[baselines.legacy]]``) as ``(name, assignment table)``.
+
+    Each file is an assignment CSV ``area_id,product_group_id,lot_id``: every area × group
+    with demand in exactly one row.  A plan may break the scenario's rules (that is what
+    ``evaluate`` reports), but it must name known areas and groups and cover the demand.
+    Raises :class:`~lotsplit.errors.ScenarioError` listing every problem.
+    """
+    problems: list[Problem] = []
+    plans = []
+    for item in scenario.config.baselines.legacy:
+        f = Path(item.file)
+        if not f.is_file():
+            problems.append(Problem(f.name, "", f"legacy plan '{item.name}' not found", "check baselines.legacy"))
+            continue
+        table = _read_csv(f, problems)
+        if table is not None and _check_legacy_plan(table, scenario, f.name, problems):
+            plans.append((item.name, table[["area_id", "product_group_id", "lot_id"]].copy()))
+    raise_if_errors(problems)
+    return plans
+
+
+def _check_legacy_plan(df: pd.DataFrame, scenario: Scenario, file: str, problems: list[Problem]) -> bool:
+    before = len(problems)
+    if not _columns(df, file, ("area_id", "product_group_id", "lot_id"), ("area_id", "product_group_id", "lot_id"),
+                    problems):
+        return False
+    area_ids, group_ids = list(scenario.areas.index), list(scenario.groups.index)
+    seen: dict[tuple[str, str], int] = {}
+    for i, (a, g, lot) in enumerate(zip(df["area_id"], df["product_group_id"], df["lot_id"])):
+        where = _row(i)
+        if a not in scenario.areas.index:
+            problems.append(Problem(file, where, f"area '{a}' is not defined in the areas file",
+                                    _did_you_mean(a, area_ids, "area ids")))
+        if g not in scenario.groups.index:
+            problems.append(Problem(file, where, f"product group '{g}' is not defined in the product groups file",
+                                    _did_you_mean(g, group_ids, "product groups")))
+        if lot == "":
+            problems.append(Problem(file, where, "empty lot_id", "name the lot this area × group belongs to"))
+        if (a, g) in seen:
+            problems.append(Problem(file, where, f"area '{a}' × group '{g}' is already in {_row(seen[(a, g)])}",
+                                    "list each area × group once (a cell belongs to one lot)"))
+        seen.setdefault((a, g), i)
+    d = scenario.demand
+    missing = [f"{a} × {g}" for a in d.index for g in d.columns if d.loc[a, g] > 0 and (a, g) not in seen]
+    if missing:
+        problems.append(Problem(file, "", f"{len(missing)} area × group cell(s) with demand are in no lot: "
+                                + ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else ""),
+                                "add a row area_id,product_group_id,lot_id for each"))
+    return len(problems) == before
 
 
 def _name_config_file(problems: list[Problem], name: str) -> list[Problem]:

@@ -280,7 +280,9 @@ class Comparison:
         return "\n".join(lines)
 
     def plot(self):
-        return _bar_chart(self.table, "label", "Scenario comparison")
+        currencies = sorted({s.currency for s in self.scenarios})
+        return _bar_chart(self.table, "label", "Scenario comparison: the chosen plan of each scenario",
+                          currency=" / ".join(currencies))
 
     def write(self, out: str | Path, *, overwrite: bool = False) -> Path:
         """compare.csv, compare.xlsx (sheets compare, lots), compare.png, plans/<label>/."""
@@ -366,7 +368,7 @@ def _flat(cfg) -> dict:
     d = cfg.model_dump()
     out = {}
     for k, v in d.items():
-        if k in _IGNORED or k in ("areas", "product_groups", "demand", "suppliers"):
+        if k in _IGNORED or k in ("areas", "product_groups", "demand", "suppliers", "baselines"):
             continue
         if isinstance(v, dict):
             for k2, v2 in v.items():
@@ -479,6 +481,30 @@ class Sweep:
                 out[pid] = _plan_of(self.scenario, r, _overrides_of(r))
         return out
 
+    def ties(self) -> list[tuple[str, str]]:
+        """Pairs of distinct plans that score the same objective under the parameters of
+        every run that chose either (the optimizer's choice between them is arbitrary)."""
+        from lotsplit.plan import evaluate
+
+        first = {}
+        for r, pid in zip(self.runs, self.plan_ids):
+            if pid and r.status == "optimal":
+                first.setdefault(pid, []).append(r)
+        out = []
+        ids = sorted(first)
+        for i, a in enumerate(ids):
+            for b in ids[i + 1:]:
+                ra, rb = first[a][0], first[b][0]
+                if ra.metrics.get("n_lots") != rb.metrics.get("n_lots") or \
+                        not math.isclose(ra.metrics["local_share"], rb.metrics["local_share"], abs_tol=1e-9):
+                    continue
+                table = pd.DataFrame(rb.assignment, columns=["area_id", "product_group_id", "lot_id"])
+                scored = [(evaluate(apply_overrides(self.scenario, _overrides_of(r)), table), r) for r in first[a]]
+                if all(not p.violations and math.isclose(p.objective, r.objective, rel_tol=1e-9, abs_tol=1e-6)
+                       for p, r in scored):
+                    out.append((a, b))
+        return out
+
     def describe(self) -> str:
         n = len(self.runs)
         distinct = sorted({p for p in self.plan_ids if p})
@@ -490,6 +516,9 @@ class Sweep:
             more = f" (+{len(rows) - 4} more)" if len(rows) > 4 else ""
             lines.append(f"  {pid}: {int(m['n_lots'])} lots, local share {m['local_share']:.1%} — chosen for "
                          f"{where}{more}")
+        for a, b in self.ties():
+            lines.append(f"  {a} and {b} tie (the same objective wherever either was chosen): which of them a run "
+                         "reports is arbitrary, not an effect of the parameters")
         bad = [r for r in self.runs if r.status not in ("optimal",)]
         for r in bad:
             lines.append(f"  run {r.index} ({', '.join(f'{k}={_fmt(v)}' for k, v in r.params.items())}): {r.status}"
@@ -497,7 +526,7 @@ class Sweep:
         return "\n".join(lines)
 
     def plot(self):
-        return _sweep_chart(self.table, self.params)
+        return _sweep_chart(self.table, self.params, currency=self.scenario.currency if self.scenario else "")
 
     def write(self, out: str | Path, *, overwrite: bool = False) -> Path:
         """sweep.csv, sweep.xlsx (sheets runs, plans), sweep.png, plans/<plan id>/."""
@@ -640,7 +669,7 @@ def _figure(n: int, width: float = 12, height: float = 4):
     return plt.subplots(1, n, figsize=(width, height))
 
 
-def _bar_chart(table: pd.DataFrame, label: str, title: str):
+def _bar_chart(table: pd.DataFrame, label: str, title: str, *, currency: str = ""):
     """Horizontal bars, one row per scenario (long names wrap), three metrics side by side."""
     import textwrap
 
@@ -650,7 +679,7 @@ def _bar_chart(table: pd.DataFrame, label: str, title: str):
     fig, axes = _figure(3, width=13, height=1.2 + 0.55 * max(n, 2))
     ok = table["n_lots"].notna().to_numpy()
     labels = ["\n".join(textwrap.wrap(str(x), 38)) for x in table[label]]
-    metrics = [("admin_cost", "admin cost (whole contract)", 1.0, "{:,.0f}"),
+    metrics = [("admin_cost", f"admin cost over the contract ({currency})", 1.0, "{:,.0f}"),
                ("local_share", "local-accessible value share (%)", 100.0, "{:.1f}"),
                ("n_lots", "number of lots", 1.0, "{:.0f}")]
     ys = np.arange(n)[::-1]
@@ -662,7 +691,7 @@ def _bar_chart(table: pd.DataFrame, label: str, title: str):
             text = fmt.format(v).replace(",", " ") if good else str(st)
             ax.text(v + 0.01 * top, y, text, va="center", fontsize=7)
         ax.set_xlim(0, top * 1.25)
-        ax.xaxis.set_major_locator(MaxNLocator(4))
+        ax.xaxis.set_major_locator(MaxNLocator(4, integer=col == "n_lots"))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}".replace(",", " ")))
         ax.set_yticks(ys)
         ax.set_yticklabels(labels if k == 0 else [""] * n, fontsize=7)
@@ -673,12 +702,17 @@ def _bar_chart(table: pd.DataFrame, label: str, title: str):
     return fig
 
 
-def _sweep_chart(table: pd.DataFrame, params: list[str]):
+def _sweep_chart(table: pd.DataFrame, params: list[str], *, currency: str = ""):
+    """One panel per headline metric against the first parameter (one line per value of
+    the others); each point labelled with the id of the plan chosen."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
     fig, axes = _figure(3, height=4.2)
     x = params[0]
     others = params[1:]
     groups = [((), table)] if not others else list(table.groupby(others, sort=False))
-    metrics = [("admin_cost", "admin cost", 1.0), ("local_share", "local share (%)", 100.0),
+    metrics = [("admin_cost", f"admin cost over the contract ({currency})", 1.0),
+               ("local_share", "local-accessible value share (%)", 100.0),
                ("n_lots", "number of lots", 1.0)]
     for ax, (col, name, scale) in zip(axes, metrics):
         for key, part in groups[:8]:
@@ -694,8 +728,11 @@ def _sweep_chart(table: pd.DataFrame, params: list[str]):
             for xv, yv, pid in zip(xs if numeric else range(len(xs)), ys, part["plan_id"]):
                 if pid and not (isinstance(yv, float) and math.isnan(yv)):
                     ax.annotate(pid, (xv, yv), textcoords="offset points", xytext=(0, 5), fontsize=6, ha="center")
-        ax.set_xlabel(x, fontsize=8)
+        ax.set_xlabel(x + (f" ({currency})" if x.startswith("costs.") and currency else ""), fontsize=8)
         ax.set_title(name, fontsize=9)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=col == "n_lots"))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}".replace(",", " ") if abs(v) >= 1000
+                                                   else f"{v:g}"))
         ax.grid(alpha=0.3)
         if others and len(groups) > 1:
             ax.legend(fontsize=6)
