@@ -61,7 +61,7 @@ from lotsplit.errors import InfeasibleError, NoPlanFoundError, SolverError
 from lotsplit.model import Columns, LotSpace, lot_space
 from lotsplit.plan import LotPlan, evaluate, lot_ids
 from lotsplit.scenario import Scenario
-from lotsplit.solvers import PROVEN_GAP, SolveOutcome, Status, gap_of, highs_version
+from lotsplit.solvers import PROVEN_GAP, SolveOutcome, Status, gap_of, highs_lp, highs_version, new_highs
 
 DELTA = 1e-6
 """Step of the epsilon-constraint walk, in local-share units (0..1)."""
@@ -513,13 +513,13 @@ class _Master:
 
         if not warm:
             h = _new_highs(self.threads, q.left(), mip=False)
-            h.passModel(_highs_model(q.obj, self.A, *self._row_bounds(q), integer=False))
+            h.passModel(highs_lp(q.obj, self.A, *self._row_bounds(q), upper=1.0))
         else:
             # Weighted sums: one model, warm-started from the last one's basis.  (A warm
             # start far from the optimum, e.g. max local after min cost, was slower than cold.)
             if self._weighted is None:
                 self._weighted = _new_highs(self.threads, None, mip=False)
-                self._weighted.passModel(_highs_model(q.obj, self.A, self.lo, self.hi, integer=False))
+                self._weighted.passModel(highs_lp(q.obj, self.A, self.lo, self.hi, upper=1.0))
             h = self._weighted
             h.changeColsCost(self.n, self._all, q.obj)
             # HiGHS measures the time limit on a clock that runs across the solves of a model.
@@ -544,7 +544,7 @@ class _Master:
 
         self.stats["mips"] += 1
         h = _new_highs(self.threads, time_limit, mip=True, presolve=len(idx) <= 10000)
-        h.passModel(_highs_model(q.obj[idx], self.A[:, idx], *self._row_bounds(q), integer=True))
+        h.passModel(highs_lp(q.obj[idx], self.A[:, idx], *self._row_bounds(q), upper=1.0, integer=True))
         if start is not None and np.isin(start, idx).all():
             s = highspy.HighsSolution()
             s.col_value = np.isin(idx, start).astype(float).tolist()
@@ -634,46 +634,14 @@ class _Found:
     rc: np.ndarray | None = None
 
 
-def _highs_model(cost, A: sp.csc_matrix, lo, hi, integer: bool):
-    import highspy
-
-    inf = highspy.kHighsInf
-    A = A.tocsc()
-    A.sort_indices()
-    n_rows, n_cols = A.shape
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = n_cols, n_rows
-    lp.col_cost_ = np.asarray(cost, dtype=float)
-    lp.col_lower_ = np.zeros(n_cols)
-    lp.col_upper_ = np.ones(n_cols)
-    lp.row_lower_ = np.where(np.isfinite(lo), lo, -inf)
-    lp.row_upper_ = np.where(np.isfinite(hi), hi, inf)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n_cols, n_rows
-    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = A.indices.astype(np.int32)
-    lp.a_matrix_.value_ = A.data.astype(float)
-    if integer:
-        lp.integrality_ = [highspy.HighsVarType.kInteger] * n_cols
-    return lp
-
-
 def _new_highs(threads: int, time_limit: float | None, *, mip: bool, presolve: bool = True):
-    import highspy
-
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", int(threads))
-    h.setOptionValue("random_seed", 0)
-    if not presolve:
-        h.setOptionValue("presolve", "off")
+    """``solvers.new_highs`` with the frontier's tight MIP tolerances."""
+    h = new_highs(threads, time_limit, presolve=presolve)
     if mip:
         h.setOptionValue("mip_rel_gap", 1e-9)
         h.setOptionValue("mip_abs_gap", 1e-9)
         h.setOptionValue("mip_feasibility_tolerance", FEAS_TOL)
         h.setOptionValue("primal_feasibility_tolerance", FEAS_TOL)
-    if time_limit is not None:
-        h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
     return h
 
 

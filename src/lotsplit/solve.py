@@ -116,13 +116,14 @@ def optimize(scenario: Scenario, *, time_limit: float | None = None, solver: str
     start = time.perf_counter()
     deadline = None if time_limit is None else start + time_limit
     raw = None
+    considered = None
 
     from lotsplit import districting
 
     districted = solver == "highs" and districting.applies(scenario)
     if districted:
         # one group, every lot's cost linear in its areas and border: the districting engine
-        space, raw = _solve_partition(scenario, deadline=deadline, mip_gap=mip_gap, threads=threads)
+        space, raw, considered = _solve_partition(scenario, deadline=deadline, mip_gap=mip_gap, threads=threads)
         cols, bound_is_global = space.columns, True
     else:
         space = lot_space(scenario)
@@ -143,7 +144,7 @@ def optimize(scenario: Scenario, *, time_limit: float | None = None, solver: str
             raise InfeasibleError(_explain_conflict(space, threads=threads))
         raw = RawResult(Status.NO_PLAN, None, None, None, None, 0.0, raw.message)
     if raw.status == Status.NO_PLAN:
-        if space.complete or (deadline is not None and time.perf_counter() >= deadline - 1):
+        if districted or space.complete or (deadline is not None and time.perf_counter() >= deadline - 1):
             raise NoPlanFoundError(f"no plan found within the time limit of {time_limit} s; raise --time-limit")
         raise NoPlanFoundError(
             f"no plan found: the {len(space.columns):,} lots generated do not fit together into a plan and pricing "
@@ -164,8 +165,8 @@ def optimize(scenario: Scenario, *, time_limit: float | None = None, solver: str
     if status == Status.OPTIMAL:
         gap = 0.0 if gap is None or gap <= 1e-6 else gap
     outcome = SolveOutcome(status=status, objective=objective, bound=bound_reported, gap=gap, seconds=seconds,
-                           solver=solver, version=version, message=raw.message, columns=len(space.columns),
-                           complete=space.complete)
+                           solver=solver, version=version, message=raw.message,
+                           columns=len(space.columns) if considered is None else considered, complete=space.complete)
     plan = _plan_from_columns(space, lots, outcome)
     if not isclose(plan.objective, objective):
         raise SolverError(f"internal check failed: the optimizer's objective {objective} differs from the "
@@ -173,8 +174,10 @@ def optimize(scenario: Scenario, *, time_limit: float | None = None, solver: str
     return plan
 
 
-def _solve_partition(scenario: Scenario, *, deadline, mip_gap: float, threads: int) -> tuple[LotSpace, RawResult]:
-    """The districting engine's plan as columns of a LotSpace (the lots it chose)."""
+def _solve_partition(scenario: Scenario, *, deadline, mip_gap: float,
+                     threads: int) -> tuple[LotSpace, RawResult, int]:
+    """The districting engine's plan as columns of a LotSpace (the lots it chose), and the
+    number of lots its pool held."""
     from lotsplit.districting import solve_partition
     from lotsplit.eligibility import Market
     from lotsplit.model import allowed_bundles, build_columns, demand_cells
@@ -186,12 +189,15 @@ def _solve_partition(scenario: Scenario, *, deadline, mip_gap: float, threads: i
     cols, _ = build_columns(scenario, market, bundles, sets)
     proven = res.status == Status.OPTIMAL
     space = LotSpace(scenario, market, bundles, sets, cols, proven, demand_cells(market))
+    pool = res.stats.get("pool") or max((lv["lots"] for lv in res.stats.get("levels", ())), default=0)
+    considered = int(pool) or len(sets)      # enumerated lots (compact slots, if any, not counted)
     x = np.ones(len(cols)) if len(sets) else None
     if x is not None and len(cols) != len(sets):
         return space, RawResult(Status.ERROR, None, None, None, None, res.seconds,
-                                "internal check failed: the districting engine chose a lot that breaks a lot rule")
+                                "internal check failed: the districting engine chose a lot that breaks a lot rule"), considered
     status = res.status if x is not None or res.status != Status.FEASIBLE else Status.NO_PLAN
-    return space, RawResult(status, x, res.objective, res.bound, None, res.seconds, f"districting engine: {res.message}")
+    return (space, RawResult(status, x, res.objective, res.bound, None, res.seconds,
+                             f"districting engine: {res.message}"), considered)
 
 
 def _plan_from_columns(space: LotSpace, lots: Columns, outcome: SolveOutcome) -> LotPlan:
@@ -380,7 +386,7 @@ def _dive(master: Master, *, deadline, threads: int, max_backtracks: int = 50) -
     a fix that makes the LP infeasible is undone and that column forbidden instead."""
     import highspy
 
-    from lotsplit.solvers import _highs_lp, new_highs
+    from lotsplit.solvers import highs_lp, new_highs
 
     t0 = time.perf_counter()
     n = len(master.cost)
@@ -389,7 +395,7 @@ def _dive(master: Master, *, deadline, threads: int, max_backtracks: int = 50) -
     rows_of = A[cells].tocsc()
     by_row = A[cells].tocsr()
     h = new_highs(threads)
-    h.passModel(_highs_lp(master.cost, A, master.row_lo, master.row_hi))
+    h.passModel(highs_lp(master.cost, A, master.row_lo, master.row_hi))
     upper = np.full(n, np.inf)
     lower = np.zeros(n)
     fixed: list[tuple[int, list[int]]] = []

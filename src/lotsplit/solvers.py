@@ -98,7 +98,7 @@ def highs_version() -> str:
 _scheduler_threads: int | None = None
 
 
-def new_highs(threads: int = 1, time_limit: float | None = None):
+def new_highs(threads: int = 1, time_limit: float | None = None, *, presolve: bool = True):
     """A quiet, seeded ``highspy.Highs`` using ``threads`` threads.
 
     HiGHS fixes its thread pool when the first model runs; a later model asking for another
@@ -115,6 +115,8 @@ def new_highs(threads: int = 1, time_limit: float | None = None):
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", threads)
     h.setOptionValue("random_seed", 0)
+    if not presolve:
+        h.setOptionValue("presolve", "off")
     if time_limit is not None:
         h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
     return h
@@ -127,17 +129,12 @@ def solve_highs(master: Master, *, integer: bool, time_limit: float | None = Non
     import highspy
 
     start = time.perf_counter()
-    h = new_highs(threads, time_limit)
-    if not presolve:
-        h.setOptionValue("presolve", "off")
+    h = new_highs(threads, time_limit, presolve=presolve)
     if integer:
         h.setOptionValue("mip_rel_gap", float(max(mip_gap, 1e-9)))
         h.setOptionValue("mip_abs_gap", 1e-9)
-    lp = _highs_lp(master.cost, master.matrix, master.row_lo, master.row_hi)
-    if integer:
-        lp.col_upper_ = np.ones(lp.num_col_)
-        lp.integrality_ = [highspy.HighsVarType.kInteger] * lp.num_col_
-    h.passModel(lp)
+    h.passModel(highs_lp(master.cost, master.matrix, master.row_lo, master.row_hi,
+                         upper=1.0 if integer else math.inf, integer=integer))
     if integer and incumbent is not None:
         sol = highspy.HighsSolution()
         sol.col_value = np.asarray(incumbent, dtype=float)
@@ -176,7 +173,9 @@ def solve_highs(master: Master, *, integer: bool, time_limit: float | None = Non
     return RawResult(Status.ERROR, x, obj, bound, None, seconds, f"HiGHS: {h.modelStatusToString(ms)}")
 
 
-def _highs_lp(cost, A: sp.csc_matrix, lo, hi):
+def highs_lp(cost, A: sp.csc_matrix, lo, hi, *, upper: float = math.inf, integer: bool = False):
+    """A ``highspy.HighsLp``: min cost·x, lo <= A x <= hi, 0 <= x <= upper (integer if asked);
+    infinite row bounds mean no bound."""
     import highspy
 
     A = A.tocsc()
@@ -186,7 +185,7 @@ def _highs_lp(cost, A: sp.csc_matrix, lo, hi):
     lp.num_col_, lp.num_row_ = n_cols, n_rows
     lp.col_cost_ = np.asarray(cost, dtype=float)
     lp.col_lower_ = np.zeros(n_cols)
-    lp.col_upper_ = np.full(n_cols, highspy.kHighsInf)
+    lp.col_upper_ = np.full(n_cols, upper if math.isfinite(upper) else highspy.kHighsInf)
     lp.row_lower_ = np.where(np.isfinite(lo), lo, -highspy.kHighsInf)
     lp.row_upper_ = np.where(np.isfinite(hi), hi, highspy.kHighsInf)
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
@@ -194,6 +193,8 @@ def _highs_lp(cost, A: sp.csc_matrix, lo, hi):
     lp.a_matrix_.start_ = A.indptr.astype(np.int32)
     lp.a_matrix_.index_ = A.indices.astype(np.int32)
     lp.a_matrix_.value_ = A.data.astype(float)
+    if integer:
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * n_cols
     return lp
 
 
@@ -253,7 +254,7 @@ def solve_lp_sifted(master: Master, *, deadline: float | None = None, threads: i
             h.setOptionValue("solver", "ipm")     # then crossover: a basis and exact duals
         c_work = np.zeros(len(work)) if phase_one else cost[work]
         c_slack = np.ones(n_slack) if phase_one else np.full(n_slack, penalty)
-        h.passModel(_highs_lp(np.r_[c_slack, c_work], sp.hstack([slack, A[:, work]]).tocsc(), lo, hi))
+        h.passModel(highs_lp(np.r_[c_slack, c_work], sp.hstack([slack, A[:, work]]).tocsc(), lo, hi))
         rounds = 0
         while True:
             if deadline is not None:
