@@ -66,7 +66,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from lotsplit.solvers import Status
+from lotsplit.solvers import Status, highs_lp, new_highs
 
 _TOL = 1e-9
 
@@ -466,15 +466,7 @@ def _masks(sets: list[int], n: int) -> np.ndarray:
 # --------------------------------------------------------------------------- HiGHS
 
 def _highs(threads: int, deadline: float | None):
-    import highspy
-
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", int(threads))
-    h.setOptionValue("random_seed", 0)
-    if deadline is not None:
-        h.setOptionValue("time_limit", float(max(deadline - time.perf_counter(), 0.01)))
-    return h
+    return new_highs(threads, None if deadline is None else deadline - time.perf_counter())
 
 
 class _Rows:
@@ -499,27 +491,6 @@ class _Rows:
         A.sum_duplicates()
         A.sort_indices()
         return A
-
-
-def _pass(h, cost, A, row_lo, row_hi, col_lo, col_hi, integer):
-    import highspy
-
-    inf = highspy.kHighsInf
-    lp = highspy.HighsLp()
-    n_rows, n_cols = A.shape
-    lp.num_col_, lp.num_row_ = n_cols, n_rows
-    lp.col_cost_ = np.asarray(cost, dtype=float)
-    lp.col_lower_ = np.asarray(col_lo, dtype=float)
-    lp.col_upper_ = np.where(np.isfinite(col_hi), col_hi, inf).astype(float)
-    lp.row_lower_ = np.where(np.isfinite(row_lo), row_lo, -inf).astype(float)
-    lp.row_upper_ = np.where(np.isfinite(row_hi), row_hi, inf).astype(float)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n_cols, n_rows
-    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = A.indices.astype(np.int32)
-    lp.a_matrix_.value_ = A.data.astype(float)
-    lp.integrality_ = [highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous for b in integer]
-    h.passModel(lp)
 
 
 def _run(h, *, start: np.ndarray | None = None):
@@ -570,7 +541,7 @@ def _pool_mip(prob: Problem, masks: np.ndarray, costs: np.ndarray, ob: _Objectiv
     hi = np.r_[np.ones(prob.n), prob.tmax]
     h = _highs(threads, deadline)
     _gap_options(h, ob, mip_gap)
-    _pass(h, costs, A, lo, hi, np.zeros(k), np.ones(k), np.ones(k, dtype=bool))
+    h.passModel(highs_lp(costs, A, lo, hi, upper=1.0, integer=True))
     x, obj, bound, word = _run(h)
     if x is None:
         return None, None, bound, word
@@ -705,7 +676,7 @@ def _hybrid(prob: Problem, masks: np.ndarray, costs: np.ndarray, q: int, b_plus:
             hi[F(j, e, 0)] = hi[F(j, e, 1)] = M
     h = _highs(threads, deadline)
     _gap_options(h, ob, mip_gap)
-    _pass(h, cost, A, rows.lo, rows.hi, lo, hi, integer)
+    h.passModel(highs_lp(cost, A, rows.lo, rows.hi, lower=lo, upper=hi, integer=integer))
     start = None
     if start_cols is not None:
         start = np.zeros(nv)

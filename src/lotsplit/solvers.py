@@ -173,28 +173,33 @@ def solve_highs(master: Master, *, integer: bool, time_limit: float | None = Non
     return RawResult(Status.ERROR, x, obj, bound, None, seconds, f"HiGHS: {h.modelStatusToString(ms)}")
 
 
-def highs_lp(cost, A: sp.csc_matrix, lo, hi, *, upper: float = math.inf, integer: bool = False):
-    """A ``highspy.HighsLp``: min cost·x, lo <= A x <= hi, 0 <= x <= upper (integer if asked);
-    infinite row bounds mean no bound."""
+def highs_lp(cost, A: sp.csc_matrix, lo, hi, *, lower=0.0, upper=math.inf, integer=False):
+    """A ``highspy.HighsLp``: min cost·x, lo <= A x <= hi, lower <= x <= upper.
+
+    ``lower``/``upper``: a number for every column or an array; ``integer``: True for every
+    column or a boolean array.  Infinite bounds mean no bound."""
     import highspy
 
+    inf = highspy.kHighsInf
     A = A.tocsc()
     A.sort_indices()
     lp = highspy.HighsLp()
     n_rows, n_cols = A.shape
     lp.num_col_, lp.num_row_ = n_cols, n_rows
     lp.col_cost_ = np.asarray(cost, dtype=float)
-    lp.col_lower_ = np.zeros(n_cols)
-    lp.col_upper_ = np.full(n_cols, upper if math.isfinite(upper) else highspy.kHighsInf)
-    lp.row_lower_ = np.where(np.isfinite(lo), lo, -highspy.kHighsInf)
-    lp.row_upper_ = np.where(np.isfinite(hi), hi, highspy.kHighsInf)
+    lp.col_lower_ = np.broadcast_to(np.asarray(lower, dtype=float), (n_cols,)).copy()
+    up = np.broadcast_to(np.asarray(upper, dtype=float), (n_cols,))
+    lp.col_upper_ = np.where(np.isfinite(up), up, inf)
+    lp.row_lower_ = np.where(np.isfinite(lo), lo, -inf).astype(float)
+    lp.row_upper_ = np.where(np.isfinite(hi), hi, inf).astype(float)
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n_cols, n_rows
     lp.a_matrix_.start_ = A.indptr.astype(np.int32)
     lp.a_matrix_.index_ = A.indices.astype(np.int32)
     lp.a_matrix_.value_ = A.data.astype(float)
-    if integer:
-        lp.integrality_ = [highspy.HighsVarType.kInteger] * n_cols
+    mask = np.broadcast_to(np.asarray(integer, dtype=bool), (n_cols,))
+    if mask.any():
+        lp.integrality_ = [highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous for b in mask]
     return lp
 
 
