@@ -389,3 +389,27 @@ def test_api_is_exported():
     f = lotsplit.frontier(grid_scenario(1, 2, 2, 4, seed=0), points=None, baselines=False)
     assert isinstance(f.table(), pd.DataFrame) and len(f.plans) == len(f.points)
     assert np.all(np.diff([p.local_share for p in f.points]) > 0)
+
+
+@pytest.mark.parametrize("max_lots", [3, 5, 12])
+def test_solving_blocks_apart_gives_the_whole_masters_optimum(max_lots):
+    """Groups that never share a lot, tied only by the lot count: each block is solved on
+    its own and the combination kept only when it meets the lot count; the optimum is that
+    of the whole master, for every weight of local share."""
+    from lotsplit.frontier import _Master
+
+    s = grid_scenario(2, 3, 3, 8, seed=4, config={"rules": {"bundling": "none", "max_lots": max_lots}})
+    apart = _Master.of_scenario(s, threads=1, deadline=None)
+    whole = _Master.of_scenario(s, threads=1, deadline=None)
+    whole._blocks = []                          # no blocks: always the whole master
+    paths = set()
+    for mu in (0.0, 1e5, 1e6, 1e7, -1.0):
+        obj = apart.cost - mu * apart.local if mu >= 0 else -apart.local
+        a, w = apart.minimise(obj), whole.minimise(obj)
+        assert a.status == w.status == lotsplit.Status.OPTIMAL
+        assert a.value == pytest.approx(w.value, rel=1e-9, abs=1e-6)
+        assert len(a.cols) <= max_lots
+        paths.add("blocks" if "independent blocks" in a.message else "whole")
+    # cheap plans (few lots) come from the blocks; the most local ones break the lot count
+    # when the blocks are solved apart, so the whole master decides
+    assert paths == {"blocks", "whole"}

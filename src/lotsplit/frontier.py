@@ -73,6 +73,12 @@ run less than this; after that it samples."""
 EXACT_SECONDS = 30.0
 """Once every supported plan is known, the search for the others (step 3) goes on past
 ``points`` plans while it has run less than this; after that it samples."""
+END_SHARE = 0.25
+"""Share of the time left that each solve of a frontier end may take (with a time limit):
+on large scenarios the most local plan is the hardest MIP, and the curve between the
+ends matters more than proving its last point."""
+END_SECONDS = 60.0
+"""The same without a time limit, when ``points`` is set (not when every plan is asked for)."""
 SAMPLE_SECONDS = 3.0
 """Default time limit of one sampled point's MIP (``point_time_limit``)."""
 SAMPLE_TRIES = 2
@@ -400,6 +406,7 @@ class _Master:
         self.n_side = self.local_row - self.n_cells
         self._all = np.arange(self.n, dtype=np.int32)
         self._weighted = None
+        self._blocks: list | None = None
 
     @classmethod
     def of_scenario(cls, scenario: Scenario, *, threads: int, deadline: float | None) -> _Master:
@@ -446,6 +453,10 @@ class _Master:
         in no plan it wants: the answer is then exact among the plans of allowed lots.
         ``warm``: start the LP from the last warm LP's basis (weighted sums)."""
         q = _Query(np.asarray(obj, dtype=float), local_min, cost_max, _until(self.deadline, time_limit))
+        if self.n_side and local_min == -np.inf and cost_max == np.inf and allowed is None:
+            r = self._by_blocks(q, warm=warm)
+            if r is not None:
+                return r
         status, lp = self._lp(q, warm=warm)
         if status == "infeasible":
             return _Found(Status.INFEASIBLE, None, None, None, "LP relaxation infeasible")
@@ -472,6 +483,46 @@ class _Master:
         r = self._finish(q, self._mip(q, keep.astype(np.int32), best, q.left()), best, ub, lb)
         r.lp_bound, r.rc = lb, rc
         return r
+
+    def _by_blocks(self, q: _Query, *, warm: bool) -> _Found | None:
+        """An objective without local-share or cost row, when the product groups form
+        independent blocks tied only by plan-level rows (lot count, small-lots cap): each
+        block solved on its own (much smaller MIPs), as ``solve.optimize`` does.  If the
+        combined plan keeps the plan-level rows it is optimal (optimal for a relaxation and
+        feasible); otherwise None, and the caller solves the whole master.
+
+        The bound and the reduced costs come from the relaxation without plan-level rows,
+        so they stay valid for every plan."""
+        if self._blocks is None:
+            self._blocks = [(cols, self.block(cols, cells)) for cols, cells in (_independent_blocks(self, tied=True)
+                                                                               or [])]
+        if len(self._blocks) < 2:
+            return None
+        x = np.zeros(self.n)
+        rc = np.zeros(self.n)
+        value = bound = lp_bound = 0.0
+        proven = True
+        for cols, sub in self._blocks:
+            r = sub.minimise(q.obj[cols], time_limit=q.left(), warm=warm)
+            if r.cols is None:
+                return None
+            x[cols[r.cols]] = 1.0
+            value += r.value
+            bound = None if bound is None or r.bound is None else bound + r.bound
+            lp_bound = None if lp_bound is None or r.lp_bound is None else lp_bound + r.lp_bound
+            if r.rc is not None:
+                rc[cols] = r.rc
+            else:
+                lp_bound = None
+            proven &= r.status == Status.OPTIMAL
+        side = self.A[self.n_cells:self.local_row] @ x
+        if np.any(side < self.lo[self.n_cells:self.local_row] - 1e-6) or \
+                np.any(side > self.hi[self.n_cells:self.local_row] + 1e-6):
+            return None
+        cols = np.flatnonzero(x > 0.5)
+        return _Found(Status.OPTIMAL if proven else Status.FEASIBLE, cols, value, value if proven else bound,
+                      f"{len(self._blocks)} independent blocks solved apart, plan-level rows hold", lp_bound,
+                      rc if lp_bound is not None else None)
 
     def _best_known(self, q: _Query, known) -> tuple[np.ndarray | None, float]:
         """The best of the known plans that meet the query's rows, and its objective."""
@@ -774,28 +825,36 @@ class _Explorer:
         return self._chord(a, b) * (self._open_until(a, b) - a.local) / max(b.local - a.local, 1e-12)
 
     # ---- solves
+    def _end_limit(self) -> float | None:
+        """Seconds for one solve of a frontier end (``END_SHARE``, ``END_SECONDS``)."""
+        if self.m.deadline is not None:
+            return max(END_SHARE * (self.m.deadline - time.perf_counter()), 0.01)
+        return END_SECONDS if math.isfinite(self.cap) else None
+
     def ends(self) -> None:
-        """The cheapest plan (the most local among them) and the most local (the cheapest)."""
+        """The cheapest plan (the most local among them) and the most local (the cheapest),
+        each solve within ``_end_limit``: an end it stops is kept with its bound."""
         m = self.m
         t0 = time.perf_counter()
-        r = m.minimise(m.cost)
+        r = m.minimise(m.cost, time_limit=self._end_limit())
         self._must_have_plan(r, "cheapest plan")
         if r.bound is not None:
             self.cuts.append((0.0, r.bound))
         first = self._plan(r, "cheapest plan", t0)
         c_max = first.cost + _cost_tol(first.cost)
-        r2 = m.minimise(-m.local, cost_max=c_max, allowed=_as_good(r, c_max))
+        r2 = m.minimise(-m.local, cost_max=c_max, allowed=_as_good(r, c_max), time_limit=self._end_limit())
         lo = self._plan(r2, "cheapest plan (the most local of the cheapest)", t0) if r2.cols is not None else first
         lo.proven = first.proven and r2.status == Status.OPTIMAL
         lo.bound = r.bound
 
         t0 = time.perf_counter()
-        r = m.minimise(-m.local)
+        r = m.minimise(-m.local, time_limit=self._end_limit())
         self._must_have_plan(r, "most local plan")
         top = self._plan(r, "most local plan", t0)
         if not top.proven and r.bound is not None:
             self.local_bound = -r.bound
-        r2 = m.minimise(m.cost, local_min=top.local - FEAS_TOL, allowed=_as_good(r, -top.local + FEAS_TOL))
+        r2 = m.minimise(m.cost, local_min=top.local - FEAS_TOL, allowed=_as_good(r, -top.local + FEAS_TOL),
+                        time_limit=self._end_limit())
         hi = self._plan(r2, "most local plan (the cheapest of the most local)", t0) if r2.cols is not None else top
         hi.proven = top.proven and r2.status == Status.OPTIMAL
         hi.bound = r2.bound if r2.cols is not None else None
@@ -827,8 +886,13 @@ class _Explorer:
             p.bound = p.cost if p.proven else (None if r.bound is None else r.bound + mu * p.local)
             self.proven &= p.proven
             p = self.add(p)
+            k = next(k for k, h in enumerate(self.hull) if h is b)
             if a.local < p.local < b.local:
-                self.hull.insert(next(k for k, h in enumerate(self.hull) if h is b), p)
+                self.hull.insert(k, p)
+            elif p.local >= b.local and p.cost <= b.cost + _cost_tol(b.cost) and k == len(self.hull) - 1:
+                self.hull[k] = p       # an unproven most-local end beaten: p is the end now
+            elif p.local <= a.local and p.cost <= a.cost + _cost_tol(a.cost) and k == 1:
+                self.hull[0] = p       # an unproven cheap end beaten
             else:                      # only possible when a or b is not proven
                 self.stuck.add((a.key, b.key))
         elif r.status == Status.OPTIMAL:
@@ -1162,12 +1226,12 @@ def _enumerate_edge(m: _Master, a: _Plan, b: _Plan, mu: float, lp_w: float, rc: 
 
 # --------------------------------------------------------------------------- independent blocks
 
-def _independent_blocks(m: _Master) -> list[tuple[np.ndarray, np.ndarray]] | None:
+def _independent_blocks(m: _Master, *, tied: bool = False) -> list[tuple[np.ndarray, np.ndarray]] | None:
     """Columns and cells of each block of product groups that no lot can mix (different
     bundling families, or bundling "none"), when no plan-level row (lot count, small-lots
-    cap) ties them together; None otherwise or when there is one block."""
+    cap) ties them together (``tied``: even then); None otherwise or when there is one block."""
     space = m.space
-    if m.n_side or not space.complete:
+    if (m.n_side and not tied) or not space.complete:
         return None
     parent: dict[str, str] = {}
 
