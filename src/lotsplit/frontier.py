@@ -72,13 +72,14 @@ HULL_SECONDS = 10.0
 run less than this; after that it samples."""
 EXACT_SECONDS = 30.0
 """Once every supported plan is known, the search for the others (step 3) goes on past
-``points`` plans while it has run less than this; after that it samples."""
+``points`` plans (or, without a time limit, at all) while it has run less than this;
+after that it samples."""
 END_SHARE = 0.25
 """Share of the time left that each solve of a frontier end may take (with a time limit):
 on large scenarios the most local plan is the hardest MIP, and the curve between the
 ends matters more than proving its last point."""
 END_SECONDS = 60.0
-"""The same without a time limit, when ``points`` is set (not when every plan is asked for)."""
+"""And at most this, when ``points`` is set (not when every plan is asked for)."""
 SAMPLE_SECONDS = 3.0
 """Default time limit of one sampled point's MIP (``point_time_limit``)."""
 SAMPLE_TRIES = 2
@@ -781,9 +782,13 @@ class _Explorer:
         vals = [w + mu * t for mu, w in self.cuts]
         return max(vals) if vals else None
 
-    def too_many(self, seconds: float) -> bool:
-        """More plans than asked for, after ``seconds``: sample instead of finding all."""
-        return len(self.frontier()) > self.cap and time.perf_counter() - self.started > seconds
+    def too_many(self, seconds: float, *, or_slow: bool = False) -> bool:
+        """After ``seconds``, sample instead of finding every plan: when more plans than
+        asked for are known, or (``or_slow``, without a time limit) whenever ``points`` is
+        set, so that a frontier whose every point is a hard MIP still ends in minutes."""
+        if not math.isfinite(self.cap) or time.perf_counter() - self.started <= seconds:
+            return False
+        return len(self.frontier()) > self.cap or (or_slow and self.m.deadline is None)
 
     def _plan(self, r: _Found, found_by: str, t0: float, *, target: float | None = None) -> _Plan:
         c, l = self.m.point(r.cols)
@@ -827,9 +832,10 @@ class _Explorer:
     # ---- solves
     def _end_limit(self) -> float | None:
         """Seconds for one solve of a frontier end (``END_SHARE``, ``END_SECONDS``)."""
+        limits = [END_SECONDS] if math.isfinite(self.cap) else []
         if self.m.deadline is not None:
-            return max(END_SHARE * (self.m.deadline - time.perf_counter()), 0.01)
-        return END_SECONDS if math.isfinite(self.cap) else None
+            limits.append(max(END_SHARE * (self.m.deadline - time.perf_counter()), 0.01))
+        return min(limits) if limits else None
 
     def ends(self) -> None:
         """The cheapest plan (the most local among them) and the most local (the cheapest),
@@ -986,11 +992,11 @@ class _Explorer:
             edge = self.edges.get((a.key, b.key))
             if edge is None:
                 continue
-            if self.m.out_of_time() or self.too_many(EXACT_SECONDS):
+            if self.m.out_of_time() or self.too_many(EXACT_SECONDS, or_slow=True):
                 return
             if self.enumerate_edge(a, b, edge):
                 continue
-            while not (self.m.out_of_time() or self.too_many(EXACT_SECONDS)):
+            while not (self.m.out_of_time() or self.too_many(EXACT_SECONDS, or_slow=True)):
                 inside = [p for p in self.frontier() if a.local - DELTA / 2 <= p.local <= b.local + DELTA / 2]
                 gap = next(((x, y) for x, y in zip(inside, inside[1:]) if self.is_open(x, y)), None)
                 if gap is None:
