@@ -183,7 +183,7 @@ def _legend(ax, plan: LotPlan, colours) -> None:
         ax.add_patch(Rectangle((0, y - 0.36), 0.06, 0.72, facecolor=colours.get(lot.id, EMPTY), edgecolor=EDGE,
                                linewidth=0.5))
         ax.text(0.03, y, C.lot_label(lot.id), fontsize=7, fontweight="bold", ha="center", va="center")
-        ax.text(0.08, y + 0.17, C.font_safe(_short(C.lot_title(plan, lot, lang), 62)), fontsize=7, va="center")
+        ax.text(0.08, y + 0.17, C.font_safe(_short(C.lot_title(plan, lot, lang), 76)), fontsize=7, va="center")
         ax.text(0.08, y - 0.2, f"{C.millions(lot.annual_value, s.currency, lang)} {text(lang, 'per_year')} · "
                                f"{text(lang, 'legend_local')} {C.percent(lot.local_chance, lang)}",
                 fontsize=6.5, va="center", color="#444444")
