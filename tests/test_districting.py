@@ -5,6 +5,9 @@
   path (enumerated pool) and with the pool capped so the hybrid MIP has to decide;
 - through the public API: the plan the engine returns scores, in ``lotsplit.evaluate``, the
   engine's objective (master-cost units), with admin costs and a free lot count too;
+- the primal heuristic (``recom_plan``): feasible plans (connected, within bounds, the right
+  count) on the brute-force graphs, on grids and on ME/NM, the objective equal to the recount,
+  deterministic for a seed; forced on as the incumbent, the results stay the brute-force optima;
 - ``applies``: true for county scenarios, false for the bundled scenarios and for rules the
   engine does not model;
 - the published county optima (``../shared/validation``, skipped when absent): ME and NM in
@@ -140,6 +143,106 @@ def test_hybrid_matches_brute_force(seed, max_b):
     assert res.status == Status.OPTIMAL, res.message
     assert res.objective == pytest.approx(expected, abs=1e-6)
     assert not prob.check_plan(res.area_sets)
+
+
+# --------------------------------------------------------------------------- primal heuristic
+
+def _fast_recom(prob, **kw):
+    kw.setdefault("round_iter", 30)
+    kw.setdefault("max_stale", 1)
+    return _RECOM(prob, **kw)
+
+
+_RECOM = D.recom_plan
+
+
+def grid_problem(rows: int, cols: int, k: int, seed: int, tol: float = 0.05) -> D.Problem:
+    """A grid graph with random node weights, exactly k parts within +-tol of the mean."""
+    g = nx.grid_2d_graph(rows, cols)
+    idx = {v: i for i, v in enumerate(sorted(g.nodes))}
+    edges = sorted((idx[u], idx[v]) for u, v in g.edges)
+    rng = np.random.default_rng(seed)
+    weight = rng.integers(50, 150, size=len(idx)).astype(float)
+    target = weight.sum() / k
+    return D.Problem(len(idx), edges, np.full(len(edges), 0.5), weight, (1 - tol) * target,
+                     (1 + tol) * target, k, k)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_heuristic_plans_are_feasible_small(seed):
+    """On the brute-force graphs: a plan only when one exists, always within the rules, its
+    objective the recount and never below the optimum."""
+    prob = random_problem(seed)
+    expected = brute_force(prob)
+    parts = _fast_recom(prob)
+    if math.isinf(expected):
+        assert parts is None
+        return
+    if parts is None:           # a heuristic may miss; these graphs are tiny, so it should not
+        pytest.fail("no plan on a feasible instance")
+    assert not prob.check_plan(parts)
+    assert prob.tmin <= len(parts) <= prob.tmax
+    assert prob.plan_cost(parts) >= expected - 1e-9
+
+
+@pytest.mark.parametrize("rows,cols,k,seed", [(6, 6, 3, 1), (5, 8, 4, 2), (7, 7, 2, 3)])
+def test_heuristic_grid_plans_and_determinism(rows, cols, k, seed):
+    prob = grid_problem(rows, cols, k, seed)
+    p1 = _fast_recom(prob, seed=7)
+    assert p1 is not None
+    assert not prob.check_plan(p1) and len(p1) == k
+    # the objective is the number of cut edges: recount on the networkx graph
+    lab = np.zeros(prob.n, dtype=int)
+    for j, m in enumerate(p1):
+        lab[m] = j
+    cut = sum(1 for u, v in prob.edges.tolist() if lab[u] != lab[v])
+    assert prob.plan_cost(p1) == pytest.approx(cut, abs=1e-9)
+    p2 = _fast_recom(prob, seed=7)
+    assert len(p1) == len(p2) and all(np.array_equal(a, b) for a, b in zip(p1, p2))
+
+
+def test_heuristic_improves_its_first_plan():
+    prob = grid_problem(8, 8, 4, 5)
+    first = _RECOM(prob, max_iter=0)            # the bisection plan alone
+    better = _fast_recom(prob)
+    assert first is not None and better is not None
+    assert prob.plan_cost(better) <= prob.plan_cost(first) + 1e-9
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_brute_force_with_heuristic_incumbent(seed, monkeypatch):
+    """The heuristic's plan as the incumbent (forced on these tiny graphs) with the pool
+    capped, so the hybrid MIP has to prove: still exactly the brute-force optimum."""
+    monkeypatch.setattr(D, "recom_plan", _fast_recom)
+    prob = random_problem(seed)
+    expected = brute_force(prob)
+    res = D.solve_problem(prob, deadline=time.perf_counter() + 60, max_b=1.0, heuristic=True)
+    if math.isinf(expected):
+        assert res.status == Status.INFEASIBLE, res.message
+        return
+    assert res.status == Status.OPTIMAL, res.message
+    assert res.objective == pytest.approx(expected, abs=1e-6)
+    assert not prob.check_plan(res.area_sets)
+    if "heuristic" in res.stats and res.stats["heuristic"]["value"] is not None:
+        assert res.stats["heuristic"]["value"] >= expected - 1e-6
+
+
+@pytest.mark.parametrize("state", ["ME", "NM"])
+def test_heuristic_county_plans(state):
+    inst, scenario = _county(state)
+    prob, _ = D.problem_of(scenario)
+    k, opt = OPTIMA[state]
+    parts = _fast_recom(prob, round_iter=100)
+    assert parts is not None and len(parts) == k
+    assert not prob.check_plan(parts)
+    ids = lotsplit.plan.market_of(scenario).area_ids
+    plan = {ids[i]: j for j, m in enumerate(parts) for i in np.flatnonzero(m)}
+    check = bi.check_partition(inst, plan)
+    assert check["ok"], check["problems"]
+    assert check["cut"] == pytest.approx(prob.plan_cost(parts), abs=1e-6)
+    assert prob.plan_cost(parts) >= opt - 1e-6
+    again = _fast_recom(prob, round_iter=100)
+    assert all(np.array_equal(a, b) for a, b in zip(parts, again))
 
 
 def test_enumeration_counts_every_lot_once():
