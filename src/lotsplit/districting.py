@@ -705,6 +705,9 @@ HEUR_SEED = 20261125
 HEUR_MIN_N = 20
 """``solve_problem`` runs the heuristic by default only from this many nodes on (smaller
 problems are closed by the pool at once)."""
+HEUR_AFTER = 2.0
+"""... and only once the pool levels have run this many seconds without closing (NM and ID
+close in about a second: the heuristic would cost them several)."""
 
 
 class _Graph:
@@ -1085,7 +1088,7 @@ def solve_problem(prob: Problem, *, deadline: float | None, threads: int = 1, mi
                             f"optimal: all {len(sets)} feasible lots enumerated, set-partitioning MIP solved")
         if np.isfinite(K) and K < 0:
             break
-        if heur_pending:
+        if heur_pending and (heuristic or time.perf_counter() - t0 >= HEUR_AFTER):
             run_heuristic()
         b += level_step
         if deadline is not None and time.perf_counter() >= deadline:
