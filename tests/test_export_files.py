@@ -38,6 +38,22 @@ def test_every_file_is_written(exported):
     assert {p.name for p in out.iterdir()} == CORE_FILES
 
 
+def test_workbook_explains_every_lots_column_in_the_scenarios_language(exported):
+    from lotsplit.export.xlsx import COLUMN_HELP_HEAD
+
+    plan, out, _ = exported
+    wb = openpyxl.load_workbook(out / "lots.xlsx")
+    lang = plan.scenario.config.language
+    name, col, meaning = COLUMN_HELP_HEAD[lang]
+    assert wb.sheetnames[-1] == name
+    rows = list(wb[name].iter_rows(values_only=True))
+    assert rows[0] == (col, meaning)
+    explained = {c: text for c, text in rows[1:]}
+    assert list(explained) == [c.value for c in wb["Lots"][1]]
+    assert all(text and "{" not in text for text in explained.values())
+    assert "SEK" in explained["admin_cost_SEK"]
+
+
 def test_workbook_matches_plan(exported):
     plan, out, _ = exported
     wb = openpyxl.load_workbook(out / "lots.xlsx")
