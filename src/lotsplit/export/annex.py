@@ -361,7 +361,7 @@ def render_pdf(plan: LotPlan, blocks: list[Block], path: str | Path, *, date: dt
             header = [] if b.kind == "meta" else b.header
             rows = [list(r) for r in b.rows]
             ncol = len(rows[0]) if rows else len(header)
-            widths = _col_widths(header, rows, ncol)
+            widths = _col_widths(pdf, header, rows, ncol, width)
             align = ["RIGHT" if j in b.numeric else "LEFT" for j in range(ncol)]
             with pdf.table(col_widths=widths, text_align=align, first_row_as_headings=bool(header),
                            headings_style=FontFace(emphasis="BOLD", fill_color=(235, 235, 235)),
@@ -396,16 +396,31 @@ def render_pdf(plan: LotPlan, blocks: list[Block], path: str | Path, *, date: dt
     return path
 
 
-def _col_widths(header, rows, ncol) -> tuple[int, ...]:
-    """Wide enough for each column's longest word (no word is broken), otherwise in
-    proportion to its typical text length."""
-    widths = []
+def _col_widths(pdf, header, rows, ncol, width: float) -> tuple[float, ...]:
+    """Column widths (mm) that fit each column's longest word as printed (headers in bold),
+    so that no word is broken; the width left over goes to the columns in proportion to
+    their typical text length."""
+    family, style, size = pdf.font_family, pdf.font_style, pdf.font_size_pt
+    pad = 2.5
+
+    def widest(cells, bold: bool, *, words: bool) -> float:
+        pdf.set_font(family, "B" if bold else "", size)
+        parts = [w for c in cells for w in (str(c).split() if words else [str(c)])]
+        return max((pdf.get_string_width(w) for w in parts), default=0.0) + pad
+
+    need, natural = [], []
     for j in range(ncol):
-        cells = [str(r[j]) for r in rows if j < len(r)] + ([str(header[j])] if header else [])
-        word = max((len(w) for c in cells for w in c.split()), default=4)
-        longest = max((len(c) for c in cells), default=4)
-        widths.append(max(round(word * 1.3) + 2, min(longest, 42)))
-    return tuple(widths)
+        body = [r[j] for r in rows if j < len(r)]
+        head = [header[j]] if header else []
+        need.append(max(widest(body, False, words=True), widest(head, True, words=True)))
+        natural.append(min(max(widest(body, False, words=False), widest(head, True, words=False)), 0.45 * width))
+    pdf.set_font(family, style, size)
+    spare = width - sum(need)
+    if spare <= 0:
+        return tuple(need)                 # too many columns: fpdf scales them down
+    extra = [max(w - n, 0.0) for w, n in zip(natural, need)]
+    total = sum(extra) or 1.0
+    return tuple(n + spare * x / total for n, x in zip(need, extra))
 
 
 def write_annex(plan: LotPlan, reasons: Reasons, map_png: bytes, directory: str | Path, *,
