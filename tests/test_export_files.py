@@ -229,3 +229,31 @@ def test_manifest_inputs_of_a_scenario_file(tmp_path):
     assert set(rows) == {"scenario", "areas", "product_groups", "demand", "suppliers"}
     assert rows["scenario"]["path"] == "scenario.toml" and rows["areas"]["path"] == "areas.geojson"
     assert rows["suppliers"]["sha256"] == sha256_file(HOSTILE.parent / "suppliers.csv")
+
+
+@pytest.mark.parametrize("columns", [2, 6, 9])
+def test_annex_table_columns_fit_their_longest_word(columns):
+    """PDF annex tables: every column is at least as wide as its longest word as printed
+    (bold in the header), so fpdf never breaks a word; the columns fill the text width."""
+    from fpdf import FPDF
+
+    from lotsplit.export import common as C
+    from lotsplit.export.annex import _col_widths
+
+    pdf = FPDF(format="A4", unit="mm")
+    for style, f in C.dejavu_fonts().items():
+        pdf.add_font("DejaVu", style, str(f))
+    pdf.add_page()
+    pdf.set_font("DejaVu", "", 8.5)
+    header = ["Alternativ", "Antal delkontrakt", "Adm. kostnad (SEK)", "Lokalt tillgänglig andel",
+              "Minsta antal möjliga anbudsgivare", "Regelbrott", "Kolumn", "Varugrupper", "Områden"][:columns]
+    rows = [["Finast möjliga indelning: ett delkontrakt per område och varugrupp (105 delkontrakt)", "105",
+             "9 280 258", "40,4 %", "2", "1", "x", "Mejeriprodukter", "Malung-Sälen"][:columns]] * 3
+    widths = _col_widths(pdf, header, rows, columns, pdf.epw)
+    assert sum(widths) == pytest.approx(pdf.epw) or sum(widths) > pdf.epw
+    for j, w in enumerate(widths):
+        pdf.set_font("DejaVu", "B", 8.5)
+        head_word = max(pdf.get_string_width(x) for x in header[j].split())
+        pdf.set_font("DejaVu", "", 8.5)
+        body_word = max(pdf.get_string_width(x) for r in rows for x in r[j].split())
+        assert w >= max(head_word, body_word) + 2, (header[j], w)
