@@ -39,12 +39,12 @@ def test_every_file_is_written(exported):
 
 
 def test_workbook_explains_every_lots_column_in_the_scenarios_language(exported):
-    from lotsplit.export.xlsx import COLUMN_HELP_HEAD
+    from lotsplit.export.texts import text
 
     plan, out, _ = exported
     wb = openpyxl.load_workbook(out / "lots.xlsx")
     lang = plan.scenario.config.language
-    name, col, meaning = COLUMN_HELP_HEAD[lang]
+    name, col, meaning = (text(lang, k) for k in ("columns_sheet", "columns_column", "columns_meaning"))
     assert wb.sheetnames[-1] == name
     rows = list(wb[name].iter_rows(values_only=True))
     assert rows[0] == (col, meaning)

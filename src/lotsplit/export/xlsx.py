@@ -17,6 +17,7 @@ from pathlib import Path
 import xlsxwriter
 
 from lotsplit.export import common as C
+from lotsplit.export.texts import text
 from lotsplit.plan import LotPlan
 
 MAX_WIDTH = 60
@@ -55,62 +56,6 @@ def lots_rows(plan: LotPlan) -> list[dict]:
             "small_lot_exemption": lot.exempt,
         })
     return rows
-
-
-COLUMN_HELP_HEAD = {"en": ("Columns", "column", "meaning (sheet Lots)"),
-                    "sv": ("Kolumner", "kolumn", "betydelse (bladet Lots)"),
-                    "da": ("Kolonner", "kolonne", "betydning (arket Lots)")}
-"""The last sheet: what each column of the Lots sheet means, in the scenario's language."""
-COLUMN_HELP = {
-    "lot_id": {"en": "Lot number in the tender (eForms LOT-nnnn)", "sv": "Delkontraktets nummer i upphandlingen (eForms LOT-nnnn)",
-               "da": "Delkontraktens nummer i udbuddet (eForms LOT-nnnn)"},
-    "title": {"en": "Lot title", "sv": "Delkontraktets rubrik", "da": "Delkontraktens titel"},
-    "areas": {"en": "Areas the lot covers", "sv": "Områden som delkontraktet omfattar", "da": "Områder, delkontrakten dækker"},
-    "area_ids": {"en": "The same areas as ids from the areas file", "sv": "Samma områden som id:n i områdesfilen",
-                 "da": "De samme områder som id'er fra områdefilen"},
-    "product_groups": {"en": "Product groups in the lot", "sv": "Varugrupper i delkontraktet", "da": "Varegrupper i delkontrakten"},
-    "product_group_ids": {"en": "The same groups as ids", "sv": "Samma varugrupper som id:n", "da": "De samme varegrupper som id'er"},
-    "main_cpv": {"en": "Main CPV code", "sv": "Huvudsaklig CPV-kod", "da": "Hoved-CPV-kode"},
-    "additional_cpv": {"en": "Additional CPV codes", "sv": "Ytterligare CPV-koder", "da": "Supplerende CPV-koder"},
-    "nuts3": {"en": "Place of performance (NUTS-3)", "sv": "Utförandeort (NUTS-3)", "da": "Leveringssted (NUTS-3)"},
-    "nature": {"en": "Supplies, services or works", "sv": "Varor, tjänster eller byggentreprenad",
-               "da": "Varer, tjenesteydelser eller bygge- og anlægsarbejder"},
-    "annual_value_CUR": {"en": "Estimated value per year ({cur})", "sv": "Uppskattat värde per år ({cur})",
-                         "da": "Anslået værdi pr. år ({cur})"},
-    "contract_value_CUR": {"en": "Estimated value over the whole contract period ({cur})",
-                           "sv": "Uppskattat värde för hela avtalsperioden ({cur})",
-                           "da": "Anslået værdi for hele kontraktperioden ({cur})"},
-    "n_eligible": {"en": "Known suppliers that can bid (offer every group, reach every area, enough capacity and turnover)",
-                   "sv": "Kända leverantörer som kan lämna anbud (erbjuder alla varugrupper, når alla områden, "
-                         "tillräcklig kapacitet och omsättning)",
-                   "da": "Kendte leverandører, der kan byde (tilbyder alle varegrupper, når alle områder, "
-                         "tilstrækkelig kapacitet og omsætning)"},
-    "eligible_suppliers": {"en": "Their names", "sv": "Deras namn", "da": "Deres navne"},
-    "local_eligible_suppliers": {"en": "The local ones among them", "sv": "De lokala bland dem", "da": "De lokale blandt dem"},
-    "expected_bids": {"en": "Expected number of bids (sum of each supplier's chance to bid)",
-                      "sv": "Förväntat antal anbud (summan av varje leverantörs sannolikhet att lämna anbud)",
-                      "da": "Forventet antal bud (summen af hver leverandørs sandsynlighed for at byde)"},
-    "no_bid_chance": {"en": "Chance that nobody bids (the lot fails and must be re-tendered)",
-                      "sv": "Sannolikhet att ingen lämnar anbud (delkontraktet måste upphandlas igen)",
-                      "da": "Sandsynlighed for, at ingen byder (delkontrakten må genudbydes)"},
-    "local_chance": {"en": "Chance that at least one local supplier bids",
-                     "sv": "Sannolikhet att minst en lokal leverantör lämnar anbud",
-                     "da": "Sandsynlighed for, at mindst én lokal leverandør byder"},
-    "admin_cost_CUR": {"en": "Administrative cost of the lot over the contract ({cur}): per lot, per bid, per contract "
-                             "year and the expected cost of a re-tender",
-                       "sv": "Administrativ kostnad för delkontraktet under avtalstiden ({cur}): per delkontrakt, per "
-                             "anbud, per avtalsår och förväntad kostnad för ny upphandling",
-                       "da": "Administrativ omkostning for delkontrakten i kontraktperioden ({cur}): pr. delkontrakt, "
-                             "pr. bud, pr. kontraktår og forventet omkostning ved genudbud"},
-    "procedure_regime": {"en": "Procedure: EU (above the threshold) or national", "sv": "Förfarande: EU (över "
-                         "tröskelvärdet) eller nationellt", "da": "Procedure: EU (over tærskelværdien) eller national"},
-    "small_lot_exemption": {"en": "Small lot awarded under the national rules (the 20 % exemption, Directive 2014/24/EU "
-                                  "art. 5)",
-                            "sv": "Litet delkontrakt som upphandlas enligt nationella regler (20 %-undantaget, "
-                                  "direktiv 2014/24/EU art. 5)",
-                            "da": "Lille delkontrakt, der udbydes efter nationale regler (20 %-undtagelsen, "
-                                  "direktiv 2014/24/EU art. 5)"},
-}
 
 
 def write_workbook(plan: LotPlan, path: str | Path, *, date: dt.date) -> Path:
@@ -220,11 +165,11 @@ def write_workbook(plan: LotPlan, path: str | Path, *, date: dt.date) -> Path:
                           f"capacity_{cur}": _num(r.get("capacity")), f"turnover_{cur}": _num(r.get("turnover"))})
     table("Suppliers", suppliers, ["supplier_id", "name", "groups", "local", "sme", "propensity", f"capacity_{cur}",
                                    f"turnover_{cur}"])
-    lang = s.config.language if s.config.language in COLUMN_HELP_HEAD else "en"
-    head = COLUMN_HELP_HEAD[lang]
-    help_rows = [{head[1]: col, head[2]: COLUMN_HELP[col.replace(f"_{cur}", "_CUR")][lang].format(cur=cur)}
+    lang = s.config.language
+    head = [text(lang, "columns_sheet"), text(lang, "columns_column"), text(lang, "columns_meaning")]
+    help_rows = [{head[1]: col, head[2]: text(lang, "lots_col_" + col.replace(f"_{cur}", "_CUR"), cur=cur)}
                  for col in lots_rows(plan)[0]] if plan.lots else []
-    table(head[0], help_rows, list(head[1:]))
+    table(head[0], help_rows, head[1:])
     wb.close()
     return path
 
