@@ -18,7 +18,7 @@ import lotsplit
 from lotsplit.export import write_all
 from lotsplit.synthetic import grid_scenario
 
-from test_export_helpers import CORE_FILES, FIXED, Page
+from test_export_helpers import CORE_FILES, FIXED, ROOT, Page
 
 openpyxl = pytest.importorskip("openpyxl")
 pypdf = pytest.importorskip("pypdf")
@@ -257,3 +257,22 @@ def test_annex_table_columns_fit_their_longest_word(columns):
         pdf.set_font("DejaVu", "", 8.5)
         body_word = max(pdf.get_string_width(x) for r in rows for x in r[j].split())
         assert w >= max(head_word, body_word) + 2, (header[j], w)
+
+
+def test_rule_violations_are_worded_in_the_scenarios_language():
+    """The annex quotes broken rules in the scenario's language, with local number format;
+    every violation code the evaluator emits has a text in every language."""
+    from lotsplit.baselines import per_cell_assignment
+    from lotsplit.export.annex import violation_text
+    from lotsplit.export.texts import LANGS, T
+
+    s = lotsplit.load_scenario(ROOT / "scenarios" / "dalarna-food" / "scenario.toml")
+    plan = lotsplit.evaluate(s, per_cell_assignment(s))
+    (v,) = [v for v in plan.violations if v.code == "many_lots"]
+    assert str(v) == f"{len(plan.lots)} lots, the rules allow at most 30"
+    assert violation_text(plan, v) == f"{len(plan.lots)} delkontrakt, villkoren tillåter högst 30"
+    source = (ROOT / "src" / "lotsplit" / "plan.py").read_text("utf-8")
+    codes = set(re.findall(r'Violation\(\s*f?"[^"]*"(?:\s*f?"[^"]*")*,\s*"(\w+)"', source))
+    assert len(codes) >= 15
+    for code in codes:
+        assert set(T[f"violation_{code}"]) == set(LANGS), code

@@ -45,6 +45,24 @@ class Lot:
         return len(self.eligible)
 
 
+class Violation(str):
+    """A rule the plan breaks: its English text (it *is* that string) plus a ``code`` and
+    the values behind it (``params``), so that exports can word it in the scenario's
+    language (``export/texts.py``, keys ``violation_<code>``)."""
+
+    code: str
+    params: dict
+
+    def __new__(cls, message: str, code: str, **params):
+        obj = super().__new__(cls, message)
+        obj.code = code
+        obj.params = params
+        return obj
+
+    def __getnewargs_ex__(self):          # pickling (sweep workers)
+        return (str(self), self.code), dict(self.params)
+
+
 @dataclass
 class LotPlan:
     """A plan: lots, plan metrics, objective, rule violations and the solve outcome."""
@@ -154,9 +172,11 @@ def evaluate(scenario: Scenario, assignment: pd.DataFrame, *, outcome: SolveOutc
     unknown_a = sorted({a for a, _, _ in rows} - set(area_order))
     unknown_g = sorted({g for _, g, _ in rows} - set(group_order))
     if unknown_a:
-        violations.append(f"unknown area ids in the plan: {', '.join(unknown_a)}")
+        violations.append(Violation(f"unknown area ids in the plan: {', '.join(unknown_a)}", "unknown_areas",
+                                    ids=", ".join(unknown_a)))
     if unknown_g:
-        violations.append(f"unknown product groups in the plan: {', '.join(unknown_g)}")
+        violations.append(Violation(f"unknown product groups in the plan: {', '.join(unknown_g)}", "unknown_groups",
+                                    ids=", ".join(unknown_g)))
     members: dict[str, tuple[set, set]] = {}
     for a, g, lot_id in rows:
         if a in area_order and g in group_order:
@@ -176,9 +196,11 @@ def evaluate(scenario: Scenario, assignment: pd.DataFrame, *, outcome: SolveOutc
         a, g = market.area_ids[ai], market.group_ids[gi]
         owners = cover.get((a, g), [])
         if not owners:
-            violations.append(f"{names[a]} × {gnames[g]} is in no lot")
+            violations.append(Violation(f"{names[a]} × {gnames[g]} is in no lot", "uncovered", area=names[a],
+                                        group=gnames[g]))
         elif len(owners) > 1:
-            violations.append(f"{names[a]} × {gnames[g]} is in several lots ({', '.join(owners)})")
+            violations.append(Violation(f"{names[a]} × {gnames[g]} is in several lots ({', '.join(owners)})",
+                                        "covered_twice", area=names[a], group=gnames[g], lots=", ".join(owners)))
 
     allowed = {frozenset(b) for b in bundles_of(s)}
     years = s.config.contract_years
@@ -188,31 +210,42 @@ def evaluate(scenario: Scenario, assignment: pd.DataFrame, *, outcome: SolveOutc
         m = market.evaluate(mask[None, :], groups)
         label = f"lot {lot_id}"
         if not nx.is_connected(s.graph.subgraph(areas)):
-            violations.append(f"{label}: its areas are not connected ({', '.join(str(names[a]) for a in areas)})")
+            listed = ", ".join(str(names[a]) for a in areas)
+            violations.append(Violation(f"{label}: its areas are not connected ({listed})", "disconnected", lot=lot_id,
+                                        areas=listed))
         if frozenset(groups) not in allowed and m.value[0] > 0:
-            violations.append(f"{label}: the bundle {' + '.join(str(gnames[g]) for g in groups)} is not allowed by "
-                              "the bundling rules")
+            bundle = " + ".join(str(gnames[g]) for g in groups)
+            violations.append(Violation(f"{label}: the bundle {bundle} is not allowed by the bundling rules", "bundle",
+                                        lot=lot_id, bundle=bundle))
         v = float(m.value[0])
         if v < rules.min_lot_value - 1e-9:
-            violations.append(f"{label}: annual value {v:,.0f} is below min_lot_value {rules.min_lot_value:,.0f}")
+            violations.append(Violation(f"{label}: annual value {v:,.0f} is below min_lot_value {rules.min_lot_value:,.0f}",
+                                        "value_low", lot=lot_id, value_money=v, limit_money=rules.min_lot_value))
         if rules.max_lot_value is not None and v > rules.max_lot_value + 1e-9:
-            violations.append(f"{label}: annual value {v:,.0f} is above max_lot_value {rules.max_lot_value:,.0f}")
+            violations.append(Violation(f"{label}: annual value {v:,.0f} is above max_lot_value {rules.max_lot_value:,.0f}",
+                                        "value_high", lot=lot_id, value_money=v, limit_money=rules.max_lot_value))
         n_elig = int(m.n_eligible[0])
         if n_elig < rules.min_eligible_bidders:
-            violations.append(f"{label}: {n_elig} eligible supplier(s), the rules need {rules.min_eligible_bidders}")
+            violations.append(Violation(f"{label}: {n_elig} eligible supplier(s), the rules need {rules.min_eligible_bidders}",
+                                        "few_eligible", lot=lot_id, n=n_elig, need=rules.min_eligible_bidders))
         if m.expected_bids[0] < rules.min_expected_bids - 1e-9:
-            violations.append(f"{label}: {m.expected_bids[0]:.2f} expected bids, the rules need "
-                              f"{rules.min_expected_bids}")
+            violations.append(Violation(f"{label}: {m.expected_bids[0]:.2f} expected bids, the rules need "
+                                        f"{rules.min_expected_bids}", "few_bids", lot=lot_id,
+                                        bids_dec=float(m.expected_bids[0]), need_dec=rules.min_expected_bids))
         if m.no_bid_chance[0] > rules.max_no_bid_chance + 1e-12:
-            violations.append(f"{label}: chance of no bid {m.no_bid_chance[0]:.0%} is above "
-                              f"{rules.max_no_bid_chance:.0%}")
+            violations.append(Violation(f"{label}: chance of no bid {m.no_bid_chance[0]:.0%} is above "
+                                        f"{rules.max_no_bid_chance:.0%}", "no_bid", lot=lot_id,
+                                        chance_pct=float(m.no_bid_chance[0]), limit_pct=rules.max_no_bid_chance))
         for together in rules.areas_together:
             k = len(set(together) & set(areas))
             if 0 < k < len(together):
-                violations.append(f"{label}: holds only some of the areas that must share a lot ({', '.join(together)})")
+                violations.append(Violation(f"{label}: holds only some of the areas that must share a lot "
+                                            f"({', '.join(together)})", "together", lot=lot_id,
+                                            areas=", ".join(together)))
         for apart in rules.areas_apart:
             if len(set(apart) & set(areas)) > 1:
-                violations.append(f"{label}: holds areas that must be in different lots ({', '.join(apart)})")
+                violations.append(Violation(f"{label}: holds areas that must be in different lots ({', '.join(apart)})",
+                                            "apart", lot=lot_id, areas=", ".join(apart)))
         boundary = _boundary(s, areas)
         eligible = tuple(sid for sid, ok in zip(market.supplier_ids, m.eligible[0]) if ok)
         lots.append(Lot(lot_id, areas, groups, v, years * v, eligible, float(m.expected_bids[0]),
@@ -221,16 +254,20 @@ def evaluate(scenario: Scenario, assignment: pd.DataFrame, *, outcome: SolveOutc
     lots = _apply_exemption(s, lots, exempt)
     n = len(lots)
     if n < rules.min_lots:
-        violations.append(f"{n} lots, the rules need at least {rules.min_lots}")
+        violations.append(Violation(f"{n} lots, the rules need at least {rules.min_lots}", "few_lots", n=n,
+                                    need=rules.min_lots))
     if rules.max_lots is not None and n > rules.max_lots:
-        violations.append(f"{n} lots, the rules allow at most {rules.max_lots}")
+        violations.append(Violation(f"{n} lots, the rules allow at most {rules.max_lots}", "many_lots", n=n,
+                                    limit=rules.max_lots))
     metrics = plan_metrics(s, lots)
     obj = s.config.objective
     if obj.kind == "min_cost" and metrics["local_share"] < obj.local_share_target - 1e-9:
-        violations.append(f"local-accessible value share {metrics['local_share']:.1%} is below the target "
-                          f"{obj.local_share_target:.1%}")
+        violations.append(Violation(f"local-accessible value share {metrics['local_share']:.1%} is below the target "
+                                    f"{obj.local_share_target:.1%}", "local_target", share_pct=metrics["local_share"],
+                                    target_pct=obj.local_share_target))
     if obj.kind == "max_local" and metrics["admin_cost"] > obj.admin_budget + 1e-6:
-        violations.append(f"admin cost {metrics['admin_cost']:,.0f} is above the budget {obj.admin_budget:,.0f}")
+        violations.append(Violation(f"admin cost {metrics['admin_cost']:,.0f} is above the budget {obj.admin_budget:,.0f}",
+                                    "budget", cost_money=metrics["admin_cost"], budget_money=obj.admin_budget))
     terms = lot_objective_terms(s, [l.annual_value for l in lots], [l.local_chance for l in lots],
                                 [l.admin_cost for l in lots], [l.boundary_km for l in lots])
     objective = objective_value(s, float(np.sum(terms)))

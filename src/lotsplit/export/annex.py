@@ -235,7 +235,7 @@ def reasons_blocks(plan: LotPlan, r: Reasons) -> list[Block]:
                                     text(lang, "col_local"), text(lang, "col_min_elig"), text(lang, "col_rules")],
                    rows=table, numeric=(1, 2, 3, 4, 5)))
     if plan.violations:
-        B.append(Block("p", text(lang, "violations") + " " + "; ".join(plan.violations)))
+        B.append(Block("p", text(lang, "violations") + " " + "; ".join(violation_text(plan, v) for v in plan.violations)))
     return B
 
 
@@ -248,7 +248,28 @@ def _verdict(a: Alternative, lang: str) -> str:
 def _violations(a: Alternative, k: int = 2) -> str:
     v = a.plan.violations
     more = f" (+{len(v) - k})" if len(v) > k else ""
-    return "; ".join(v[:k]) + more
+    return "; ".join(violation_text(a.plan, x) for x in v[:k]) + more
+
+
+def violation_text(plan: LotPlan, v) -> str:
+    """A rule violation in the scenario's language (``plan.Violation``: code and values;
+    a plain string is shown as it is).  Values named ``*_money``, ``*_pct`` and ``*_dec``
+    are formatted as amounts, percentages and decimals the local way."""
+    code = getattr(v, "code", None)
+    if code is None:
+        return str(v)
+    s = plan.scenario
+    lang = s.config.language
+    params = {}
+    for key, value in v.params.items():
+        if key.endswith("_money"):
+            value = C.money(value, s.currency, lang)
+        elif key.endswith("_pct"):
+            value = C.percent(value, lang, decimals=1)
+        elif key.endswith("_dec"):
+            value = C.number(value, lang, decimals=2)
+        params[key] = value
+    return text(lang, "violation_" + code, **params)
 
 
 def _alt_name(plan: LotPlan, a: Alternative, lang: str) -> str:
