@@ -107,7 +107,9 @@ def _child(fn, args, conn):
     try:
         conn.send(("ok", fn(*args)))
     except BaseException as exc:  # report anything, the parent decides
-        conn.send(("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"))
+        # repository-relative paths: results.json is committed
+        trace = traceback.format_exc().replace(str(ROOT) + "/", "")
+        conn.send(("error", f"{type(exc).__name__}: {exc}\n{trace}"))
     finally:
         conn.close()
 
@@ -235,6 +237,7 @@ def order_key(name: str) -> tuple:
 def write_results(rows: dict[str, dict], machine: dict, path_md: Path) -> str:
     ordered = [rows[k] for k in sorted(rows, key=order_key)]
     dates = sorted({r["date"][:10] for r in ordered if r.get("date")})
+    commits = sorted({r["machine"]["commit"] for r in ordered if r.get("machine", {}).get("commit")}) or [machine["commit"]]
     notes = []
     for r in ordered:
         if r.get("status") not in ("optimal", "feasible") or r.get("message", "").startswith("child"):
@@ -243,7 +246,7 @@ def write_results(rows: dict[str, dict], machine: dict, path_md: Path) -> str:
         "# lotsplit benchmark results",
         "",
         f"Run dates: {', '.join(dates)}.  Machine: {machine['nproc']} CPUs ({machine['cpu']}), "
-        f"Python {machine['python']}, {machine['highs']}, {machine['platform']}, lotsplit commit {machine['commit']}.",
+        f"Python {machine['python']}, {machine['highs']}, {machine['platform']}, lotsplit commit(s) {', '.join(commits)}.",
         "",
         "Time limits: per instance in `results.json` (`time_limit`, `baseline.time_limit`).  "
         "`build s` = generating the instance and `build_scenario`; `solve s` = `lotsplit.optimize` "
@@ -444,6 +447,9 @@ def main(argv: list[str] | None = None) -> int:
                       file=sys.stderr)
                 continue
             states = [s.strip().upper() for s in args.county.split(",") if s.strip()] or county_states()
+            unknown = [s for s in states if s not in county_states()]
+            if unknown:
+                ap.error(f"unknown state(s) {', '.join(unknown)} in --county; known: {', '.join(county_states())}")
             names += [(s, args.time_limit or 120.0) for s in states]
         else:
             ap.error(f"unknown instance set {w!r}")
