@@ -231,6 +231,18 @@ def test_manifest_inputs_of_a_scenario_file(tmp_path):
     assert rows["suppliers"]["sha256"] == sha256_file(HOSTILE.parent / "suppliers.csv")
 
 
+def test_no_machine_path_in_the_resolved_scenario():
+    """The resolved scenario (manifest, workbook Inputs) names every file relative to the
+    scenario file, legacy plans included."""
+    from lotsplit.export.xlsx import config_dump
+
+    s = lotsplit.load_scenario(ROOT / "scenarios" / "malung-salen-winter" / "scenario.toml")
+    plan = lotsplit.evaluate(s, pd.read_csv(ROOT / "scenarios" / "malung-salen-winter" / "legacy-2022.csv", dtype=str))
+    text = json.dumps(config_dump(plan), ensure_ascii=False)
+    assert str(ROOT) not in text
+    assert [x["file"] for x in config_dump(plan)["baselines"]["legacy"]] == ["legacy-2022.csv"]
+
+
 @pytest.mark.parametrize("columns", [2, 6, 9])
 def test_annex_table_columns_fit_their_longest_word(columns):
     """PDF annex tables: every column is at least as wide as its longest word as printed

@@ -1,8 +1,8 @@
 """``lots.xlsx``: the lot table for planners (Excel).
 
 Sheets: Summary, Lots, Areas per lot, Suppliers per lot, Inputs, Product groups,
-Suppliers, and what each column of Lots means (in the scenario's language).  Every sheet has a frozen header row, filters, number formats and column
-widths.  Text from the input files is always written as text: XlsxWriter's conversion of
+Suppliers, and what each column of Lots means (in the scenario's language).  Every sheet
+has a frozen header row, filters, number formats and column widths.  Text from the input files is always written as text: XlsxWriter's conversion of
 strings to formulas, links and numbers is off, so a supplier named ``=HYPERLINK(...)``
 stays a string.  Byte-identical for the same plan and date: XlsxWriter writes fixed zip
 timestamps, and the document properties carry the export date only.
@@ -181,11 +181,18 @@ def config_dump(plan: LotPlan) -> dict:
 
     d = plan.scenario.config.model_dump(mode="json")
     base = plan.scenario.path.parent.resolve() if plan.scenario.path else None
+
+    def relative(v):
+        if isinstance(v, str) and os.path.isabs(v):
+            return Path(os.path.relpath(v, base)).as_posix() if base else Path(v).name
+        return v
+
     for section, key in (("areas", "file"), ("product_groups", "file"), ("demand", "file"), ("suppliers", "file"),
                          ("geography", "distance_matrix")):
-        v = d.get(section, {}).get(key)
-        if isinstance(v, str) and os.path.isabs(v):
-            d[section][key] = Path(os.path.relpath(v, base)).as_posix() if base else Path(v).name
+        if key in d.get(section, {}):
+            d[section][key] = relative(d[section][key])
+    for item in d.get("baselines", {}).get("legacy", []):
+        item["file"] = relative(item["file"])
     return d
 
 
