@@ -74,7 +74,6 @@ import scipy.sparse as sp
 
 from lotsplit.solvers import Status, highs_lp, new_highs
 
-_TOL = 1e-9
 
 
 # --------------------------------------------------------------------------- problem
@@ -824,8 +823,7 @@ def _bisect_plan(prob: Problem, g: _Graph, k: int, rng, *, deadline, tries_per_l
                 cuts = _cut_of_candidates(cands, tin, tout, eu, ev, ew)
                 best = cands[np.flatnonzero(cuts <= cuts.min() + 1e-12)]
                 c = int(best[rng.integers(len(best))])
-                tpos = tin[np.arange(len(rest))]
-                in_sub = (tpos >= tin[c]) & (tpos < tout[c])
+                in_sub = (tin >= tin[c]) & (tin < tout[c])
                 piece = in_sub if a_ok[c] else ~in_sub
                 lab[rest[piece]] = part
                 rest = rest[~piece]
@@ -843,7 +841,7 @@ def _bisect_plan(prob: Problem, g: _Graph, k: int, rng, *, deadline, tries_per_l
     return None
 
 
-def _recom(prob: Problem, g: _Graph, lab: np.ndarray, k: int, rng, *, deadline, max_iter: int,
+def _recom(prob: Problem, g: _Graph, lab: np.ndarray, rng, *, deadline, max_iter: int,
            trees: int = 8, t0: float = 3.0, patience: int | None = None):
     """ReCom local search from a feasible labelling: merge two adjacent parts, draw random
     spanning trees of the union, take the balanced tree edge whose split has the least cut
@@ -899,8 +897,7 @@ def _recom(prob: Problem, g: _Graph, lab: np.ndarray, k: int, rng, *, deadline, 
             cuts = _cut_of_candidates(cands, tin, tout, eu, ev, ew)
             j = int(np.argmin(cuts))
             if cuts[j] < best_c - 1e-12:
-                tpos = tin[np.arange(len(nodes))]
-                best_c, best_split = float(cuts[j]), (tpos >= tin[cands[j]]) & (tpos < tout[cands[j]])
+                best_c, best_split = float(cuts[j]), (tin >= tin[cands[j]]) & (tin < tout[cands[j]])
         if best_split is None:
             continue
         delta = best_c - old_inner
@@ -952,7 +949,7 @@ def recom_plan(prob: Problem, *, deadline: float | None = None, seed: int = HEUR
             while stale < max_stale and spent < max_iter // len(ks):
                 if dl is not None and time.perf_counter() > dl:
                     break
-                lab2, c2 = _recom(prob, g, lab, k, rng, deadline=dl, max_iter=r_it, trees=trees)
+                lab2, c2 = _recom(prob, g, lab, rng, deadline=dl, max_iter=r_it, trees=trees)
                 spent += r_it
                 if c2 < cut - 1e-9:
                     lab, cut, stale = lab2, c2, 0

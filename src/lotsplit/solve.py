@@ -115,7 +115,6 @@ def optimize(scenario: Scenario, *, time_limit: float | None = None, solver: str
     threads = threads or cfg.threads
     start = time.perf_counter()
     deadline = None if time_limit is None else start + time_limit
-    raw = None
     considered = None
 
     from lotsplit import districting
@@ -128,12 +127,12 @@ def optimize(scenario: Scenario, *, time_limit: float | None = None, solver: str
     else:
         space = lot_space(scenario)
         _explain_uncovered(space)
-    if space.complete and raw is None:
-        raw, cols = _solve_exact(space, solver=solver, deadline=deadline, mip_gap=mip_gap, threads=threads)
-        bound_is_global = True
-    elif raw is None:
-        raw, cols, bound_is_global = _solve_generated(space, solver=solver, deadline=deadline, mip_gap=mip_gap,
-                                                      threads=threads)
+        if space.complete:
+            raw, cols = _solve_exact(space, solver=solver, deadline=deadline, mip_gap=mip_gap, threads=threads)
+            bound_is_global = True
+        else:
+            raw, cols, bound_is_global = _solve_generated(space, solver=solver, deadline=deadline, mip_gap=mip_gap,
+                                                          threads=threads)
     seconds = time.perf_counter() - start
     version = highs_version() if solver == "highs" else pulp_version()
     if raw.status == Status.INFEASIBLE:
@@ -187,15 +186,14 @@ def _solve_partition(scenario: Scenario, *, deadline, mip_gap: float,
     bundles = allowed_bundles(scenario)
     sets = np.array(res.area_sets, dtype=bool).reshape(len(res.area_sets), len(market.area_ids))
     cols, _ = build_columns(scenario, market, bundles, sets)
-    proven = res.status == Status.OPTIMAL
-    space = LotSpace(scenario, market, bundles, sets, cols, proven, demand_cells(market))
+    space = LotSpace(scenario, market, bundles, sets, cols, res.status == Status.OPTIMAL, demand_cells(market))
     pool = res.stats.get("pool") or max((lv["lots"] for lv in res.stats.get("levels", ())), default=0)
     considered = int(pool) or len(sets)      # enumerated lots (compact slots, if any, not counted)
     x = np.ones(len(cols)) if len(sets) else None
     if x is not None and len(cols) != len(sets):
         return space, RawResult(Status.ERROR, None, None, None, None, res.seconds,
                                 "internal check failed: the districting engine chose a lot that breaks a lot rule"), considered
-    status = res.status if x is not None or res.status != Status.FEASIBLE else Status.NO_PLAN
+    status = Status.NO_PLAN if x is None and res.status == Status.FEASIBLE else res.status
     return (space, RawResult(status, x, res.objective, res.bound, None, res.seconds,
                              f"districting engine: {res.message}"), considered)
 
