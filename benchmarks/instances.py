@@ -230,6 +230,8 @@ def partition_scenario(inst: PartitionInstance, *, column_budget: int | None = N
            "areas": {"file": "graph"}, "product_groups": {"file": "-"}, "demand": {"file": "-"},
            "suppliers": {"file": "-"},
            "costs": {"per_lot": 0.0, "per_bid": 0.0, "per_contract_year": 0.0, "retender": 0.0},
+           # the published objective is the cut-edge count alone: no price effect of bids
+           "competition": {"model": "none"},
            "rules": {"min_lots": inst.k, "max_lots": inst.k, "min_lot_value": inst.L, "max_lot_value": inst.U,
                      "min_eligible_bidders": 0, "bundling": "none"},
            "objective": {"kind": "min_cost", "compactness_weight": 1.0},

@@ -327,7 +327,8 @@ def test_applies_rejects_what_it_does_not_model():
     assert D.applies(scenario)
     assert not D.applies(lotsplit.with_overrides(scenario, rules={"areas_apart": ((a, b),)}))
     assert not D.applies(lotsplit.with_overrides(scenario, rules={"areas_together": ((a, b),)}))
-    assert not D.applies(lotsplit.with_overrides(scenario, objective={"kind": "max_local", "admin_budget": 1e9}))
+    assert not D.applies(lotsplit.with_overrides(scenario, objective={"kind": "max_local", "admin_budget": 1e9,
+                                                                             "compactness_weight": 0.0}))
     # a supplier that reaches only some areas: its eligibility depends on the lot
     suppliers = scenario.suppliers.copy()
     reach = scenario.reach.copy()

@@ -55,7 +55,7 @@ def test_workbook_keeps_text_as_text(exported):
     assert GROUP_NAMES[0] in seen
     summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(min_row=2, values_only=True)}
     assert summary["scenario"] == plan.scenario.name
-    assert summary["buyer"] == plan.scenario.config.buyer
+    assert summary["buyer"] == plan.scenario.config.buyer.name
 
 
 def test_lots_csv_is_neutralised_and_assignment_exact(exported):

@@ -61,7 +61,7 @@ def brute_force_frontier(scenario) -> list[tuple[float, float]]:
         rows = [(a, g, lot) for lot, block in zip(lot_ids(len(part)), part) for a, g in block]
         plan = evaluate(s, pd.DataFrame(rows, columns=["area_id", "product_group_id", "lot_id"]))
         if not plan.violations:
-            pts.append((plan.metrics["admin_cost"], plan.metrics["local_share"]))
+            pts.append((plan.metrics["net_cost"], plan.metrics["local_share"]))
     def dominated(p, q) -> bool:       # q at least as good on both (shares within 1e-9 are equal)
         return q[0] <= p[0] + 1e-6 and q[1] >= p[1] - 1e-9 and (q[0] < p[0] - 1e-6 or q[1] > p[1] + 1e-9)
 
@@ -72,7 +72,7 @@ def brute_force_frontier(scenario) -> list[tuple[float, float]]:
 
 
 def _pts(f) -> list[tuple[float, float]]:
-    return [(p.admin_cost, p.local_share) for p in f.points]
+    return [(p.cost, p.local_share) for p in f.points]
 
 
 def _same(a, b) -> bool:
@@ -168,11 +168,11 @@ def test_end_points_equal_the_single_objective_optima(small):
     cheapest = optimize(with_overrides(s, objective={"kind": "min_cost", "local_share_target": 0.0,
                                                      "compactness_weight": 0.0}))
     most_local = optimize(with_overrides(s, objective={"kind": "max_local", "admin_budget": 1e12}))
-    assert math.isclose(f.points[0].admin_cost, cheapest.metrics["admin_cost"], rel_tol=1e-9)
+    assert math.isclose(f.points[0].cost, cheapest.metrics["net_cost"], rel_tol=1e-9)
     assert math.isclose(f.points[-1].local_share, most_local.metrics["local_share"], rel_tol=1e-9, abs_tol=1e-9)
     # lexicographic ends: nothing as cheap is more local, nothing as local is cheaper
     assert f.points[0].local_share >= cheapest.metrics["local_share"] - 1e-9
-    assert f.points[-1].admin_cost <= most_local.metrics["admin_cost"] + 1e-6
+    assert f.points[-1].cost <= most_local.metrics["net_cost"] + 1e-6
 
 
 def test_every_point_is_the_cheapest_plan_for_its_local_share(small):
@@ -180,7 +180,7 @@ def test_every_point_is_the_cheapest_plan_for_its_local_share(small):
     for p in f.points[1:-1]:
         best = optimize(with_overrides(s, objective={"kind": "min_cost", "local_share_target": p.local_share,
                                                      "compactness_weight": 0.0}))
-        assert math.isclose(best.metrics["admin_cost"], p.admin_cost, rel_tol=1e-9)
+        assert math.isclose(best.metrics["net_cost"], p.cost, rel_tol=1e-9)
 
 
 def test_sampled_frontier_keeps_the_ends_and_at_most_n_points(small):
@@ -199,7 +199,7 @@ def test_a_point_plan_reproduces_with_run_and_its_target(small):
     _, f = small
     p = f.points[len(f.points) // 2]
     again = optimize(p.plan.scenario)
-    assert math.isclose(again.metrics["admin_cost"], p.admin_cost, rel_tol=1e-9)
+    assert math.isclose(again.metrics["net_cost"], p.cost, rel_tol=1e-9)
 
 
 def test_sampled_search_spreads_points_each_proven_or_with_a_bound(small, monkeypatch):
@@ -221,7 +221,7 @@ def test_sampled_search_spreads_points_each_proven_or_with_a_bound(small, monkey
         share = p.target if p.target is not None else p.local_share
         cheapest = f_all.cost_at(share)
         if p.status.value == "optimal":
-            assert math.isclose(p.admin_cost, cheapest, rel_tol=1e-9)
+            assert math.isclose(p.cost, cheapest, rel_tol=1e-9)
         else:
             assert p.bound is not None and p.bound <= cheapest + 1e-6 and p.gap > 0
 
@@ -337,7 +337,7 @@ def test_dominated_baseline_reports_the_saving(small):
     s, f = small
     b = {x.key: x for x in baseline_plans(s, frontier=f)}["per-area-group"]
     if not b.plan.violations:
-        assert "costs" in b.verdict and "less admin" in b.verdict
+        assert "costs" in b.verdict and "less in net cost" in b.verdict
 
 
 # --------------------------------------------------------------------------- files and CLI
@@ -398,7 +398,8 @@ def test_solving_blocks_apart_gives_the_whole_masters_optimum(max_lots):
     of the whole master, for every weight of local share."""
     from lotsplit.frontier import _Master
 
-    s = grid_scenario(2, 3, 3, 8, seed=4, config={"rules": {"bundling": "none", "max_lots": max_lots}})
+    s = grid_scenario(2, 3, 3, 8, seed=4, config={"rules": {"bundling": "none", "max_lots": max_lots},
+                                                  "competition": {"model": "none"}})
     apart = _Master.of_scenario(s, threads=1, deadline=None)
     whole = _Master.of_scenario(s, threads=1, deadline=None)
     whole._blocks = []                          # no blocks: always the whole master

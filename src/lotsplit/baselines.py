@@ -134,7 +134,7 @@ def verdict(plan: LotPlan, frontier: Frontier) -> str:
     from lotsplit.report import money
 
     cur = frontier.scenario.currency
-    c, l = plan.metrics["admin_cost"], plan.metrics["local_share"]
+    c, l = plan.metrics["net_cost"], plan.metrics["local_share"]
     tol = 1e-7 * max(1.0, abs(c))
     broken = ""
     if plan.violations:
@@ -158,10 +158,11 @@ def verdict(plan: LotPlan, frontier: Frontier) -> str:
         saving = c - cost_here
         more = (local_here - l) * 100 if local_here is not None else None
         text = (f"inside the frontier: the same local share ({l:.1%}) costs {at_least}"
-                f"{money(saving, cur)} less admin ({saving / c:.0%} less)" if saving > tol else
-                f"inside the frontier: the same admin cost buys more local share")
+                f"{money(saving, cur)} less in net cost" + (f" ({saving / c:.0%} less)" if c > 0 else "")
+                if saving > tol else
+                f"inside the frontier: the same net cost buys more local share")
         if more is not None and more > 1e-6:
-            text += f", or the same admin cost buys {at_least}{more:.1f} more points of local share"
+            text += f", or the same net cost buys {at_least}{more:.1f} more points of local share"
         parts.append(text)
     return "; ".join(([broken] if broken else []) + parts)
 
@@ -173,10 +174,11 @@ _LEGACY_COLOURS = ["tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan
 
 
 def plot_frontier(frontier: Frontier, ax=None, *, title: str | None = None):
-    """Local share (x, %) vs admin cost (y, currency over the contract).
+    """Local share (x, %) vs net cost (y, currency over the contract: admin cost minus the
+    value of competition).
 
     Frontier points are blue dots (hollow when a time limit stopped the proof), each
-    labelled with its number of lots; the step line is the least admin cost that reaches
+    labelled with its number of lots; the step line is the least net cost that reaches
     each local share.  Baselines are orange markers, legacy plans coloured stars; a plan
     that breaks a rule is hollow with a red edge.  A baseline far above the frontier is
     drawn on the top edge with an arrow and its cost in the legend, so the frontier keeps
@@ -198,16 +200,19 @@ def plot_frontier(frontier: Frontier, ax=None, *, title: str | None = None):
         fig = ax.figure
     pts = frontier.points
     xs = [100 * p.local_share for p in pts]
-    ys = [p.admin_cost for p in pts]
-    # Vertical room: the frontier, and baselines up to 1.6 times its top.
-    top = max(ys + [0.0])
-    room = max([top] + [b.plan.metrics["admin_cost"] for b in frontier.baselines
-                        if b.plan.metrics["admin_cost"] <= 1.6 * max(top, 1.0)])
-    ylim = room * 1.12 if room > 0 else 1.0
+    ys = [p.cost for p in pts]
+    # Vertical room: the frontier, and baselines up to 1.6 times its height.
+    base_ys = [b.plan.metrics["net_cost"] for b in frontier.baselines]
+    top, bottom = max(ys + [0.0]), min(ys + [0.0])
+    height = max(top - bottom, 1.0)
+    room = max([top] + [y for y in base_ys if y <= top + 0.6 * height])
+    floor = min([bottom] + [y for y in base_ys if y >= bottom - 0.6 * height])
+    ylim = room + 0.12 * max(room - floor, 1.0)
+    ybottom = floor - 0.05 * max(room - floor, 1.0) if floor < 0 else 0.0
     if pts:
         stairs = sorted(frontier.staircase or list(zip(ys, [p.local_share for p in pts])), key=lambda t: t[1])
         ax.step([100 * l for _, l in stairs], [c for c, _ in stairs], where="pre", color="tab:blue", lw=1,
-                alpha=0.45, zorder=2, label="least admin cost " + ("" if frontier.exact else "found ")
+                alpha=0.45, zorder=2, label="least net cost " + ("" if frontier.exact else "found ")
                 + "for at least this local share")
         proven = [i for i, p in enumerate(pts) if p.status.value == "optimal"]
         other = [i for i, p in enumerate(pts) if p.status.value != "optimal"]
@@ -228,28 +233,29 @@ def plot_frontier(frontier: Frontier, ax=None, *, title: str | None = None):
             legacy += 1
         else:
             marker, colour, size = _MARKERS.get(b.key, "P"), "tab:orange", 10
-        x, y = 100 * m["local_share"], m["admin_cost"]
+        x, y = 100 * m["local_share"], m["net_cost"]
         label = f"{b.name}: {m['n_lots']} lot{'s' if m['n_lots'] != 1 else ''}"
         if bad:
             label += " (breaks rules)"
         if y > ylim:
             label += f" — {money(y, cur)}, off the chart"
-            ax.annotate("", (x, ylim * 0.995), xytext=(x, ylim * 0.90),
+            span = ylim - ybottom
+            ax.annotate("", (x, ylim - 0.005 * span), xytext=(x, ylim - 0.1 * span),
                         arrowprops=dict(arrowstyle="->", color=colour, lw=1.5), zorder=3)
-            y = ylim * 0.90
+            y = ylim - 0.1 * span
         ax.plot(x, y, marker, ms=size, mfc="white" if bad else colour, mec="tab:red" if bad else colour,
                 mew=1.5, alpha=0.9, zorder=3, label=label)
-    ax.set_ylim(0, ylim)
+    ax.set_ylim(ybottom, ylim)
     lo_x = min(xs + [100 * b.plan.metrics["local_share"] for b in frontier.baselines] + [0.0])
     hi_x = max(xs + [100 * b.plan.metrics["local_share"] for b in frontier.baselines] + [1.0])
     pad = 0.04 * (hi_x - lo_x)
     ax.set_xlim(lo_x - pad, hi_x + pad)
     ax.set_xlabel("local-accessible value share (%): value-weighted chance that a local supplier bids")
-    ax.set_ylabel(f"admin cost over the contract ({cur})")
+    ax.set_ylabel(f"net cost over the contract ({cur}): admin cost − value of competition")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}".replace(",", "\u202f")))
     kind = frontier.headline().replace(" Pareto frontier", " frontier")
     shown = f"{len(pts)} of {frontier.found} plans shown" if frontier.found > len(pts) else f"{len(pts)} plans"
-    ax.set_title(title or f"{s.name}\nAdmin cost vs local access — {kind.lower()}, {shown}; "
+    ax.set_title(title or f"{s.name}\nNet cost vs local access — {kind.lower()}, {shown}; "
                           "numbers: lots in the plan", fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper left", framealpha=0.9)

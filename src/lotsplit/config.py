@@ -11,7 +11,8 @@ each value carries its source.
 
 from __future__ import annotations
 
-from typing import Literal
+import datetime as dt
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -79,6 +80,11 @@ class GeographyConfig(_Strict):
     """Explicit links; each is listed in the outputs."""
     distance_matrix: str | None = None
     """Optional CSV ``supplier_id,area_id,km`` that replaces straight-line distances."""
+    reach_reference: Literal["representative_point", "whole_area", "any_point"] = "representative_point"
+    """Where in an area a supplier's ``reach_km`` is measured to: ``representative_point``
+    (a point guaranteed inside the area, ``shapely.point_on_surface``; the default),
+    ``whole_area`` (every point of the area must be within reach: the farthest point
+    counts) or ``any_point`` (the nearest point of the area counts)."""
 
 
 class CostsConfig(_Strict):
@@ -137,7 +143,18 @@ class RulesConfig(_Strict):
     limit may be awarded outside the EU procedure while together they are at most 20 % of
     the aggregate value.  Off by default (domain facts §1)."""
     max_lots_per_tenderer: int | None = Field(default=None, ge=1)
-    """Limit on lots awarded to one tenderer (art. 46(2)); carried into the exports."""
+    """Most lots one tenderer may be awarded (Directive 2014/24/EU art. 46(2), eForms
+    BT-33).  The optimizer keeps every plan awardable under it: the lots can be given to
+    distinct-enough eligible suppliers (a matching in which no supplier gets more than
+    this many lots exists).  The rules for choosing which lots a tenderer gets when it
+    would win more go in the procurement documents."""
+    max_lots_per_bid: int | None = Field(default=None, ge=1)
+    """Most lots one tenderer may submit tenders for (eForms BT-31); default: every lot."""
+    combinations: Literal["none", "all", "same_areas", "same_groups"] = "none"
+    """Combinations of lots the buyer reserves the right to award together (art. 46(3),
+    eForms lot groups): ``none``; ``all`` lots as one group; lots with the ``same_areas``
+    (the product groups of one territory); lots of the ``same_groups`` (one range over
+    several territories)."""
 
     @model_validator(mode="after")
     def _bounds(self) -> RulesConfig:
@@ -148,18 +165,46 @@ class RulesConfig(_Strict):
         return self
 
 
+class CompetitionConfig(_Strict):
+    """The value of competition: the expected price effect of a lot's expected bids.
+
+    A lot with ``n`` expected bids and contract value ``V`` is expected to cost
+    ``V · spread · (1 − exp(−3 n / saturation))`` less than one without competition: the
+    price falls with every bid, fastest for the first ones, and ≈ 95 % of the effect is
+    reached at ``saturation`` bids.  Bids are costed (``costs.per_bid``) only as long as
+    they pay for themselves: beyond the number of bids at which one more is expected to
+    save less than it costs to evaluate, an extra bid adds nothing to the admin cost.  So
+    an extra eligible supplier never makes a lot look worse."""
+
+    model: Literal["price_effect", "none"] = "price_effect"
+    """``price_effect`` (above) or ``none``: every expected bid costs ``per_bid`` and
+    competition has no value in the objective (the model before 2026-12)."""
+    price_spread: float | None = Field(default=None, ge=0, lt=1)
+    """Share of the contract value by which many bids lower the price compared with no
+    competition (0..1).  Default from ``defaults.toml``."""
+    saturation_bids: float | None = Field(default=None, gt=0)
+    """Expected bids at which ≈ 95 % of the price effect is reached.  Default from
+    ``defaults.toml`` (empirically, prices stop falling at 6–8 bidders)."""
+
+
 class ObjectiveConfig(_Strict):
     """What the optimizer minimises or maximises.  All objectives are reported for every
     plan; this picks the one that is optimised."""
 
     kind: Literal["min_cost", "max_local", "weighted"] = "weighted"
+    access: Literal["local", "sme"] = "local"
+    """Which access share the objective weighs: ``local`` (the local-accessible value
+    share) or ``sme`` (the SME-accessible value share: the chance that at least one small
+    or medium-sized enterprise bids, weighted by value).  The target, the price per point
+    and the frontier use the same share."""
     local_share_target: float = Field(default=0.0, ge=0, le=1)
-    """``min_cost``: the plan's local-accessible value share must reach this (0..1)."""
+    """``min_cost``: the plan's access share (``access``) must reach this (0..1)."""
     admin_budget: float | None = Field(default=None, ge=0)
     """``max_local``: total admin cost may not exceed this (currency)."""
     price_per_local_point: float = Field(default=0.0, ge=0)
-    """``weighted``: what one percentage point of local-accessible value share is worth
-    (currency); the optimizer minimises admin cost − price × local share in points."""
+    """``weighted``: what one percentage point of access share is worth (currency); the
+    optimizer minimises net cost − price × access share in points (net cost: admin cost
+    minus the value of competition, see ``[competition]``)."""
     compactness_weight: float = Field(default=0.0, ge=0)
     """Currency per km of lot boundary (shared border cut between lots); 0 ignores shape."""
 
@@ -167,6 +212,9 @@ class ObjectiveConfig(_Strict):
     def _needs(self) -> ObjectiveConfig:
         if self.kind == "max_local" and self.admin_budget is None:
             raise ValueError("objective kind 'max_local' needs 'admin_budget'")
+        if self.kind == "max_local" and self.compactness_weight > 0:
+            raise ValueError("compactness_weight (currency per km of border) cannot apply to 'max_local', which "
+                             "maximises access points; use kind 'weighted' or 'min_cost', or set compactness_weight = 0")
         return self
 
 
@@ -201,13 +249,88 @@ class BaselinesConfig(_Strict):
     """Legacy plans, each a ``[[baselines.legacy]]`` table with ``name`` and ``file``."""
 
 
+class BuyerConfig(_Strict):
+    """The contracting authority, as the tender notice names it (eForms organisation
+    block).  Flat fields, so a workbook row can hold each."""
+
+    name: str = ""
+    """Official name, e.g. ``Malung-Sälens kommun``."""
+    organisation_number: str = ""
+    """National registration number: Swedish organisationsnummer (``212000-2171``),
+    Danish CVR number (8 digits)."""
+    street: str = ""
+    postcode: str = ""
+    city: str = ""
+    nuts3: str | None = None
+    """NUTS-3 code of the buyer's address (e.g. ``SE312``)."""
+    url: str = ""
+    """The buyer's web site."""
+    contact_name: str = ""
+    """Contact point (a unit or a person), e.g. ``Upphandlingsenheten``."""
+    contact_email: str = ""
+    contact_phone: str = ""
+    legal_type: str = "la"
+    """eForms buyer legal type (BT-11): ``la`` local authority (municipalities), ``ra``
+    regional authority, ``cga`` central government authority, ``body-pl`` body governed
+    by public law, …"""
+    main_activity: str = "gen-pub"
+    """eForms main activity of the buyer (BT-10): ``gen-pub`` general public services,
+    ``educ`` education, ``soc-pro`` social protection, ``hc-am`` housing and community
+    amenities, …"""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_name(cls, data: Any) -> Any:
+        # ``buyer = "Malung-Sälens kommun"`` (the older form) is the name alone.
+        return {"name": data} if isinstance(data, str) else data
+
+
+class ProcedureConfig(_Strict):
+    """The procedure the lots are tendered in (what the contract notice says about it)."""
+
+    type: Literal["open", "restricted", "neg-w-call", "comp-dial", "innovation"] = "open"
+    """eForms procedure type (BT-105): ``open`` (öppet förfarande / offentligt udbud),
+    ``restricted``, ``neg-w-call`` (competitive procedure with negotiation),
+    ``comp-dial``, ``innovation``."""
+    notice_subtype: str | None = None
+    """eForms notice subtype; default ``16`` (contract notice, Directive 2014/24/EU),
+    ``20`` for the light regime (social and other specific services)."""
+    publication_date: dt.date | None = None
+    """Planned date of publication of the notice."""
+    tender_deadline: dt.datetime | dt.date | None = None
+    """Deadline for receipt of tenders (a TOML date-time, e.g. ``2027-03-15T12:00:00+01:00``)."""
+    contract_start: dt.date | None = None
+    """Planned start of the contracts."""
+    base_years: float | None = Field(default=None, gt=0)
+    """Initial contract period in years; the rest of ``contract_years`` is options to
+    extend (``extensions``).  Default: ``contract_years`` minus the extensions."""
+    extensions: tuple[float, ...] = ()
+    """Option periods to extend, in years: ``[1, 1]`` with ``base_years = 2`` is the common
+    "2 + 1 + 1"."""
+    award_criteria: str = ""
+    """The award criteria as the procurement documents will state them; empty leaves a
+    marked placeholder for the planner in the exports."""
+    documents_url: str = ""
+    """Where the procurement documents are (BT-15)."""
+    submission_url: str = ""
+    """Where tenders are submitted electronically (BT-18)."""
+
+    @model_validator(mode="after")
+    def _periods(self) -> ProcedureConfig:
+        if any(e <= 0 for e in self.extensions):
+            raise ValueError("extensions must be positive numbers of years")
+        return self
+
+
 class ScenarioConfig(_Strict):
     """A whole scenario file."""
 
     name: str
     description: str = ""
-    buyer: str = ""
-    """The contracting authority (or joint buyers), shown in reports."""
+    buyer: BuyerConfig = BuyerConfig()
+    """The contracting authority (``[buyer]``; a plain string is its name)."""
+    procedure: ProcedureConfig = ProcedureConfig()
+    """The procedure (``[procedure]``): type, dates, base period and options, award criteria."""
     language: Literal["sv", "da", "en"] = "en"
     country: Literal["SE", "DK", "other"] = "SE"
     currency: str = Field(default="SEK", pattern=r"^[A-Z]{3}$")
@@ -224,7 +347,26 @@ class ScenarioConfig(_Strict):
     suppliers: TableConfig
     geography: GeographyConfig = GeographyConfig()
     costs: CostsConfig
+    competition: CompetitionConfig = CompetitionConfig()
     rules: RulesConfig = RulesConfig()
     objective: ObjectiveConfig = ObjectiveConfig()
     solver: SolverConfig = SolverConfig()
     baselines: BaselinesConfig = BaselinesConfig()
+
+    @model_validator(mode="after")
+    def _contract_periods(self) -> ScenarioConfig:
+        p = self.procedure
+        if p.base_years is not None and abs(p.base_years + sum(p.extensions) - self.contract_years) > 1e-9:
+            raise ValueError(f"procedure.base_years ({p.base_years:g}) plus the extensions "
+                             f"({' + '.join(f'{e:g}' for e in p.extensions) or 'none'}) must equal contract_years "
+                             f"({self.contract_years:g})")
+        if p.base_years is None and sum(p.extensions) >= self.contract_years - 1e-9:
+            raise ValueError(f"the extensions ({sum(p.extensions):g} years) leave no initial period within "
+                             f"contract_years ({self.contract_years:g})")
+        return self
+
+    @property
+    def base_years(self) -> float:
+        """The initial contract period (years), before any extension."""
+        p = self.procedure
+        return p.base_years if p.base_years is not None else self.contract_years - sum(p.extensions)

@@ -253,13 +253,22 @@ def _linear_cost(scenario):
     if n_elig < rules.min_eligible_bidders or met.expected_bids[0] < rules.min_expected_bids - 1e-9 \
             or met.no_bid_chance[0] > rules.max_no_bid_chance + 1e-12:
         return None
-    local = float(met.local_chance[0])
+    from lotsplit.plan import access_chance
+
+    local = float(access_chance(scenario, met)[0])
     admin = float(met.admin_cost[0])
+    # The admin cost must not depend on the lot's value: the bids worth evaluating
+    # (``eligibility``) are at least the expected bids for the smallest lot too.
+    smallest = max(L, float(values.min()))
+    low = market.evaluate(np.full((1, len(values)), smallest / total), (g,), reaches=reach_all[None, :])
+    if not math.isclose(float(low.admin_cost[0]), admin, rel_tol=1e-12, abs_tol=1e-9):
+        return None
     if obj.kind == "min_cost" and obj.local_share_target > 0 and local < obj.local_share_target - 1e-9:
         return None
-    lin = np.zeros(len(values))
+    # The value of competition is linear in the value: W = V · spread · (1 − exp(−3n/sat)).
+    lin = -float(met.competition_value[0]) / U * values if U > 0 else np.zeros(len(values))
     if obj.kind == "weighted":
-        lin = -obj.price_per_local_point * 100.0 * values * local / (scenario.total_annual_value or 1.0)
+        lin = lin - obj.price_per_local_point * 100.0 * values * local / (scenario.total_annual_value or 1.0)
     if not (np.isfinite(admin) and np.all(np.isfinite(lin))):
         return None
     return g, admin, lin, values, L, U

@@ -6,8 +6,20 @@ For a lot ``l = (A, G)`` (areas ``A``, product groups ``G``):
 - eligible suppliers ``E``: offer every group of ``G``, reach every area of ``A``,
   capacity ``K_s >= v`` and turnover ``T_s >= tau * v``;
 - expected bids ``n = sum_E p_s``; chance of no bid ``P0 = prod_E (1 - p_s)``;
-- local chance ``L = 1 - prod_{E ∩ local} (1 - p_s)``;
-- admin cost ``C = c_lot + c_bid * n + c_year * Y + P0 * c_retender``.
+- local chance ``L = 1 - prod_{E ∩ local} (1 - p_s)``, SME chance
+  ``M = 1 - prod_{E ∩ sme} (1 - p_s)``: the probability that at least one local supplier
+  (one small or medium-sized enterprise) bids;
+- value of competition ``W = V * spread * (1 - exp(-3 n / saturation))``: the expected
+  price effect of ``n`` bids (``[competition]``);
+- bids worth evaluating ``n* = saturation / 3 * ln(3 V spread / (saturation c_bid))``
+  (at least 0; unbounded when ``c_bid = 0``): up to ``n*`` one more bid is expected to
+  save more than it costs to evaluate;
+- admin cost ``C = c_lot + c_bid * min(n, n*) + c_year * Y + P0 * c_retender``.  With the
+  competition model ``none``, ``W = 0`` and ``n* = inf`` (every bid costs ``c_bid``).
+
+``C - W`` (the lot's net cost) never rises when a supplier becomes eligible: ``n`` grows,
+``P0`` falls, and ``c_bid * min(n, n*) - W(n)`` falls with ``n`` (``W`` is concave and its
+slope is at least ``c_bid`` below ``n*``).
 
 Everything is vectorised over many area sets at once (a boolean matrix, one row per area
 set) because the optimizer evaluates every candidate lot.
@@ -61,6 +73,25 @@ class LotMetrics:
     no_bid_chance: np.ndarray
     local_chance: np.ndarray
     admin_cost: np.ndarray
+    sme_chance: np.ndarray
+    competition_value: np.ndarray   # over the whole contract
+
+
+def competition_terms(contract_value, expected_bids, *, spread: float, saturation: float, per_bid: float):
+    """``(W, n*)``: the value of competition of lots with contract value ``V`` and
+    ``n`` expected bids, and the number of bids worth evaluating (see the module doc)."""
+    V = np.asarray(contract_value, dtype=float)
+    n = np.asarray(expected_bids, dtype=float)
+    if spread <= 0:
+        return np.zeros(np.broadcast(V, n).shape), np.full(np.broadcast(V, n).shape, np.inf)
+    rate = 3.0 / saturation
+    W = V * spread * (0.0 - np.expm1(-rate * n))
+    if per_bid <= 0:
+        return W, np.full(W.shape, np.inf)
+    slope0 = V * spread * rate                  # W'(0)
+    with np.errstate(divide="ignore"):
+        n_star = np.where(slope0 > per_bid, np.log(np.maximum(slope0, 1e-300) / per_bid) / rate, 0.0)
+    return W, n_star
 
 
 class Market:
@@ -81,11 +112,15 @@ class Market:
         p = s["propensity"].to_numpy(dtype=float)
         self.propensity = p
         self.local = s["local"].to_numpy(dtype=bool)
+        self.sme = s["sme"].to_numpy(dtype=bool)
+        # the suppliers whose chance of bidding the objective weighs (objective.access)
+        self.access = self.sme if scenario.config.objective.access == "sme" else self.local
         self.sure = (p >= 1.0).astype(float)                 # suppliers that always bid
         self.log_q = np.log(np.where(p < 1.0, 1.0 - p, 1.0))  # log(1 - p), 0 for sure bidders
         self.tau = scenario.turnover_multiple
         self.years = scenario.config.contract_years
         self.costs = scenario.config.costs
+        self.spread, self.saturation = scenario.competition
 
     def group_index(self, groups) -> list[int]:
         return [self.group_ids.index(g) for g in groups]
@@ -112,12 +147,29 @@ class Market:
         expected = ef @ self.propensity
         sure = ef @ self.sure
         no_bid = np.where(sure > 0, 0.0, np.exp(ef @ self.log_q))
-        local_ef = ef * self.local[None, :]
-        local = np.where(local_ef @ self.sure > 0, 1.0, 1.0 - np.exp(local_ef @ self.log_q))
+        local = self._chance(ef, self.local)
+        sme = self._chance(ef, self.sme)
         c = self.costs
+        W, n_star = competition_terms(self.years * value, expected, spread=self.spread, saturation=self.saturation,
+                                      per_bid=c.per_bid)
         lot_cost = c.per_lot if per_lot is None else per_lot
-        admin = lot_cost + c.per_bid * expected + c.per_contract_year * self.years + c.retender * no_bid
-        return LotMetrics(value, eligible, n_eligible, expected, no_bid, local, admin)
+        admin = (lot_cost + c.per_bid * np.minimum(expected, n_star) + c.per_contract_year * self.years
+                 + c.retender * no_bid)
+        return LotMetrics(value, eligible, n_eligible, expected, no_bid, local, admin, sme, W)
+
+    def competition_rate(self, offers: np.ndarray) -> float:
+        """Most value of competition per unit of annual value any lot can have when only
+        the suppliers in ``offers`` (bool) can bid: ``Y · spread · (1 − exp(−3 n / sat))``
+        with ``n`` their summed propensity (a bound: ``W`` grows with ``n``)."""
+        if self.spread <= 0:
+            return 0.0
+        n = float(self.propensity[offers].sum())
+        return float(self.years * self.spread * -np.expm1(-3.0 * n / self.saturation))
+
+    def _chance(self, ef: np.ndarray, flag: np.ndarray) -> np.ndarray:
+        """Probability that at least one eligible supplier with ``flag`` bids."""
+        f = ef * flag[None, :]
+        return np.where(f @ self.sure > 0, 1.0, 0.0 - np.expm1(f @ self.log_q))     # 0.0 -: no -0
 
     @cached_property
     def not_reach_f32(self) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""The Pareto frontier of admin cost vs local-accessible value share.
+"""The Pareto frontier of net cost vs local-accessible value share.
 
 ``frontier(scenario)`` returns the lot plans that no other plan beats on both counts: no
 plan is cheaper to administer *and* gives local suppliers at least as much access.  Moving
@@ -8,7 +8,8 @@ access cost us in administration?" (``marginal_cost_per_point`` in the table).
 Definitions (DESIGN.md §2).  For a plan ``x`` (a set of lots that covers every demand cell
 once and keeps every rule of the scenario):
 
-    cost(x)  = sum of the lots' admin costs C_l                (currency, minimised)
+    cost(x)  = sum of the lots' net costs C_l - W_l            (currency, minimised)
+               (admin cost minus the value of competition, DESIGN §2)
     local(x) = sum_l V_l L_l / sum_l V_l                       (0..1, maximised)
 
 A plan is *non-dominated* when no plan has cost <= cost(x) and local >= local(x) with one of
@@ -35,7 +36,7 @@ lots are enumerated once and every solve reuses them):
    evenly spread points, then shows ``points`` plans spread along the curve.
 
 Every MIP is exact by LP bound + reduced-cost fixing (``_Master.minimise``).  A point a
-time limit stopped is reported with a lower bound on the admin cost of any plan reaching
+time limit stopped is reported with a lower bound on the net cost of any plan reaching
 its local share (the better of the MIP's bound and the hull bounds of step 2) and the
 gap, never as optimal.
 
@@ -89,7 +90,7 @@ SAMPLE_SECONDS_PER_POINT = 0.75
 NODE_BUDGET = 3_000_000
 """Search nodes allowed for enumerating the plans inside one hull edge."""
 
-HEADLINE = ["n_lots", "admin_cost", "local_share", "expected_bids_mean", "expected_bids_min", "min_eligible_bidders",
+HEADLINE = ["n_lots", "net_cost", "admin_cost", "competition_value", "local_share", "sme_share", "expected_bids_mean", "expected_bids_min", "min_eligible_bidders",
             "lots_at_risk", "lots_without_local_bidder", "exempt_lots", "largest_lot_value",
             "boundary_km_between_lots"]
 
@@ -105,13 +106,18 @@ class FrontierPoint:
     """``optimal``: proven the cheapest plan with at least this local share (or ``target``);
     ``feasible``: a time limit stopped the proof (see ``bound`` and ``gap``)."""
     bound: float | None
-    """Lower bound on the admin cost of any plan with at least this local share (or ``target``)."""
+    """Lower bound on the net cost of any plan with at least this local share (or ``target``)."""
     gap: float | None
     found_by: str
     """How the point was found (end point, weighted sum, enumeration, epsilon step, sampled target)."""
     target: float | None = None
     """The local-share constraint the point answers, when it was sampled for one."""
     seconds: float = 0.0
+
+    @property
+    def cost(self) -> float:
+        """Net cost: admin cost minus the value of competition (the frontier's cost axis)."""
+        return float(self.plan.metrics["net_cost"])
 
     @property
     def admin_cost(self) -> float:
@@ -145,23 +151,23 @@ class Frontier:
     found: int = 0
     """Non-dominated plans found (more than ``len(points)`` when sampled)."""
     staircase: list[tuple[float, float]] = field(default_factory=list)
-    """(admin cost, local share) of every non-dominated plan found, shown or not."""
+    """(net cost, local share) of every non-dominated plan found, shown or not."""
 
     @property
     def plans(self) -> list[LotPlan]:
         return [p.plan for p in self.points]
 
     def _stairs(self) -> list[tuple[float, float]]:
-        return self.staircase or [(p.admin_cost, p.local_share) for p in self.points]
+        return self.staircase or [(p.cost, p.local_share) for p in self.points]
 
     def cost_at(self, local_share: float) -> float | None:
-        """Admin cost of the cheapest frontier plan with at least this local share."""
+        """Net cost of the cheapest frontier plan with at least this local share."""
         c = [cost for cost, loc in self._stairs() if loc >= local_share - 1e-9]
         return min(c) if c else None
 
-    def local_at(self, admin_cost: float) -> float | None:
-        """Highest local share of a frontier plan costing at most this."""
-        v = [loc for cost, loc in self._stairs() if cost <= admin_cost * (1 + 1e-9) + 1e-6]
+    def local_at(self, net_cost: float) -> float | None:
+        """Highest local share of a frontier plan whose net cost is at most this."""
+        v = [loc for cost, loc in self._stairs() if cost <= net_cost + 1e-9 * abs(net_cost) + 1e-6]
         return max(v) if v else None
 
     def table(self) -> pd.DataFrame:
@@ -172,7 +178,7 @@ class Frontier:
             m = p.plan.metrics
             marginal = None
             if prev is not None and p.local_share > prev.local_share:
-                marginal = (p.admin_cost - prev.admin_cost) / (100.0 * (p.local_share - prev.local_share))
+                marginal = (p.cost - prev.cost) / (100.0 * (p.local_share - prev.local_share))
             proven = p.status == Status.OPTIMAL
             rows.append({"kind": "frontier", "label": f"F{i:02d}", "name": f"frontier point {i}",
                          **{k: m[k] for k in HEADLINE}, "marginal_cost_per_point": marginal,
@@ -213,26 +219,26 @@ class Frontier:
         of = f" shown of {self.found} non-dominated plans found" if self.found > len(pts) else ""
         lines = [f"{self.headline()} of {s.name}: {len(pts)} point(s){of}; "
                  f"{self.mips} MIPs over {self.columns} candidate lots in {self.seconds:.1f} s."]
-        lines.append(f"  cheapest: {money(lo.admin_cost, cur)} admin cost, {lo.local_share:.1%} local share, "
+        lines.append(f"  cheapest: {money(lo.cost, cur)} net cost, {lo.local_share:.1%} local share, "
                      f"{lo.n_lots} lot(s)")
-        lines.append(f"  most local: {money(hi.admin_cost, cur)} admin cost, {hi.local_share:.1%} local share, "
+        lines.append(f"  most local: {money(hi.cost, cur)} net cost, {hi.local_share:.1%} local share, "
                      f"{hi.n_lots} lot(s)")
         if hi.local_share > lo.local_share:
-            avg = (hi.admin_cost - lo.admin_cost) / (100 * (hi.local_share - lo.local_share))
-            lines.append(f"  one point of local share costs {money(avg, cur)} of admin cost on average over the "
+            avg = (hi.cost - lo.cost) / (100 * (hi.local_share - lo.local_share))
+            lines.append(f"  one point of local share costs {money(avg, cur)} of net cost on average over the "
                          "whole frontier; see marginal_cost_per_point for each step")
         unproven = [(i, p) for i, p in enumerate(pts, 1) if p.status != Status.OPTIMAL]
         if unproven:
             lines.append("  not proven optimal (time limit): " + ", ".join(f"F{i:02d} (gap {_percent(p.gap)})"
                                                                           for i, p in unproven))
         for b in self.baselines:
-            lines.append(f"  {b.name}: {money(b.plan.metrics['admin_cost'], cur)}, "
+            lines.append(f"  {b.name}: {money(b.plan.metrics['net_cost'], cur)}, "
                          f"{b.plan.metrics['local_share']:.1%} local, {b.plan.metrics['n_lots']} lot(s) — {b.verdict}")
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
 
     def plot(self, ax=None, *, title: str | None = None):
-        """The frontier (local share → admin cost), each point labelled with its number of
+        """The frontier (local share → net cost), each point labelled with its number of
         lots, the baselines marked.  Returns the figure."""
         from lotsplit.baselines import plot_frontier
 
@@ -280,7 +286,7 @@ def _percent(gap: float | None) -> str:
 def frontier(scenario: Scenario, *, points: int | None = 25, legacy=(), baselines: bool = True,
              time_limit: float | None = None, point_time_limit: float | None = None,
              threads: int | None = None, node_budget: int = NODE_BUDGET) -> Frontier:
-    """The Pareto frontier of admin cost vs local-accessible value share.
+    """The Pareto frontier of net cost vs local-accessible value share.
 
     Parameters
     ----------
@@ -422,7 +428,7 @@ class _Master:
                        threads=threads, deadline=deadline)
         local = cols.value * cols.local_chance / (space.total_annual_value or 1.0)
         base = build_master(space)
-        return cls(space, cols.admin_cost, local, base.matrix[:n_cells], base.matrix[n_cells:],
+        return cls(space, cols.admin_cost - cols.competition_value, local, base.matrix[:n_cells], base.matrix[n_cells:],
                    base.row_lo[n_cells:], base.row_hi[n_cells:], np.arange(len(cols)), threads=threads,
                    deadline=deadline)
 
@@ -437,7 +443,7 @@ class _Master:
         return self.stats["mips"]
 
     def point(self, cols) -> tuple[float, float]:
-        """(admin cost, local share) of a set of columns."""
+        """(net cost, local share) of a set of columns."""
         return float(self.cost[cols].sum()), float(self.local[cols].sum())
 
     def out_of_time(self) -> bool:
@@ -647,7 +653,7 @@ class _Master:
 
 @dataclass
 class _Query:
-    """One solve: min ``obj . x`` with local share >= ``local_min``, admin cost <= ``cost_max``,
+    """One solve: min ``obj . x`` with local share >= ``local_min``, net cost <= ``cost_max``,
     stopping at ``until`` (perf_counter time, or None)."""
 
     obj: np.ndarray
@@ -717,7 +723,7 @@ class _Plan:
     proven: bool
     """Proven the cheapest plan with local share >= ``target`` (or its own share)."""
     bound: float | None
-    """Lower bound on the admin cost of any plan with local share >= ``target`` (or its own)."""
+    """Lower bound on the net cost of any plan with local share >= ``target`` (or its own)."""
     found_by: str
     target: float | None = None
     seconds: float = 0.0
@@ -886,7 +892,7 @@ class _Explorer:
             return
         if r.bound is not None:
             self.cuts.append((mu, r.bound))
-        p = self._plan(r, f"weighted sum (admin cost − {mu / 100:,.0f} per point of local share)", t0)
+        p = self._plan(r, f"weighted sum (net cost − {mu / 100:,.0f} per point of local share)", t0)
         w_edge = a.cost - mu * a.local
         if p.cost - mu * p.local < w_edge - 1e-7 * max(1.0, abs(w_edge)):
             p.bound = p.cost if p.proven else (None if r.bound is None else r.bound + mu * p.local)
@@ -1320,10 +1326,10 @@ def _to_point(scenario: Scenario, m: _Master, p: _Plan) -> FrontierPoint:
     outcome = SolveOutcome(status=status, objective=p.cost, bound=bound, gap=gap, seconds=p.seconds, solver="highs",
                            version=highs_version(), message=p.found_by, columns=m.n, complete=m.space.complete)
     plan = _plan_from_columns(m.space, s_pt, m.col_map[p.cols], outcome)
-    if not math.isclose(plan.metrics["admin_cost"], p.cost, rel_tol=1e-7, abs_tol=1e-4) or \
+    if not math.isclose(plan.metrics["net_cost"], p.cost, rel_tol=1e-7, abs_tol=1e-4) or \
             not math.isclose(plan.metrics["local_share"], p.local, rel_tol=1e-7, abs_tol=1e-9):
-        raise SolverError(f"internal check failed: a frontier plan evaluates to admin cost "
-                          f"{plan.metrics['admin_cost']} / local share {plan.metrics['local_share']}, the optimizer "
+        raise SolverError(f"internal check failed: a frontier plan evaluates to net cost "
+                          f"{plan.metrics['net_cost']} / local share {plan.metrics['local_share']}, the optimizer "
                           f"said {p.cost} / {p.local}")
     return FrontierPoint(plan, status, bound, gap, p.found_by, p.target, p.seconds)
 

@@ -164,6 +164,8 @@ class Columns:
     local_chance: np.ndarray
     admin_cost: np.ndarray
     boundary_km: np.ndarray
+    sme_chance: np.ndarray
+    competition_value: np.ndarray   # over the whole contract
 
     def __len__(self) -> int:
         return len(self.set_index)
@@ -271,7 +273,7 @@ def build_columns(scenario: Scenario, market: Market, bundles, area_sets: np.nda
         idx = np.flatnonzero(keep)
         part = Columns(idx, np.full(len(idx), b_idx), np.zeros(len(idx), bool), m.value[idx], m.n_eligible[idx],
                        m.expected_bids[idx], m.no_bid_chance[idx], m.local_chance[idx], m.admin_cost[idx],
-                       boundary[idx])
+                       boundary[idx], m.sme_chance[idx], m.competition_value[idx])
         parts.append(part)
         if exemption is not None:
             small = idx[scenario.config.contract_years * m.value[idx] < exemption]
@@ -279,7 +281,8 @@ def build_columns(scenario: Scenario, market: Market, bundles, area_sets: np.nda
                 delta = (costs.per_lot_exempt if costs.per_lot_exempt is not None else costs.per_lot) - costs.per_lot
                 parts.append(Columns(small, np.full(len(small), b_idx), np.ones(len(small), bool), m.value[small],
                                      m.n_eligible[small], m.expected_bids[small], m.no_bid_chance[small],
-                                     m.local_chance[small], m.admin_cost[small] + delta, boundary[small]))
+                                     m.local_chance[small], m.admin_cost[small] + delta, boundary[small],
+                                     m.sme_chance[small], m.competition_value[small]))
     return Columns.concat(parts), rejected
 
 

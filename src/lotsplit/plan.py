@@ -37,8 +37,17 @@ class Lot:
     local_chance: float
     admin_cost: float
     boundary_km: float
+    sme_chance: float = 0.0
+    """Probability that at least one small or medium-sized enterprise bids."""
+    competition_value: float = 0.0
+    """Expected price effect of the lot's expected bids over the contract (currency)."""
     exempt: bool = False
     """Awarded under the small-lots exemption (outside the EU procedure)."""
+
+    @property
+    def net_cost(self) -> float:
+        """Admin cost minus the value of competition (what the objective counts)."""
+        return self.admin_cost - self.competition_value
 
     @property
     def n_eligible(self) -> int:
@@ -102,6 +111,8 @@ class LotPlan:
                 "expected_bids": round(lot.expected_bids, 4),
                 "no_bid_chance": round(lot.no_bid_chance, 6),
                 "local_chance": round(lot.local_chance, 6),
+                "sme_chance": round(lot.sme_chance, 6),
+                f"competition_value_{s.currency}": round(lot.competition_value, 2),
                 f"admin_cost_{s.currency}": round(lot.admin_cost, 2),
                 "boundary_km": round(lot.boundary_km, 3),
                 "small_lot_exemption": lot.exempt,
@@ -122,18 +133,55 @@ class LotPlan:
 
 # --------------------------------------------------------------------------- objective
 
-def lot_objective_terms(scenario: Scenario, value, local_chance, admin_cost, boundary_km) -> np.ndarray:
+def access_chance(scenario: Scenario, lots) -> np.ndarray:
+    """The chance the objective weighs (``objective.access``): ``local_chance`` or
+    ``sme_chance`` of ``lots`` (columns, lot metrics, or anything with those arrays)."""
+    return np.asarray(lots.sme_chance if scenario.config.objective.access == "sme" else lots.local_chance,
+                      dtype=float)
+
+
+def access_metric(scenario: Scenario) -> str:
+    """The plan metric of the objective's access share: ``local_share`` or ``sme_share``."""
+    return "sme_share" if scenario.config.objective.access == "sme" else "local_share"
+
+
+def lot_objective_terms(scenario: Scenario, lots) -> np.ndarray:
     """Each lot's term in the objective (minimised); the plan's objective is their sum
-    (sign flipped back for ``max_local``).  Shared by the optimizer and ``evaluate``."""
+    (sign flipped back for ``max_local``).  Shared by the optimizer and ``evaluate``.
+
+    ``lots`` has the arrays ``value`` (annual), ``local_chance``, ``sme_chance``,
+    ``admin_cost``, ``competition_value`` and ``boundary_km`` (a :class:`model.Columns`,
+    or :func:`lot_arrays` of a list of :class:`Lot`).  Cost objectives count the net cost
+    (admin cost − value of competition) plus the compactness weight × half the lot's
+    boundary (each border between two lots is counted once)."""
     obj = scenario.config.objective
     total = scenario.total_annual_value or 1.0
-    local_points = 100.0 * np.asarray(value) * np.asarray(local_chance) / total
-    shape = obj.compactness_weight * np.asarray(boundary_km) / 2.0
+    points = 100.0 * np.asarray(lots.value, dtype=float) * access_chance(scenario, lots) / total
+    shape = obj.compactness_weight * np.asarray(lots.boundary_km, dtype=float) / 2.0
+    net = np.asarray(lots.admin_cost, dtype=float) - np.asarray(lots.competition_value, dtype=float)
     if obj.kind == "max_local":
-        return -local_points
+        return -points
     if obj.kind == "weighted":
-        return np.asarray(admin_cost) + shape - obj.price_per_local_point * local_points
-    return np.asarray(admin_cost) + shape
+        return net + shape - obj.price_per_local_point * points
+    return net + shape
+
+
+@dataclass(frozen=True)
+class LotArrays:
+    """The lot metrics of several lots as arrays (the names :class:`model.Columns` uses)."""
+
+    value: np.ndarray
+    local_chance: np.ndarray
+    sme_chance: np.ndarray
+    admin_cost: np.ndarray
+    competition_value: np.ndarray
+    boundary_km: np.ndarray
+
+
+def lot_arrays(lots: list[Lot]) -> LotArrays:
+    return LotArrays(*(np.array([getattr(l, k) for l in lots], dtype=float) for k in
+                       ("annual_value", "local_chance", "sme_chance", "admin_cost", "competition_value",
+                        "boundary_km")))
 
 
 def objective_value(scenario: Scenario, minimised_sum: float) -> float:
@@ -249,7 +297,8 @@ def evaluate(scenario: Scenario, assignment: pd.DataFrame, *, outcome: SolveOutc
         boundary = _boundary(s, areas)
         eligible = tuple(sid for sid, ok in zip(market.supplier_ids, m.eligible[0]) if ok)
         lots.append(Lot(lot_id, areas, groups, v, years * v, eligible, float(m.expected_bids[0]),
-                        float(m.no_bid_chance[0]), float(m.local_chance[0]), float(m.admin_cost[0]), boundary))
+                        float(m.no_bid_chance[0]), float(m.local_chance[0]), float(m.admin_cost[0]), boundary,
+                        float(m.sme_chance[0]), float(m.competition_value[0])))
 
     lots = _apply_exemption(s, lots, exempt)
     n = len(lots)
@@ -261,15 +310,16 @@ def evaluate(scenario: Scenario, assignment: pd.DataFrame, *, outcome: SolveOutc
                                     limit=rules.max_lots))
     metrics = plan_metrics(s, lots)
     obj = s.config.objective
-    if obj.kind == "min_cost" and metrics["local_share"] < obj.local_share_target - 1e-9:
-        violations.append(Violation(f"local-accessible value share {metrics['local_share']:.1%} is below the target "
-                                    f"{obj.local_share_target:.1%}", "local_target", share_pct=metrics["local_share"],
+    share = metrics[access_metric(s)]
+    if obj.kind == "min_cost" and share < obj.local_share_target - 1e-9:
+        what = "SME" if obj.access == "sme" else "local"
+        violations.append(Violation(f"{what}-accessible value share {share:.1%} is below the target "
+                                    f"{obj.local_share_target:.1%}", "local_target", share_pct=share,
                                     target_pct=obj.local_share_target))
     if obj.kind == "max_local" and metrics["admin_cost"] > obj.admin_budget + 1e-6:
         violations.append(Violation(f"admin cost {metrics['admin_cost']:,.0f} is above the budget {obj.admin_budget:,.0f}",
                                     "budget", cost_money=metrics["admin_cost"], budget_money=obj.admin_budget))
-    terms = lot_objective_terms(s, [l.annual_value for l in lots], [l.local_chance for l in lots],
-                                [l.admin_cost for l in lots], [l.boundary_km for l in lots])
+    terms = lot_objective_terms(s, lot_arrays(lots))
     objective = objective_value(s, float(np.sum(terms)))
     return LotPlan(s, lots, metrics, objective, violations, outcome)
 
@@ -321,17 +371,22 @@ def plan_metrics(s: Scenario, lots: list[Lot]) -> dict:
     at_risk_limit = s.config.rules.max_no_bid_chance if s.config.rules.max_no_bid_chance < 1 else 0.5
     contract = [l.contract_value for l in lots]
     local_value = sum(l.contract_value * l.local_chance for l in lots)
+    sme_value = sum(l.contract_value * l.sme_chance for l in lots)
     small = [l for l in lots if small_limit is not None and l.contract_value < small_limit.value]
     return {
         "n_lots": len(lots),
         "admin_cost": float(sum(l.admin_cost for l in lots)),
         "local_share": float(local_value / total) if total > 0 else 0.0,
+        "sme_share": float(sme_value / total) if total > 0 else 0.0,
+        "competition_value": float(sum(l.competition_value for l in lots)),
+        "net_cost": float(sum(l.net_cost for l in lots)),
         "expected_bids_mean": float(np.mean([l.expected_bids for l in lots])) if lots else 0.0,
         "expected_bids_min": float(min((l.expected_bids for l in lots), default=0.0)),
         "min_eligible_bidders": int(min((l.n_eligible for l in lots), default=0)),
         "lots_at_risk": int(sum(l.no_bid_chance > at_risk_limit for l in lots)),
         "at_risk_no_bid_chance": at_risk_limit,
         "lots_without_local_bidder": int(sum(l.local_chance <= 0 for l in lots)),
+        "lots_without_sme_bidder": int(sum(l.sme_chance <= 0 for l in lots)),
         "annual_value": float(s.total_annual_value),
         "contract_value": float(total),
         "contract_years": years,

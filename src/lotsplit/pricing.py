@@ -29,7 +29,7 @@ import networkx as nx
 import numpy as np
 
 from lotsplit.model import Columns, LotSpace, _boundary_km, build_columns
-from lotsplit.plan import lot_objective_terms
+from lotsplit.plan import LotArrays, access_chance, lot_objective_terms
 from lotsplit.solvers import Master, RawResult, Status, solve_lp_sifted
 
 MAX_ROUNDS = 60
@@ -57,10 +57,11 @@ def lot_reduced_costs(space: LotSpace, b_idx: int, sets: np.ndarray, cell_dual: 
     if phase_one:
         cost = np.zeros(len(sets))
     else:
-        cost = lot_objective_terms(s, met.value, met.local_chance, met.admin_cost, _boundary_km(s, m, sets))
+        cost = lot_objective_terms(s, LotArrays(met.value, met.local_chance, met.sme_chance, met.admin_cost,
+                                                met.competition_value, _boundary_km(s, m, sets)))
     dual = sets.astype(float) @ cell_dual[:, gi].sum(axis=1)
     rc = cost - dual - side.get("lot count", 0.0)
-    rc -= side.get("local share target", 0.0) * met.value * met.local_chance / total
+    rc -= side.get("local share target", 0.0) * met.value * access_chance(s, met) / total
     rc -= side.get("admin budget", 0.0) * met.admin_cost
     has_demand = (sets.astype(np.int32) @ (m.demand[:, gi] > 0).sum(axis=1)) > 0
     together = np.ones(len(sets), dtype=bool)
@@ -254,8 +255,16 @@ def add_whole_components(space: LotSpace, seen: set) -> None:
         space.columns = Columns.concat([space.columns, *parts])
 
 
+def _bid_floor_weight(space: LotSpace) -> float:
+    """1 when every expected bid of a lot costs ``per_bid`` for sure, else 0: with the value
+    of competition on, bids beyond the worthwhile number cost nothing, so the bids of the
+    suppliers eligible for every lot are no safe floor."""
+    return 0.0 if space.market.spread > 0 else 1.0
+
+
 def fewest_fixed_cost(space: LotSpace) -> float:
-    """The least master cost any lot can have, ignoring its local bonus (>= 0 parts only)."""
+    """The least master cost any lot can have, ignoring its local bonus and its value of
+    competition (>= 0 parts only)."""
     s = space.scenario
     cfg, c = s.config, s.config.costs
     per_lot = min(c.per_lot, c.per_lot_exempt if c.per_lot_exempt is not None else c.per_lot)
@@ -272,7 +281,9 @@ def max_lots_in_plan(space: LotSpace, best_objective: float | None) -> int:
     fixed = fewest_fixed_cost(space)
     if best_objective is not None and obj.kind in ("min_cost", "weighted") and fixed > 0:
         # plan cost >= n * fixed - (most local bonus any plan can earn: 100 points)
+        #                        - (most value of competition: spread × the contract value)
         bonus = 100.0 * obj.price_per_local_point if obj.kind == "weighted" else 0.0
+        bonus += space.market.spread * s.config.contract_years * space.total_annual_value
         k = min(k, int(np.floor((best_objective + bonus) / fixed + 1e-9)))
     return max(k, rules.min_lots)
 
@@ -286,6 +297,9 @@ def lagrangian_bound(space: LotSpace, master: Master, z_lp: float, duals: np.nda
     retender risk if every non-local supplier bid; its dual prize is at most the positive
     duals of one connected component.  A lot local supplier ``j`` can bid for lies inside
     ``j``'s reach, so its prize and local bonus are at most the positive terms there.
+    ("Local" here: the suppliers whose access the objective weighs, ``objective.access``.)
+    Every lot's value of competition is at most ``competition_rate`` × its annual value,
+    counted as a bonus per area.
     """
     s, m = space.scenario, space.market
     cfg, obj, c = s.config, s.config.objective, s.config.costs
@@ -310,22 +324,25 @@ def lagrangian_bound(space: LotSpace, master: Master, z_lp: float, duals: np.nda
     universal = reach.all(axis=0) & np.isinf(m.capacity) & np.isinf(m.turnover)
     singles = np.eye(len(m.area_ids), dtype=bool)
     rc_lb = np.inf
+    bid_weight = _bid_floor_weight(space)
+    cost_weight = 0.0 if obj.kind == "max_local" else 1.0
     for bundle in space.bundles:
         gi = m.group_index(bundle)
         offers = m.offers[:, gi].all(axis=1)
-        base_bids = c.per_bid * m.propensity[offers & universal].sum()
-        dual = cell_dual[:, gi].sum(axis=1)
+        base_bids = bid_weight * c.per_bid * m.propensity[offers & universal].sum()
+        area_value = m.demand[:, gi].sum(axis=1)
+        dual = cell_dual[:, gi].sum(axis=1) + cost_weight * m.competition_rate(offers) * area_value
         # lots without a local bidder
-        q = np.where(offers & ~m.local, 1.0 - np.minimum(m.propensity, 1.0), 1.0).prod()
+        q = np.where(offers & ~m.access, 1.0 - np.minimum(m.propensity, 1.0), 1.0).prod()
         floor = admin_weight * (fixed + base_bids + c.retender * q)
         best = max(np.clip(dual[comp], 0, None).sum() for comp in components)
         rc_lb = min(rc_lb, floor - mu - best)
         # lots local supplier j can bid for
-        local_single = m.evaluate(singles, bundle).local_chance
-        bonus = per_local_value * m.demand[:, gi].sum(axis=1) * local_single
-        for j in np.flatnonzero(offers & m.local):
+        local_single = access_chance(s, m.evaluate(singles, bundle))
+        bonus = per_local_value * area_value * local_single
+        for j in np.flatnonzero(offers & m.access):
             inside = reach[:, j]
-            extra = 0.0 if universal[j] else c.per_bid * m.propensity[j]
+            extra = 0.0 if universal[j] else bid_weight * c.per_bid * m.propensity[j]
             prize = np.clip(dual[inside] + bonus[inside], 0, None).sum()
             rc_lb = min(rc_lb, admin_weight * (fixed + base_bids + extra) - mu - prize)
     return float(z_lp + k_max * min(0.0, rc_lb))
@@ -370,19 +387,22 @@ def relaxed_bound(space: LotSpace, master: Master, *, deadline: float | None, th
     families = []    # (admin floor, areas, bundle index, local chance per area or None, most value)
     if deadline is not None and time.perf_counter() > deadline:
         return None
+    bid_weight = _bid_floor_weight(space)
+    rate = np.zeros(len(space.bundles))      # most value of competition per unit of annual value
     for b_idx, bundle in enumerate(space.bundles):
         gi = m.group_index(bundle)
         offers = m.offers[:, gi].all(axis=1)
-        base = fixed + c.per_bid * m.propensity[offers & universal].sum()
-        q_nonlocal = np.where(offers & ~m.local, 1.0 - np.minimum(m.propensity, 1.0), 1.0).prod()
+        rate[b_idx] = m.competition_rate(offers)
+        base = fixed + bid_weight * c.per_bid * m.propensity[offers & universal].sum()
+        q_nonlocal = np.where(offers & ~m.access, 1.0 - np.minimum(m.propensity, 1.0), 1.0).prod()
         q_all = np.where(offers, 1.0 - np.minimum(m.propensity, 1.0), 1.0).prod()
         for comp in components:
             families.append((base + c.retender * q_nonlocal, comp, b_idx, None, np.inf))
-        local_single = m.evaluate(singles, bundle).local_chance
+        local_single = access_chance(s, m.evaluate(singles, bundle))
         regions: dict[bytes, tuple[float, float]] = {}
-        for j in np.flatnonzero(offers & m.local):
+        for j in np.flatnonzero(offers & m.access):
             key = reach[:, j].tobytes()
-            extra = 0.0 if universal[j] else c.per_bid * m.propensity[j]
+            extra = 0.0 if universal[j] else bid_weight * c.per_bid * m.propensity[j]
             most = min(m.capacity[j], m.turnover[j] / m.tau if m.tau > 0 else np.inf)    # j must stay eligible
             old_extra, old_most = regions.get(key, (np.inf, -np.inf))
             regions[key] = (min(old_extra, extra), max(old_most, most))
@@ -391,13 +411,14 @@ def relaxed_bound(space: LotSpace, master: Master, *, deadline: float | None, th
             families.append((base + extra + c.retender * q_all, areas, b_idx, local_single, most))
 
     # The relaxed cells w of every family, as flat arrays.
-    w_cell, w_fam, w_value, w_local = [], [], [], []
+    w_cell, w_fam, w_value, w_local, w_rate = [], [], [], [], []
     for f, (_, areas, b_idx, local_single, _) in enumerate(families):
         gi = m.group_index(space.bundles[b_idx])
         ids = cell_id[np.ix_(areas, gi)]
         a_pos, g_pos = np.nonzero(ids >= 0)
         w_cell.append(ids[a_pos, g_pos])
         w_fam.append(np.full(len(a_pos), f))
+        w_rate.append(np.full(len(a_pos), rate[b_idx]))
         v = m.demand[areas[a_pos], np.asarray(gi)[g_pos]]
         w_value.append(v)
         w_local.append(np.zeros(len(a_pos)) if local_single is None else v * local_single[areas[a_pos]])
@@ -406,7 +427,7 @@ def relaxed_bound(space: LotSpace, master: Master, *, deadline: float | None, th
         if deadline is not None and time.perf_counter() > deadline:
             return None
     w_cell, w_fam = np.concatenate(w_cell).astype(np.int64), np.concatenate(w_fam).astype(np.int64)
-    w_value, w_local = np.concatenate(w_value), np.concatenate(w_local)
+    w_value, w_local, w_rate = np.concatenate(w_value), np.concatenate(w_local), np.concatenate(w_rate)
     n_w, n_z = len(w_cell), len(families)
     rules = cfg.rules
     floor = np.array([f[0] for f in families])
@@ -435,7 +456,7 @@ def relaxed_bound(space: LotSpace, master: Master, *, deadline: float | None, th
     wr.append(cap_row[w_fam][has_cap]); wc.append(k[has_cap]); wv.append(w_value[has_cap])
     W = sp.csc_matrix((np.concatenate(wv), (np.concatenate(wr), np.concatenate(wc))), shape=(total_rows, n_w))
     z_cost = floor if admin_counts else np.zeros(n_z)
-    w_cost = -bonus_price * w_local
+    w_cost = -bonus_price * w_local - (w_rate * w_value if admin_counts else 0.0)
     pool = sp.vstack([master.matrix, sp.csc_matrix((total_rows - n_rows, n_pool))])
     matrix = sp.hstack([pool, Z, W]).tocsc()
     extra = total_rows - n_rows

@@ -21,7 +21,7 @@ def scenario_summary(s: Scenario) -> str:
     links = [(a, b, d) for a, b, d in s.graph.edges(data=True) if d.get("kind") != "border"]
     lines = [
         f"Scenario: {s.name}",
-        f"  buyer: {s.config.buyer or '-'}   currency: {cur}   contract years: {s.config.contract_years:g}",
+        f"  buyer: {s.config.buyer.name or '-'}   currency: {cur}   contract years: {s.config.contract_years:g}",
         f"Areas: {len(s.areas)}  (CRS {s.areas.crs.to_string() if getattr(s.areas, 'crs', None) else 'none'})",
         f"  adjacency: {s.graph.number_of_edges()} neighbour pairs, {len(comps)} connected component(s)"
         + (f", {len(links)} added link(s)" if links else ""),

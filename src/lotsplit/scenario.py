@@ -64,6 +64,9 @@ class Defaults:
     small_lots_max_share: Sourced
     threshold: dict[str, dict[str, Sourced]]
     small_lot_limit: dict[str, dict[str, Sourced]]
+    turnover_cap: Sourced
+    competition_price_spread: Sourced
+    competition_saturation_bids: Sourced
 
     def eu_threshold(self, nature: str, currency: str) -> Sourced | None:
         return self.threshold["works" if nature == "works" else "supplies_services"].get(currency)
@@ -87,7 +90,8 @@ def load_defaults(edition: str) -> Defaults:
         return {k: {cur: sourced(v) for cur, v in by.items()} for k, by in t.items()}
 
     return Defaults(edition, sourced(d["turnover_multiple"]), sourced(d["small_lots_max_share"]),
-                    table(d["threshold"]), table(d["small_lot_limit"]))
+                    table(d["threshold"]), table(d["small_lot_limit"]), sourced(d["turnover_cap"]),
+                    sourced(d["competition_price_spread"]), sourced(d["competition_saturation_bids"]))
 
 
 # --------------------------------------------------------------------------- scenario
@@ -126,6 +130,17 @@ class Scenario:
     def turnover_multiple(self) -> float:
         tau = self.config.rules.turnover_multiple
         return self.defaults.turnover_multiple.value if tau is None else tau
+
+    @property
+    def competition(self) -> tuple[float, float]:
+        """``(price_spread, saturation_bids)`` of the value of competition; spread 0 when the
+        scenario's competition model is ``none``."""
+        c = self.config.competition
+        if c.model == "none":
+            return 0.0, 1.0
+        spread = self.defaults.competition_price_spread.value if c.price_spread is None else c.price_spread
+        sat = self.defaults.competition_saturation_bids.value if c.saturation_bids is None else c.saturation_bids
+        return float(spread), float(sat)
 
     @cached_property
     def total_annual_value(self) -> float:

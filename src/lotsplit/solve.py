@@ -26,7 +26,8 @@ import scipy.sparse as sp
 from lotsplit.config import ObjectiveConfig
 from lotsplit.errors import InfeasibleError, NoPlanFoundError, SolverError
 from lotsplit.model import Columns, LotSpace, _exemption, coverage_matrix, lot_space
-from lotsplit.plan import LotPlan, evaluate, isclose, lot_ids, lot_objective_terms, objective_value
+from lotsplit.plan import (LotPlan, access_chance, evaluate, isclose, lot_ids, lot_objective_terms,
+                          objective_value)
 from lotsplit.scenario import Scenario
 from lotsplit.solvers import (PROVEN_GAP, Master, RawResult, SolveOutcome, Status, gap_of, highs_version, pulp_version,
                               solve_highs, solve_lp_sifted, solve_pulp)
@@ -69,7 +70,7 @@ def build_master(space: LotSpace, columns: Columns | None = None) -> Master:
         names.append("lot count")
     total = space.total_annual_value or 1.0
     if obj.kind == "min_cost" and obj.local_share_target > 0:
-        rows.append(sp.csr_matrix(cols.value * cols.local_chance / total))
+        rows.append(sp.csr_matrix(cols.value * access_chance(s, cols) / total))
         lo.append([obj.local_share_target - 1e-9])
         hi.append([np.inf])
         names.append("local share target")
@@ -85,7 +86,7 @@ def build_master(space: LotSpace, columns: Columns | None = None) -> Master:
         hi.append([cap + 1e-6])
         names.append("small-lots exemption cap")
     matrix = sp.vstack([r if sp.issparse(r) else sp.csr_matrix(r) for r in rows]).tocsc()
-    cost = lot_objective_terms(s, cols.value, cols.local_chance, cols.admin_cost, cols.boundary_km)
+    cost = lot_objective_terms(s, cols)
     return Master(cost=np.asarray(cost, dtype=float), matrix=matrix, row_lo=np.concatenate(lo).astype(float),
                   row_hi=np.concatenate(hi).astype(float), names=names)
 
@@ -596,7 +597,7 @@ def _explain_conflict(space: LotSpace, *, threads: int) -> list[str]:
             reasons.append(f"at most {most:.0f} lots can be formed, but min_lots is {rules.min_lots}")
     total = space.total_annual_value or 1.0
     if obj.kind == "min_cost" and obj.local_share_target > 0:
-        best = extreme(cols.value * cols.local_chance / total, -1)
+        best = extreme(cols.value * access_chance(s, cols) / total, -1)
         if best is not None and best < obj.local_share_target:
             reasons.append(f"the highest local-accessible value share any plan reaches is {best:.1%}, below the "
                            f"target {obj.local_share_target:.1%}")

@@ -57,7 +57,7 @@ def build(plan: LotPlan, reasons: Reasons, map_png: bytes, *, date: dt.date) -> 
         regime = text(lang, "regime_above" if m["contract_value"] >= m["eu_threshold"] else "regime_below", th=th_text)
     B.append(Block("meta", rows=[
         (text(lang, "procurement"), s.name),
-        (text(lang, "buyer"), s.config.buyer or "–"),
+        (text(lang, "buyer"), s.config.buyer.name or "–"),
         (text(lang, "contract_period"), text(lang, "years", y=years)),
         (text(lang, "total_value"), text(lang, "total_value_v", year=money(m["annual_value"]),
                                          total=money(m["contract_value"]))),
@@ -348,7 +348,7 @@ def render_pdf(plan: LotPlan, blocks: list[Block], path: str | Path, *, date: dt
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_creation_date(dt.datetime(date.year, date.month, date.day, tzinfo=dt.timezone.utc))
     pdf.set_title(safe(blocks[0].text + " – " + plan.scenario.name))
-    pdf.set_author(safe(plan.scenario.config.buyer or "lotsplit"))
+    pdf.set_author(safe(plan.scenario.config.buyer.name or "lotsplit"))
     pdf.set_creator("lotsplit")
     pdf.set_producer("lotsplit")
     pdf.set_lang(plan.scenario.config.language)

@@ -109,7 +109,7 @@ def write_workbook(plan: LotPlan, path: str | Path, *, date: dt.date) -> Path:
     m = plan.metrics
     o = plan.outcome
     summary = [
-        ("scenario", s.name), ("description", s.config.description), ("buyer", s.config.buyer),
+        ("scenario", s.name), ("description", s.config.description), ("buyer", s.config.buyer.name),
         ("date", date.isoformat()), ("currency", cur), ("contract_years", s.config.contract_years),
         ("objective", s.config.objective.kind), ("objective_value", plan.objective),
         ("solver_status", o.status.value if o else "evaluated (not optimised)"),

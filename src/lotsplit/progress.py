@@ -1,0 +1,90 @@
+"""Progress events and stop requests: the seam between the engine and whoever shows them.
+
+The engine never prints.  It *reports* what it is doing (:func:`report`) and asks whether
+it should stop (:func:`stop_requested`); the command line, a notebook or the web app
+listen and ask for a stop.  Everything is scoped with :func:`scope`, so two solves in two
+threads (two browser tabs) never see each other's events or stop each other::
+
+    with progress.scope(listener=lambda event, fields: print(event, fields)) as run:
+        plan = optimize(scenario)          # events go to the listener
+        ...                                # run.request_stop() from another thread stops it
+
+Outside any scope events go nowhere and the process-wide stop flag applies (the CLI's
+Ctrl-C handler sets it with :func:`request_stop`).
+
+Events (``event`` name, then the fields):
+
+- ``stage``: ``name`` (``load``, ``enumerate``, ``master``, ``solve``, ``frontier``,
+  ``export``, …) and ``detail`` (a short text);
+- ``lots``: ``count`` candidate lots so far, ``complete`` (bool);
+- ``incumbent``: ``objective``, ``bound`` (or None), ``gap`` (or None) of the best plan
+  so far, in the reported sign (``plan.objective_value``);
+- ``frontier_point``: ``index``, ``cost``, ``local_share``, ``proven``;
+- ``file``: ``name`` of an export written;
+- ``warning``: ``message``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+log = logging.getLogger("lotsplit")
+
+Listener = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass
+class Scope:
+    """The listeners and the stop flag of one run."""
+
+    listeners: list[Listener] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def request_stop(self) -> None:
+        self.stop.set()
+
+
+_GLOBAL = Scope()
+_current: contextvars.ContextVar[Scope] = contextvars.ContextVar("lotsplit_progress", default=_GLOBAL)
+
+
+@contextlib.contextmanager
+def scope(listener: Listener | None = None, *, stop: threading.Event | None = None) -> Iterator[Scope]:
+    """A run with its own listener(s) and stop flag (fresh unless ``stop`` is given)."""
+    s = Scope([listener] if listener is not None else [], stop if stop is not None else threading.Event())
+    token = _current.set(s)
+    try:
+        yield s
+    finally:
+        _current.reset(token)
+
+
+def current() -> Scope:
+    return _current.get()
+
+
+def report(event: str, **fields: Any) -> None:
+    """Send an event to the current scope's listeners (a listener that fails is dropped
+    from the run with a log line, never the solve)."""
+    s = _current.get()
+    for fn in list(s.listeners):
+        try:
+            fn(event, fields)
+        except Exception:       # noqa: BLE001 - a display must not break a solve
+            log.exception("progress listener failed; it is removed")
+            s.listeners.remove(fn)
+
+
+def stop_requested() -> bool:
+    """True once a stop was asked for in this run (or process-wide)."""
+    return _current.get().stop.is_set() or _GLOBAL.stop.is_set()
+
+
+def request_stop() -> None:
+    """Ask the current run (outside a scope: every run of the process) to stop."""
+    _current.get().stop.set()
