@@ -213,7 +213,7 @@ def _linear_cost(scenario):
     g = groups[0]
     if [tuple(b) for b in allowed_bundles(scenario)] != [(g,)]:
         return None
-    if rules.areas_together or rules.areas_apart:
+    if rules.areas_together or rules.areas_apart or rules.max_lots_per_tenderer is not None:
         return None
     if _exemption(scenario) is not None:
         return None

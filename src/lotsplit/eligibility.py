@@ -176,6 +176,16 @@ class Market:
         return self.not_reach.astype(np.float32)
 
     @cached_property
+    def adjacency(self) -> np.ndarray:
+        """Bool areas × areas: neighbours in the scenario's graph (borders and links)."""
+        pos = self.area_position
+        adj = np.zeros((len(self.area_ids), len(self.area_ids)), dtype=bool)
+        for a, b in self.scenario.graph.edges():
+            if a != b:
+                adj[pos[a], pos[b]] = adj[pos[b], pos[a]] = True
+        return adj
+
+    @cached_property
     def area_position(self) -> dict[str, int]:
         return {a: i for i, a in enumerate(self.area_ids)}
 

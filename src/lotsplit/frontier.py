@@ -331,33 +331,51 @@ def frontier(scenario: Scenario, *, points: int | None = 25, legacy=(), baseline
         point_time_limit = cfg.time_limit if cfg.time_limit is not None else (None if points is None
                                                                                 else SAMPLE_SECONDS)
     deadline = None if time_limit is None else start + time_limit
-    master = _Master.of_scenario(scenario, threads=threads or cfg.threads, deadline=deadline)
-    if master.n == 0:
-        raise InfeasibleError(_reasons(scenario))
+    from lotsplit.baselines import neutral
+
+    space = lot_space(neutral(scenario))
     cap = math.inf if points is None else points
-    notes: list[str] = []
-    if not master.space.complete:
-        notes.append("the scenario has more candidate lots than solver.column_budget: the frontier is computed over "
-                     "the lots that were enumerated (every lot up to a size), so it is not proven")
     search = dict(cap=cap, point_time_limit=point_time_limit, node_budget=node_budget)
-    blocks = _independent_blocks(master)
-    try:
-        if blocks is not None:
-            found, complete = _block_frontier(master, blocks, **search)
-            notes.append(f"the product groups form {len(blocks)} independent blocks (no lot can hold groups of two "
-                         "blocks): each block's frontier was computed on its own and the frontiers combined")
-        else:
-            explorer = _Explorer(master, **search)
-            complete = explorer.run()
-            found = explorer.frontier()
-            if explorer.local_bound is not None:
-                notes.append(f"the most local plan was not proven: no plan reaches more than "
-                             f"{explorer.local_bound:.1%} local share (the plan found reaches {found[-1].local:.1%})")
-    except _Infeasible:
-        raise InfeasibleError(_reasons(scenario)) from None
-    except _OutOfTime as exc:
-        raise NoPlanFoundError(f"the time limit ran out before the frontier's end points were found ({exc}); "
-                               "raise --time-limit") from None
+    stats = {"mips": 0}
+    while True:
+        master = _Master.of_space(space, threads=threads or cfg.threads, deadline=deadline, stats=stats)
+        if master.n == 0:
+            raise InfeasibleError(_reasons(scenario))
+        notes: list[str] = []
+        if not master.space.complete:
+            notes.append("the scenario has more candidate lots than solver.column_budget: the frontier is computed "
+                         "over the lots that were enumerated (every lot up to a size), so it is not proven")
+        blocks = _independent_blocks(master)
+        try:
+            if blocks is not None:
+                found, complete = _block_frontier(master, blocks, **search)
+                notes.append(f"the product groups form {len(blocks)} independent blocks (no lot can hold groups of "
+                             "two blocks): each block's frontier was computed on its own and the frontiers combined")
+            else:
+                explorer = _Explorer(master, **search)
+                complete = explorer.run()
+                found = explorer.frontier()
+                if explorer.local_bound is not None:
+                    notes.append(f"the most local plan was not proven: no plan reaches more than "
+                                 f"{explorer.local_bound:.1%} local share (the plan found reaches "
+                                 f"{found[-1].local:.1%})")
+        except _Infeasible:
+            raise InfeasibleError(_reasons(scenario)) from None
+        except _OutOfTime as exc:
+            raise NoPlanFoundError(f"the time limit ran out before the frontier's end points were found ({exc}); "
+                                   "raise --time-limit") from None
+        # Every plan must be awardable under the lots-per-tenderer cap: a plan that is not
+        # adds the supplier set that proves it to the master, and the frontier is found again.
+        from lotsplit.solve import _add_award_cut
+        from lotsplit.solvers import RawResult
+
+        cut = False
+        for p in found:
+            x = np.zeros(len(space.columns))
+            x[master.col_map[p.cols]] = 1.0
+            cut |= _add_award_cut(space, space.columns, RawResult(Status.FEASIBLE, x, None, None, None, 0.0, ""))
+        if not cut:
+            break
     if not master.space.complete:
         for p in found:
             p.proven = False
@@ -393,7 +411,7 @@ class _Master:
     bounds them)."""
 
     def __init__(self, space: LotSpace, cost, local, cover, side, side_lo, side_hi, col_map, *, threads: int,
-                 deadline: float | None, stats: dict | None = None):
+                 deadline: float | None, stats: dict | None = None, cover_lo=None):
         self.space = space
         self.col_map = np.asarray(col_map, dtype=np.int64)
         """Index of each column in ``space.columns``."""
@@ -407,7 +425,10 @@ class _Master:
         self.A = sp.vstack([sp.csr_matrix(cover), sp.csr_matrix(side), sp.csr_matrix(self.local),
                             sp.csr_matrix(self.cost)]).tocsc()
         self.AT = self.A.T.tocsr()
-        self.lo = np.r_[np.ones(self.n_cells), np.asarray(side_lo, dtype=float), -np.inf, -np.inf]
+        # cells with demand: exactly one lot; other territory cells: at most one
+        self.cover_lo = np.ones(self.n_cells) if cover_lo is None else np.asarray(cover_lo, dtype=float)
+        self.n_demand = int(np.count_nonzero(self.cover_lo > 0.5))
+        self.lo = np.r_[self.cover_lo, np.asarray(side_lo, dtype=float), -np.inf, -np.inf]
         self.hi = np.r_[np.ones(self.n_cells), np.asarray(side_hi, dtype=float), np.inf, np.inf]
         self.local_row, self.cost_row = len(self.lo) - 2, len(self.lo) - 1
         self.n_side = self.local_row - self.n_cells
@@ -418,25 +439,30 @@ class _Master:
     @classmethod
     def of_scenario(cls, scenario: Scenario, *, threads: int, deadline: float | None) -> _Master:
         from lotsplit.baselines import neutral
+
+        return cls.of_space(lot_space(neutral(scenario)), threads=threads, deadline=deadline)
+
+    @classmethod
+    def of_space(cls, space: LotSpace, *, threads: int, deadline: float | None, stats: dict | None = None) -> _Master:
         from lotsplit.solve import build_master
 
-        space = lot_space(neutral(scenario))
         cols = space.columns
         n_cells = len(space.cells)
         if len(cols) == 0:
             return cls(space, [], [], sp.csr_matrix((n_cells, 0)), sp.csr_matrix((0, 0)), [], [], [],
-                       threads=threads, deadline=deadline)
+                       threads=threads, deadline=deadline, cover_lo=space.cover_lo)
         local = cols.value * cols.local_chance / (space.total_annual_value or 1.0)
         base = build_master(space)
         return cls(space, cols.admin_cost - cols.competition_value, local, base.matrix[:n_cells], base.matrix[n_cells:],
                    base.row_lo[n_cells:], base.row_hi[n_cells:], np.arange(len(cols)), threads=threads,
-                   deadline=deadline)
+                   deadline=deadline, cover_lo=space.cover_lo, stats=stats)
 
     def block(self, cols: np.ndarray, cells: np.ndarray) -> _Master:
         """The sub-problem of some columns and the cells they cover (no plan-level rows)."""
         cover = self.A[:self.n_cells][:, cols][cells]
         return _Master(self.space, self.cost[cols], self.local[cols], cover, sp.csr_matrix((0, len(cols))), [], [],
-                       self.col_map[cols], threads=self.threads, deadline=self.deadline, stats=self.stats)
+                       self.col_map[cols], threads=self.threads, deadline=self.deadline, stats=self.stats,
+                       cover_lo=self.cover_lo[cells])
 
     @property
     def mips(self) -> int:
@@ -644,8 +670,9 @@ class _Master:
 
     def _check(self, q: _Query, cols: np.ndarray) -> None:
         cover = np.asarray(self.A[: self.n_cells][:, cols].sum(axis=1)).ravel()
-        if not np.allclose(cover, 1.0):
-            raise SolverError("internal check failed: a frontier plan does not cover every cell exactly once")
+        if np.any(cover < self.cover_lo - 1e-9) or np.any(cover > 1.0 + 1e-9):
+            raise SolverError("internal check failed: a frontier plan does not cover every cell with demand exactly "
+                              "once, or puts an area into two lots of one product group")
         if self.local[cols].sum() < q.local_min - 1e-7 or \
                 self.cost[cols].sum() > q.cost_max + 1e-6 * max(1, q.cost_max):
             raise SolverError("internal check failed: a frontier plan breaks its local-share or cost constraint")
@@ -1124,7 +1151,9 @@ def _enumerate_edge(m: _Master, a: _Plan, b: _Plan, mu: float, lp_w: float, rc: 
         return []
     sub = m.A[:, cand].tocsc()
     cell_part = [sub.indices[sub.indptr[k]:sub.indptr[k + 1]] for k in range(len(cand))]
-    cell_part = [c[c < n_cells] for c in cell_part]
+    territory = [c[c < n_cells] for c in cell_part]            # no two lots may share one
+    # the cells with demand are the ones to cover; bounds are spread over them alone
+    cell_part = [c[m.cover_lo[c] > 0.5] for c in territory]
     size = np.array([max(1, len(c)) for c in cell_part], dtype=float)
     rc_c, cost_c, local_c = rc[cand], m.cost[cand], m.local[cand]
     # Plan-level rows (lot count, small-lots cap): activity only grows with more lots.
@@ -1136,6 +1165,8 @@ def _enumerate_edge(m: _Master, a: _Plan, b: _Plan, mu: float, lp_w: float, rc: 
     rc_cell = np.full(n_cells, np.inf)
     cost_cell = np.full(n_cells, np.inf)
     local_cell = np.zeros(n_cells)
+    must = m.cover_lo > 0.5
+    rc_cell[~must] = cost_cell[~must] = 0.0
     for k, cells in enumerate(cell_part):
         rc_cell[cells] = np.minimum(rc_cell[cells], rc_c[k] / size[k])
         cost_cell[cells] = np.minimum(cost_cell[cells], cost_c[k] / size[k])
@@ -1150,14 +1181,15 @@ def _enumerate_edge(m: _Master, a: _Plan, b: _Plan, mu: float, lp_w: float, rc: 
         for i in cell_part[k]:
             by_cell[i].append(int(k))
     # Branch on the cell with the fewest candidate lots: bit r of a mask is the cell of
-    # rank r in that order, so the next cell to cover is the lowest bit not yet set.
-    cell_order = sorted(range(n_cells), key=lambda i: len(by_cell[i]))
+    # rank r in that order (cells with demand first), so the next cell to cover is the
+    # lowest bit not yet set; the other territory cells only block overlaps.
+    cell_order = sorted(range(n_cells), key=lambda i: (not must[i], len(by_cell[i])))
     rank = {cell: r for r, cell in enumerate(cell_order)}
-    masks = [sum(1 << rank[int(i)] for i in cells) for cells in cell_part]
+    masks = [sum(1 << rank[int(i)] for i in cells) for cells in territory]
     by_rank = [by_cell[cell] for cell in cell_order]
     RC, COST, LOCAL = rc_c.tolist(), cost_c.tolist(), local_c.tolist()
     SIDE = [tuple(side[:, k]) for k in range(len(cand))]
-    full = (1 << n_cells) - 1
+    full = (1 << int(must.sum())) - 1
     memo: dict = {}
     found: dict[tuple, list[int]] = {}
     state = {"nodes": 0, "bx": bx, "budget": budget}
@@ -1189,7 +1221,7 @@ def _enumerate_edge(m: _Master, a: _Plan, b: _Plan, mu: float, lp_w: float, rc: 
             raise _Stop
         if state["nodes"] % 20000 == 0 and deadline is not None and time.perf_counter() > deadline:
             raise _Stop
-        if covered == full:
+        if covered & full == full:
             accept(c, l, act)
             return
         for cb, lb_, zb in state["bx"]:

@@ -75,6 +75,50 @@ def allowed_bundles(scenario: Scenario) -> list[tuple[str, ...]]:
     return out
 
 
+def bundle_conflicts(scenario: Scenario, group: str | None = None) -> list[str]:
+    """Why the bundling rules allow no lot with ``group`` (or, without a group, why they
+    allow no lot at all), in the planner's words with the fix."""
+    rules = scenario.config.rules
+    names = scenario.groups["name"]
+    groups = [group] if group is not None else [g for g in scenario.groups.index
+                                                if scenario.demand[g].sum() > 0]
+    out: list[str] = []
+
+    def add(text: str) -> None:
+        if text not in out:
+            out.append(text)
+
+    def listed(ids) -> str:
+        return " + ".join(str(names[g]) for g in ids)
+
+    for g in groups:
+        for must in rules.must_together:
+            if g not in must or len(must) < 2:
+                continue
+            if rules.bundling == "none":
+                add(f"bundling = 'none' allows one product group per lot, but must_together puts {listed(must)} in "
+                    f"one lot: allow bundles (bundling = 'any' or 'families') or remove that must_together group")
+            if rules.max_groups_per_lot is not None and len(must) > rules.max_groups_per_lot:
+                add(f"max_groups_per_lot = {rules.max_groups_per_lot}, but must_together puts {len(must)} groups "
+                    f"({listed(must)}) in one lot: raise max_groups_per_lot to {len(must)} or split the must_together "
+                    "group")
+            if rules.bundling == "families" and not any(set(must) <= set(f) for f in rules.families):
+                add(f"must_together puts {listed(must)} in one lot, but no family holds them all: put them in one "
+                    "family or remove that must_together group")
+            for never in rules.never_together:
+                if len(set(must) & set(never)) > 1:
+                    add(f"{listed(sorted(set(must) & set(never)))} are both in must_together and in never_together: "
+                        "remove one of the two rules")
+        if rules.bundling == "families" and not any(g in f for f in rules.families):
+            add(f"product group {names[g]} is in no family of rules.families: add it to a family (a family of its "
+                "own keeps it in lots of its own)")
+    if not out:
+        which = f"product group {names[group]}" if group is not None else "any product group with demand"
+        out.append(f"the bundling rules allow no lot with {which}: check rules.bundling, families, "
+                   "max_groups_per_lot, must_together and never_together")
+    return out
+
+
 # --------------------------------------------------------------------------- area sets
 
 def connected_area_sets(
@@ -166,20 +210,33 @@ class Columns:
     boundary_km: np.ndarray
     sme_chance: np.ndarray
     competition_value: np.ndarray   # over the whole contract
+    eligible_bits: np.ndarray | None = None
+    """Eligible suppliers of each column (``np.packbits`` of the bool row, suppliers in
+    ``Market.supplier_ids`` order), kept when the lots-per-tenderer cap needs them."""
 
     def __len__(self) -> int:
         return len(self.set_index)
 
     @staticmethod
     def concat(parts: list["Columns"]) -> "Columns":
-        names = list(Columns.__dataclass_fields__)
+        names = [n for n in Columns.__dataclass_fields__ if n != "eligible_bits"]
         if not parts:
             return Columns(*[np.zeros(0, dtype=int if n in ("set_index", "bundle_index") else
                                       bool if n == "exempt" else float) for n in names])
-        return Columns(*[np.concatenate([getattr(p, n) for p in parts]) for n in names])
+        bits = None
+        if all(p.eligible_bits is not None for p in parts):
+            bits = np.concatenate([p.eligible_bits for p in parts])
+        return Columns(*[np.concatenate([getattr(p, n) for p in parts]) for n in names], bits)
 
     def take(self, idx) -> "Columns":
-        return Columns(*[getattr(self, n)[idx] for n in Columns.__dataclass_fields__])
+        return Columns(*[None if getattr(self, n) is None else getattr(self, n)[idx]
+                         for n in Columns.__dataclass_fields__])
+
+    def eligible(self, n_suppliers: int) -> np.ndarray:
+        """Bool columns × suppliers (needs ``eligible_bits``)."""
+        if self.eligible_bits is None:
+            raise ValueError("these columns were built without their eligible suppliers")
+        return np.unpackbits(self.eligible_bits, axis=1, count=n_suppliers).astype(bool)
 
 
 @dataclass
@@ -192,12 +249,35 @@ class LotSpace:
     area_sets: np.ndarray                # sets × areas (bool)
     columns: Columns
     complete: bool                       # every feasible connected lot is a column
-    cells: np.ndarray                    # (k, 2): area index, group index of cells with demand
+    cells: np.ndarray
+    """(k, 2): area index, group index of the territory cells, one row each of the master:
+    first the ``n_demand`` cells with demand (each in exactly one lot), then every other
+    cell of a group with demand (each in at most one lot: the territories of the lots that
+    carry a group are disjoint)."""
+    n_demand: int = -1
     rejected: dict[str, int] = field(default_factory=dict)
+    cap_cuts: list[np.ndarray] = field(default_factory=list)
+    """Supplier sets (bool masks) N of the lots-per-tenderer rows: at most cap × |N| lots
+    whose eligible suppliers all lie in N (Hall's condition, added as needed)."""
+
+    def __post_init__(self):
+        if self.n_demand < 0:
+            self.n_demand = len(self.cells)
 
     @property
     def total_annual_value(self) -> float:
         return float(self.market.demand.sum())
+
+    @property
+    def cover_lo(self) -> np.ndarray:
+        """Lower bounds of the territory rows: 1 for cells with demand, 0 for the others."""
+        lo = np.zeros(len(self.cells))
+        lo[:self.n_demand] = 1.0
+        return lo
+
+    @property
+    def demand_cells(self) -> np.ndarray:
+        return self.cells[:self.n_demand]
 
 
 def graph_masks(scenario: Scenario) -> list[int]:
@@ -238,52 +318,48 @@ def enumerate_area_sets(scenario: Scenario, market: Market, bundles, *, budget: 
         reachers=reachers, min_reachers=rules.min_eligible_bidders, apart=apart, max_size=max_size)
 
 
-def build_columns(scenario: Scenario, market: Market, bundles, area_sets: np.ndarray) -> tuple[Columns, dict]:
-    """Evaluate every area set × bundle and keep the lots that satisfy the lot rules."""
-    rules = scenario.config.rules
+def build_columns(scenario: Scenario, market: Market, bundles, area_sets: np.ndarray,
+                  *, with_eligible: bool | None = None) -> tuple[Columns, dict]:
+    """Evaluate every area set × bundle and keep the lots that keep every lot rule
+    (``rules.RULES``); ``rejected`` counts the lots each rule removed (first broken rule).
+
+    ``with_eligible`` keeps each column's eligible suppliers (packed bits), which the
+    lots-per-tenderer cap needs; default: when the scenario sets that cap."""
+    from lotsplit import rules as lot_rules
+
     costs = scenario.config.costs
+    if with_eligible is None:
+        with_eligible = scenario.config.rules.max_lots_per_tenderer is not None
     n_sets = len(area_sets)
     reaches = market.reaches_all(area_sets) if n_sets else np.zeros((0, len(market.supplier_ids)), bool)
-    together_ok = np.ones(n_sets, dtype=bool)
-    for group in rules.areas_together:
-        idx = [market.area_position[a] for a in group]
-        k = area_sets[:, idx].sum(axis=1)
-        together_ok &= (k == 0) | (k == len(idx))
     boundary = _boundary_km(scenario, market, area_sets)
     exemption = _exemption(scenario)
     rejected: dict[str, int] = {}
     parts = []
     for b_idx, bundle in enumerate(bundles):
-        gi = market.group_index(bundle)
-        has_demand = (area_sets.astype(np.int32) @ (market.demand[:, gi] > 0).sum(axis=1)) > 0
         m = market.evaluate(area_sets, bundle, reaches=reaches)
-        checks = {
-            "no demand": has_demand,
-            "areas that must share a lot are split": together_ok,
-            "value below min_lot_value": m.value >= rules.min_lot_value - 1e-9,
-            "value above max_lot_value": m.value <= (rules.max_lot_value or np.inf) + 1e-9,
-            "too few eligible suppliers": m.n_eligible >= rules.min_eligible_bidders,
-            "too few expected bids": m.expected_bids >= rules.min_expected_bids - 1e-9,
-            "chance of no bid too high": m.no_bid_chance <= rules.max_no_bid_chance + 1e-12,
-        }
+        verdicts = lot_rules.check(lot_rules.LotBatch(scenario, market, tuple(bundle), area_sets, m))
         keep = np.ones(n_sets, dtype=bool)
-        for reason, ok in checks.items():
-            rejected[reason] = rejected.get(reason, 0) + int((keep & ~ok & has_demand).sum())
+        for code, ok in verdicts.items():
+            rejected[code] = rejected.get(code, 0) + int((keep & ~ok).sum())
             keep &= ok
         idx = np.flatnonzero(keep)
-        part = Columns(idx, np.full(len(idx), b_idx), np.zeros(len(idx), bool), m.value[idx], m.n_eligible[idx],
-                       m.expected_bids[idx], m.no_bid_chance[idx], m.local_chance[idx], m.admin_cost[idx],
-                       boundary[idx], m.sme_chance[idx], m.competition_value[idx])
-        parts.append(part)
+        bits = np.packbits(m.eligible[idx], axis=1) if with_eligible else None
+        parts.append(_columns(idx, b_idx, False, m, boundary, 0.0, bits))
         if exemption is not None:
-            small = idx[scenario.config.contract_years * m.value[idx] < exemption]
-            if len(small):
+            small = scenario.config.contract_years * m.value[idx] < exemption
+            if small.any():
                 delta = (costs.per_lot_exempt if costs.per_lot_exempt is not None else costs.per_lot) - costs.per_lot
-                parts.append(Columns(small, np.full(len(small), b_idx), np.ones(len(small), bool), m.value[small],
-                                     m.n_eligible[small], m.expected_bids[small], m.no_bid_chance[small],
-                                     m.local_chance[small], m.admin_cost[small] + delta, boundary[small],
-                                     m.sme_chance[small], m.competition_value[small]))
+                parts.append(_columns(idx[small], b_idx, True, m, boundary, delta,
+                                      None if bits is None else bits[small]))
     return Columns.concat(parts), rejected
+
+
+def _columns(idx: np.ndarray, b_idx: int, exempt: bool, m, boundary: np.ndarray, admin_delta: float,
+             eligible_bits: np.ndarray | None) -> Columns:
+    return Columns(idx, np.full(len(idx), b_idx), np.full(len(idx), exempt), m.value[idx], m.n_eligible[idx],
+                   m.expected_bids[idx], m.no_bid_chance[idx], m.local_chance[idx], m.admin_cost[idx] + admin_delta,
+                   boundary[idx], m.sme_chance[idx], m.competition_value[idx], eligible_bits)
 
 
 def _exemption(scenario: Scenario) -> float | None:
@@ -312,9 +388,13 @@ def _boundary_km(scenario: Scenario, market: Market, area_sets: np.ndarray) -> n
     return cut.astype(float) @ length.astype(float)
 
 
-def demand_cells(market: Market) -> np.ndarray:
+def territory_cells(market: Market) -> tuple[np.ndarray, int]:
+    """The rows of the master: every cell with demand, then every cell without demand of
+    a product group that has demand somewhere; and the number of cells with demand."""
     a, g = np.nonzero(market.demand > 0)
-    return np.stack([a, g], axis=1)
+    groups = market.demand.sum(axis=0) > 0
+    fa, fg = np.nonzero((market.demand <= 0) & groups[None, :])
+    return np.stack([np.r_[a, fa], np.r_[g, fg]], axis=1).astype(np.int64), len(a)
 
 
 def coverage_matrix(space: LotSpace, columns: Columns | None = None) -> sp.csc_matrix:
@@ -359,8 +439,15 @@ def lot_space(scenario: Scenario, *, budget: int | None = None, max_size: int | 
     """Enumerate every feasible candidate lot (``complete=True``), or, past the column
     budget, the lots of the largest size for which ``pool_budget`` columns suffice
     (``complete=False``): the starting pool for column generation."""
+    from lotsplit.errors import InfeasibleError
+
     market = Market(scenario)
+    if not (market.demand > 0).any():
+        raise InfeasibleError(["there is no demand to divide: every annual value in the demand table is 0; enter the "
+                               "estimated annual value of each area × product group"])
     bundles = allowed_bundles(scenario)
+    if not bundles:
+        raise InfeasibleError(bundle_conflicts(scenario))
     budget = budget or scenario.config.solver.column_budget
     set_budget = max(1, budget // max(1, len(bundles)))
     complete = True
@@ -379,4 +466,11 @@ def lot_space(scenario: Scenario, *, budget: int | None = None, max_size: int | 
                 break
     area_sets = masks_to_matrix(sorted(masks), len(market.area_ids))
     columns, rejected = build_columns(scenario, market, bundles, area_sets)
-    return LotSpace(scenario, market, bundles, area_sets, columns, complete, demand_cells(market), rejected)
+    cells, n_demand = territory_cells(market)
+    space = LotSpace(scenario, market, bundles, area_sets, columns, complete, cells, n_demand, rejected)
+    if scenario.config.rules.max_lots_per_tenderer is not None:
+        # every lot needs an eligible supplier, and no supplier may be the only one for
+        # more lots than the cap; larger supplier sets are added when a plan needs them
+        n = len(market.supplier_ids)
+        space.cap_cuts = [np.zeros(n, dtype=bool)] + [np.eye(n, dtype=bool)[i] for i in range(n)]
+    return space

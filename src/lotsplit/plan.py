@@ -16,7 +16,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from lotsplit import rules as lot_rules
 from lotsplit.eligibility import Market
+from lotsplit.rules import Violation, award_shortfall
 from lotsplit.model import _exemption, allowed_bundles
 from lotsplit.scenario import Scenario
 from lotsplit.solvers import SolveOutcome
@@ -52,24 +54,6 @@ class Lot:
     @property
     def n_eligible(self) -> int:
         return len(self.eligible)
-
-
-class Violation(str):
-    """A rule the plan breaks: its English text (it *is* that string) plus a ``code`` and
-    the values behind it (``params``), so that exports can word it in the scenario's
-    language (``export/texts.py``, keys ``violation_<code>``)."""
-
-    code: str
-    params: dict
-
-    def __new__(cls, message: str, code: str, **params):
-        obj = super().__new__(cls, message)
-        obj.code = code
-        obj.params = params
-        return obj
-
-    def __getnewargs_ex__(self):          # pickling (sweep workers)
-        return (str(self), self.code), dict(self.params)
 
 
 @dataclass
@@ -240,7 +224,8 @@ def evaluate(scenario: Scenario, assignment: pd.DataFrame, *, outcome: SolveOutc
         for a in areas:
             for g in groups:
                 cover.setdefault((a, g), []).append(lot_id)
-    for ai, gi in zip(*np.nonzero(market.demand > 0)):
+    has_demand = market.demand > 0
+    for ai, gi in zip(*np.nonzero(has_demand)):
         a, g = market.area_ids[ai], market.group_ids[gi]
         owners = cover.get((a, g), [])
         if not owners:
@@ -249,6 +234,11 @@ def evaluate(scenario: Scenario, assignment: pd.DataFrame, *, outcome: SolveOutc
         elif len(owners) > 1:
             violations.append(Violation(f"{names[a]} × {gnames[g]} is in several lots ({', '.join(owners)})",
                                         "covered_twice", area=names[a], group=gnames[g], lots=", ".join(owners)))
+    for (a, g), owners in sorted(cover.items()):
+        if len(owners) > 1 and not has_demand[area_order[a], group_order[g]]:
+            violations.append(Violation(f"{names[a]} is in the territory of several {gnames[g]} lots "
+                                        f"({', '.join(owners)}): the lots of a product group may not overlap",
+                                        "territory_overlap", area=names[a], group=gnames[g], lots=", ".join(owners)))
 
     allowed = {frozenset(b) for b in bundles_of(s)}
     years = s.config.contract_years
@@ -256,49 +246,28 @@ def evaluate(scenario: Scenario, assignment: pd.DataFrame, *, outcome: SolveOutc
     for lot_id, areas, groups in lots_raw:
         mask = market.mask(areas)
         m = market.evaluate(mask[None, :], groups)
-        label = f"lot {lot_id}"
         if not nx.is_connected(s.graph.subgraph(areas)):
             listed = ", ".join(str(names[a]) for a in areas)
-            violations.append(Violation(f"{label}: its areas are not connected ({listed})", "disconnected", lot=lot_id,
-                                        areas=listed))
+            violations.append(Violation(f"lot {lot_id}: its areas are not connected ({listed})", "disconnected",
+                                        lot=lot_id, areas=listed))
         if frozenset(groups) not in allowed and m.value[0] > 0:
             bundle = " + ".join(str(gnames[g]) for g in groups)
-            violations.append(Violation(f"{label}: the bundle {bundle} is not allowed by the bundling rules", "bundle",
-                                        lot=lot_id, bundle=bundle))
+            violations.append(Violation(f"lot {lot_id}: the bundle {bundle} is not allowed by the bundling rules",
+                                        "bundle", lot=lot_id, bundle=bundle))
+        violations += lot_rules.violations(lot_rules.LotBatch(s, market, groups, mask[None, :], m), 0, lot_id)
         v = float(m.value[0])
-        if v < rules.min_lot_value - 1e-9:
-            violations.append(Violation(f"{label}: annual value {v:,.0f} is below min_lot_value {rules.min_lot_value:,.0f}",
-                                        "value_low", lot=lot_id, value_money=v, limit_money=rules.min_lot_value))
-        if rules.max_lot_value is not None and v > rules.max_lot_value + 1e-9:
-            violations.append(Violation(f"{label}: annual value {v:,.0f} is above max_lot_value {rules.max_lot_value:,.0f}",
-                                        "value_high", lot=lot_id, value_money=v, limit_money=rules.max_lot_value))
-        n_elig = int(m.n_eligible[0])
-        if n_elig < rules.min_eligible_bidders:
-            violations.append(Violation(f"{label}: {n_elig} eligible supplier(s), the rules need {rules.min_eligible_bidders}",
-                                        "few_eligible", lot=lot_id, n=n_elig, need=rules.min_eligible_bidders))
-        if m.expected_bids[0] < rules.min_expected_bids - 1e-9:
-            violations.append(Violation(f"{label}: {m.expected_bids[0]:.2f} expected bids, the rules need "
-                                        f"{rules.min_expected_bids}", "few_bids", lot=lot_id,
-                                        bids_dec=float(m.expected_bids[0]), need_dec=rules.min_expected_bids))
-        if m.no_bid_chance[0] > rules.max_no_bid_chance + 1e-12:
-            violations.append(Violation(f"{label}: chance of no bid {m.no_bid_chance[0]:.0%} is above "
-                                        f"{rules.max_no_bid_chance:.0%}", "no_bid", lot=lot_id,
-                                        chance_pct=float(m.no_bid_chance[0]), limit_pct=rules.max_no_bid_chance))
-        for together in rules.areas_together:
-            k = len(set(together) & set(areas))
-            if 0 < k < len(together):
-                violations.append(Violation(f"{label}: holds only some of the areas that must share a lot "
-                                            f"({', '.join(together)})", "together", lot=lot_id,
-                                            areas=", ".join(together)))
-        for apart in rules.areas_apart:
-            if len(set(apart) & set(areas)) > 1:
-                violations.append(Violation(f"{label}: holds areas that must be in different lots ({', '.join(apart)})",
-                                            "apart", lot=lot_id, areas=", ".join(apart)))
         boundary = _boundary(s, areas)
         eligible = tuple(sid for sid, ok in zip(market.supplier_ids, m.eligible[0]) if ok)
         lots.append(Lot(lot_id, areas, groups, v, years * v, eligible, float(m.expected_bids[0]),
                         float(m.no_bid_chance[0]), float(m.local_chance[0]), float(m.admin_cost[0]), boundary,
                         float(m.sme_chance[0]), float(m.competition_value[0])))
+    cap = rules.max_lots_per_tenderer
+    if cap is not None and lots:
+        short = award_shortfall([l.eligible for l in lots], cap)
+        if short:
+            violations.append(Violation(f"only {len(lots) - short} of the {len(lots)} lots can be awarded when no "
+                                        f"tenderer may win more than {cap} (even if every eligible supplier bids)",
+                                        "not_awardable", n=len(lots) - short, lots=len(lots), cap=cap))
 
     lots = _apply_exemption(s, lots, exempt)
     n = len(lots)

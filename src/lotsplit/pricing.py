@@ -28,6 +28,7 @@ import time
 import networkx as nx
 import numpy as np
 
+from lotsplit import rules as lot_rules
 from lotsplit.model import Columns, LotSpace, _boundary_km, build_columns
 from lotsplit.plan import LotArrays, access_chance, lot_objective_terms
 from lotsplit.solvers import Master, RawResult, Status, solve_lp_sifted
@@ -49,7 +50,6 @@ def lot_reduced_costs(space: LotSpace, b_idx: int, sets: np.ndarray, cell_dual: 
     """Reduced cost of each area set × bundle ``b_idx`` (non-exempt lot) and whether it is
     a valid lot (``ok``) and whether it can still become one by growing (``alive``)."""
     s, m = space.scenario, space.market
-    rules = s.config.rules
     bundle = space.bundles[b_idx]
     gi = m.group_index(bundle)
     met = m.evaluate(sets, bundle, reaches=reaches)
@@ -63,17 +63,8 @@ def lot_reduced_costs(space: LotSpace, b_idx: int, sets: np.ndarray, cell_dual: 
     rc = cost - dual - side.get("lot count", 0.0)
     rc -= side.get("local share target", 0.0) * met.value * access_chance(s, met) / total
     rc -= side.get("admin budget", 0.0) * met.admin_cost
-    has_demand = (sets.astype(np.int32) @ (m.demand[:, gi] > 0).sum(axis=1)) > 0
-    together = np.ones(len(sets), dtype=bool)
-    for group in rules.areas_together:
-        k = sets[:, [m.area_position[a] for a in group]].sum(axis=1)
-        together &= (k == 0) | (k == len(group))
-    alive = (met.value <= (rules.max_lot_value or np.inf) + 1e-9) & (met.n_eligible >= rules.min_eligible_bidders)
-    for group in rules.areas_apart:
-        alive &= sets[:, [m.area_position[a] for a in group]].sum(axis=1) <= 1
-    ok = (alive & has_demand & together & (met.value >= rules.min_lot_value - 1e-9)
-          & (met.expected_bids >= rules.min_expected_bids - 1e-9)
-          & (met.no_bid_chance <= rules.max_no_bid_chance + 1e-12))
+    batch = lot_rules.LotBatch(s, m, tuple(bundle), sets, met)
+    ok, alive = lot_rules.verdict(batch)
     return rc, ok, alive, met.value
 
 
@@ -275,7 +266,7 @@ def max_lots_in_plan(space: LotSpace, best_objective: float | None) -> int:
     """An upper bound on the number of lots of an optimal plan."""
     s = space.scenario
     rules, obj = s.config.rules, s.config.objective
-    k = len(space.cells)
+    k = space.n_demand
     if rules.max_lots is not None:
         k = min(k, rules.max_lots)
     fixed = fewest_fixed_cost(space)
@@ -415,7 +406,7 @@ def relaxed_bound(space: LotSpace, master: Master, *, deadline: float | None, th
     for f, (_, areas, b_idx, local_single, _) in enumerate(families):
         gi = m.group_index(space.bundles[b_idx])
         ids = cell_id[np.ix_(areas, gi)]
-        a_pos, g_pos = np.nonzero(ids >= 0)
+        a_pos, g_pos = np.nonzero((ids >= 0) & (ids < space.n_demand))     # relaxed lots cover demand
         w_cell.append(ids[a_pos, g_pos])
         w_fam.append(np.full(len(a_pos), f))
         w_rate.append(np.full(len(a_pos), rate[b_idx]))

@@ -60,7 +60,8 @@ def build_master(space: LotSpace, columns: Columns | None = None) -> Master:
     A = coverage_matrix(space, cols)
     n_cells = A.shape[0]
     rows = [A]
-    lo, hi = [np.ones(n_cells)], [np.ones(n_cells)]
+    # cells with demand: exactly one lot; other cells: at most one lot per group (territory)
+    lo, hi = [space.cover_lo], [np.ones(n_cells)]
     names = [f"cell {i}" for i in range(n_cells)]
     ones = np.ones(len(cols))
     if rules.min_lots > 1 or rules.max_lots is not None:
@@ -85,6 +86,15 @@ def build_master(space: LotSpace, columns: Columns | None = None) -> Master:
         lo.append([-np.inf])
         hi.append([cap + 1e-6])
         names.append("small-lots exemption cap")
+    if rules.max_lots_per_tenderer is not None and space.cap_cuts:
+        # Hall's condition for awarding the plan with at most `cap` lots per tenderer: the
+        # lots whose eligible suppliers all lie in N are at most cap × |N|.
+        eligible = cols.eligible(len(space.market.supplier_ids))
+        for k, N in enumerate(space.cap_cuts):
+            rows.append(sp.csr_matrix((~(eligible & ~N[None, :]).any(axis=1)).astype(float)))
+            lo.append([-np.inf])
+            hi.append([rules.max_lots_per_tenderer * int(N.sum())])
+            names.append(f"lots per tenderer {k}")
     matrix = sp.vstack([r if sp.issparse(r) else sp.csr_matrix(r) for r in rows]).tocsc()
     cost = lot_objective_terms(s, cols)
     return Master(cost=np.asarray(cost, dtype=float), matrix=matrix, row_lo=np.concatenate(lo).astype(float),
@@ -128,12 +138,15 @@ def optimize(scenario: Scenario, *, time_limit: float | None = None, solver: str
     else:
         space = lot_space(scenario)
         _explain_uncovered(space)
-        if space.complete:
-            raw, cols = _solve_exact(space, solver=solver, deadline=deadline, mip_gap=mip_gap, threads=threads)
-            bound_is_global = True
-        else:
-            raw, cols, bound_is_global = _solve_generated(space, solver=solver, deadline=deadline, mip_gap=mip_gap,
-                                                          threads=threads)
+        while True:
+            if space.complete:
+                raw, cols = _solve_exact(space, solver=solver, deadline=deadline, mip_gap=mip_gap, threads=threads)
+                bound_is_global = True
+            else:
+                raw, cols, bound_is_global = _solve_generated(space, solver=solver, deadline=deadline,
+                                                              mip_gap=mip_gap, threads=threads)
+            if not _add_award_cut(space, cols, raw):
+                break
     seconds = time.perf_counter() - start
     version = highs_version() if solver == "highs" else pulp_version()
     if raw.status == Status.INFEASIBLE:
@@ -171,7 +184,28 @@ def optimize(scenario: Scenario, *, time_limit: float | None = None, solver: str
     if not isclose(plan.objective, objective):
         raise SolverError(f"internal check failed: the optimizer's objective {objective} differs from the "
                           f"evaluated plan's {plan.objective}")
+    if plan.violations:
+        raise SolverError("internal check failed: the optimizer's plan breaks a rule: " + "; ".join(plan.violations))
     return plan
+
+
+def _add_award_cut(space: LotSpace, cols: Columns, raw: RawResult) -> bool:
+    """When the plan cannot be awarded under the lots-per-tenderer cap, add the supplier
+    set that proves it (Hall's condition) as a row of the master and return True (solve
+    again); False when there is no cap, no plan, or the plan can be awarded."""
+    from lotsplit.rules import award_cut
+
+    cap = space.scenario.config.rules.max_lots_per_tenderer
+    if cap is None or raw.x is None:
+        return False
+    chosen = np.flatnonzero(raw.x > 0.5)
+    ids = np.asarray(space.market.supplier_ids, dtype=object)
+    eligible = cols.take(chosen).eligible(len(ids))
+    short, N = award_cut([tuple(ids[row]) for row in eligible], cap)
+    if not short:
+        return False
+    space.cap_cuts.append(np.isin(ids, list(N)))
+    return True
 
 
 def _solve_partition(scenario: Scenario, *, deadline, mip_gap: float,
@@ -180,14 +214,15 @@ def _solve_partition(scenario: Scenario, *, deadline, mip_gap: float,
     number of lots its pool held."""
     from lotsplit.districting import solve_partition
     from lotsplit.eligibility import Market
-    from lotsplit.model import allowed_bundles, build_columns, demand_cells
+    from lotsplit.model import allowed_bundles, build_columns, territory_cells
 
     res = solve_partition(scenario, deadline=deadline, threads=threads, mip_gap=mip_gap)
     market = Market(scenario)
     bundles = allowed_bundles(scenario)
     sets = np.array(res.area_sets, dtype=bool).reshape(len(res.area_sets), len(market.area_ids))
     cols, _ = build_columns(scenario, market, bundles, sets)
-    space = LotSpace(scenario, market, bundles, sets, cols, res.status == Status.OPTIMAL, demand_cells(market))
+    cells, n_demand = territory_cells(market)
+    space = LotSpace(scenario, market, bundles, sets, cols, res.status == Status.OPTIMAL, cells, n_demand)
     pool = res.stats.get("pool") or max((lv["lots"] for lv in res.stats.get("levels", ())), default=0)
     considered = int(pool) or len(sets)      # enumerated lots (compact slots, if any, not counted)
     x = np.ones(len(cols)) if len(sets) else None
@@ -298,7 +333,7 @@ def _solve_blocks(space: LotSpace, master: Master, blocks, *, deadline, mip_gap:
         in_block = np.flatnonzero(np.isin(cols.bundle_index, block))
         sub = cover[:, in_block]
         rows = np.flatnonzero(np.asarray(sub.sum(axis=1)).ravel() > 0)
-        sub_master = Master(master.cost[in_block], sub[rows], np.ones(len(rows)), np.ones(len(rows)))
+        sub_master = Master(master.cost[in_block], sub[rows], master.row_lo[rows], master.row_hi[rows])
         res = _exact_mip(sub_master, deadline=deadline, mip_gap=mip_gap, threads=threads)
         if res.x is None:
             return None if res.status != Status.INFEASIBLE else res
@@ -529,7 +564,7 @@ def _explain_uncovered(space: LotSpace) -> None:
             any_area = sets.any(axis=0)
             for g in gi:
                 covered[:, g] |= any_area
-    missing = [(a, g) for a, g in space.cells if not covered[a, g]]
+    missing = [(a, g) for a, g in space.demand_cells if not covered[a, g]]
     if not missing:
         return
     reasons = [_cell_reason(space, a, g) for a, g in missing]
@@ -552,7 +587,9 @@ def _cell_reason(space: LotSpace, a: int, g: int) -> str:
     head = f"{s.areas.loc[area, 'name']} × {s.groups.loc[group, 'name']}"
     bundles = [b for b in space.bundles if group in b]
     if not bundles:
-        return f"{head}: the bundling rules allow no lot with {s.groups.loc[group, 'name']}"
+        from lotsplit.model import bundle_conflicts
+
+        return f"{head}: " + "; ".join(bundle_conflicts(s, group))
     offer = m.offers[:, g]
     if not offer.any():
         return f"{head}: no supplier offers {s.groups.loc[group, 'name']}"
