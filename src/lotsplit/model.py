@@ -121,30 +121,42 @@ def bundle_conflicts(scenario: Scenario, group: str | None = None) -> list[str]:
 
 # --------------------------------------------------------------------------- area sets
 
-def connected_area_sets(
+def connected_area_sets(neighbours: list[int], *, budget: int, **prune) -> list[int]:
+    """All connected vertex sets of a graph as bitmasks, each exactly once (ESU), with the
+    exact pruning of :func:`iter_area_sets`.  Raises :class:`BudgetExceeded` past
+    ``budget`` sets.
+
+    >>> path = [0b010, 0b101, 0b010]          # 0 - 1 - 2
+    >>> sorted(connected_area_sets(path, budget=100))
+    [1, 2, 3, 4, 6, 7]
+    """
+    out: list[int] = []
+    for chunk in iter_area_sets(neighbours, **prune):
+        out += chunk
+        if len(out) > budget:
+            raise BudgetExceeded(budget)
+    return out
+
+
+def iter_area_sets(
     neighbours: list[int],
     *,
-    budget: int,
-    keep: "callable | None" = None,
     weight: np.ndarray | None = None,
     max_weight: float = np.inf,
     reachers: list[int] | None = None,
     min_reachers: int = 0,
     apart: list[int] = (),
     max_size: int | None = None,
-) -> list[int]:
-    """All connected vertex sets of a graph as bitmasks, each exactly once (ESU).
+    chunk: int = 50_000,
+):
+    """Yield the connected vertex sets of a graph as lists of bitmasks (each set exactly
+    once, ESU algorithm of Wernicke 2006), ``chunk`` at a time.
 
     ``neighbours[v]`` is the bitmask of v's neighbours.  A set is not extended (nor
     returned) when its ``weight`` sum exceeds ``max_weight``, when fewer than
     ``min_reachers`` suppliers reach all of it (``reachers[v]``: bitmask of the suppliers
     reaching v), when it holds two areas of one ``apart`` mask, or when it has more than
     ``max_size`` areas — every rule here only gets worse as a set grows, so pruning is exact.
-    Raises :class:`BudgetExceeded` past ``budget`` sets.
-
-    >>> path = [0b010, 0b101, 0b010]          # 0 - 1 - 2
-    >>> sorted(connected_area_sets(path, budget=100))
-    [1, 2, 3, 4, 6, 7]
     """
     n = len(neighbours)
     w = np.zeros(n) if weight is None else np.asarray(weight, dtype=float)
@@ -168,8 +180,9 @@ def connected_area_sets(
         while stack:
             S, ext, closed, alive, total, size = stack.pop()
             out.append(S)
-            if len(out) > budget:
-                raise BudgetExceeded(budget)
+            if len(out) >= chunk:
+                yield out
+                out = []
             while ext:
                 bit = ext & -ext
                 ext ^= bit
@@ -179,7 +192,8 @@ def connected_area_sets(
                     continue
                 stack.append((S2, ext | (neighbours[u] & ~closed & higher), closed | neighbours[u],
                               alive2, total2, size + 1))
-    return out
+    if out:
+        yield out
 
 
 def masks_to_matrix(masks: list[int], n: int) -> np.ndarray:
@@ -293,6 +307,21 @@ def graph_masks(scenario: Scenario) -> list[int]:
 def enumerate_area_sets(scenario: Scenario, market: Market, bundles, *, budget: int,
                         max_size: int | None = None) -> list[int]:
     """Connected area sets that can be part of some feasible lot (exact pruning)."""
+    return connected_area_sets(graph_masks(scenario), budget=budget, **_pruning(scenario, market, bundles),
+                               max_size=max_size)
+
+
+def stream_area_sets(scenario: Scenario, market: Market, bundles, *, chunk: int = 50_000):
+    """:func:`enumerate_area_sets` as a stream of bool matrices (sets × areas), ``chunk``
+    sets at a time: for passes over every lot that do not keep them all."""
+    n = len(market.area_ids)
+    for masks in iter_area_sets(graph_masks(scenario), chunk=chunk, **_pruning(scenario, market, bundles)):
+        yield masks_to_matrix(masks, n)
+
+
+def _pruning(scenario: Scenario, market: Market, bundles) -> dict:
+    """The exact pruning of the enumeration: the monotone lot rules that can be checked on
+    area sets alone (``rules.RULES``: value_high, few_eligible, apart)."""
     rules = scenario.config.rules
     n = len(market.area_ids)
     pos = market.area_position
@@ -312,10 +341,8 @@ def enumerate_area_sets(scenario: Scenario, market: Market, bundles, *, budget: 
         for a in group:
             m |= 1 << pos[a]
         apart.append(m)
-    return connected_area_sets(
-        graph_masks(scenario), budget=budget, weight=weight,
-        max_weight=rules.max_lot_value if rules.max_lot_value is not None else np.inf,
-        reachers=reachers, min_reachers=rules.min_eligible_bidders, apart=apart, max_size=max_size)
+    return dict(weight=weight, max_weight=rules.max_lot_value if rules.max_lot_value is not None else np.inf,
+                reachers=reachers, min_reachers=rules.min_eligible_bidders, apart=apart)
 
 
 def build_columns(scenario: Scenario, market: Market, bundles, area_sets: np.ndarray,
@@ -397,10 +424,12 @@ def territory_cells(market: Market) -> tuple[np.ndarray, int]:
     return np.stack([np.r_[a, fa], np.r_[g, fg]], axis=1).astype(np.int64), len(a)
 
 
-def coverage_matrix(space: LotSpace, columns: Columns | None = None) -> sp.csc_matrix:
-    """Cells × columns 0/1 matrix: which demand cells each lot covers.
+def coverage_matrix(space: LotSpace, columns: Columns | None = None,
+                    area_sets: np.ndarray | None = None) -> sp.csc_matrix:
+    """Cells × columns 0/1 matrix: which territory cells each lot covers (``space.cells``).
 
     Vectorised per bundle: (lot area masks) @ (areas × cells of the bundle's groups).
+    ``area_sets``: the sets ``columns.set_index`` points into (default: the space's).
     """
     cols = space.columns if columns is None else columns
     n_a, n_g = space.market.demand.shape
@@ -409,7 +438,7 @@ def coverage_matrix(space: LotSpace, columns: Columns | None = None) -> sp.csc_m
         return sp.csc_matrix((n_cells, 0))
     cell_id = -np.ones((n_a, n_g), dtype=np.int64)
     cell_id[space.cells[:, 0], space.cells[:, 1]] = np.arange(n_cells)
-    sets = sp.csr_matrix(space.area_sets.astype(np.float64))
+    sets = sp.csr_matrix((space.area_sets if area_sets is None else area_sets).astype(np.float64))
     blocks, order = [], []
     for b_idx, bundle in enumerate(space.bundles):
         which = np.flatnonzero(cols.bundle_index == b_idx)

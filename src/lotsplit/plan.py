@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+import weakref
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -197,7 +198,7 @@ def evaluate(scenario: Scenario, assignment: pd.DataFrame, *, outcome: SolveOutc
     for c in ("area_id", "product_group_id", "lot_id"):
         if c not in assignment.columns:
             raise ValueError(f"the plan needs columns area_id, product_group_id, lot_id (missing {c})")
-    rows = list(zip(*(assignment[c].astype(str).str.strip().tolist()
+    rows = list(zip(*([str(x).strip() for x in assignment[c].tolist()]
                       for c in ("area_id", "product_group_id", "lot_id"))))
     area_order = market.area_position
     group_order = {g: i for i, g in enumerate(market.group_ids)}
@@ -244,22 +245,20 @@ def evaluate(scenario: Scenario, assignment: pd.DataFrame, *, outcome: SolveOutc
     years = s.config.contract_years
     lots: list[Lot] = []
     for lot_id, areas, groups in lots_raw:
-        mask = market.mask(areas)
-        m = market.evaluate(mask[None, :], groups)
-        if not nx.is_connected(s.graph.subgraph(areas)):
+        facts = _lot_facts(s, areas, groups)
+        if not facts.connected:
             listed = ", ".join(str(names[a]) for a in areas)
             violations.append(Violation(f"lot {lot_id}: its areas are not connected ({listed})", "disconnected",
                                         lot=lot_id, areas=listed))
-        if frozenset(groups) not in allowed and m.value[0] > 0:
+        if frozenset(groups) not in allowed and facts.value > 0:
             bundle = " + ".join(str(gnames[g]) for g in groups)
             violations.append(Violation(f"lot {lot_id}: the bundle {bundle} is not allowed by the bundling rules",
                                         "bundle", lot=lot_id, bundle=bundle))
-        violations += lot_rules.violations(lot_rules.LotBatch(s, market, groups, mask[None, :], m), 0, lot_id)
-        v = float(m.value[0])
-        boundary = _boundary(s, areas)
-        eligible = tuple(sid for sid, ok in zip(market.supplier_ids, m.eligible[0]) if ok)
-        lots.append(Lot(lot_id, areas, groups, v, years * v, eligible, float(m.expected_bids[0]),
-                        float(m.no_bid_chance[0]), float(m.local_chance[0]), float(m.admin_cost[0]), boundary,
+        violations += [rule.violation(facts.batch, 0, lot_id) for rule in facts.broken]
+        m = facts.batch.metrics
+        v = facts.value
+        lots.append(Lot(lot_id, areas, groups, v, years * v, facts.eligible, float(m.expected_bids[0]),
+                        float(m.no_bid_chance[0]), float(m.local_chance[0]), float(m.admin_cost[0]), facts.boundary,
                         float(m.sme_chance[0]), float(m.competition_value[0])))
     cap = rules.max_lots_per_tenderer
     if cap is not None and lots:
@@ -291,6 +290,39 @@ def evaluate(scenario: Scenario, assignment: pd.DataFrame, *, outcome: SolveOutc
     terms = lot_objective_terms(s, lot_arrays(lots))
     objective = objective_value(s, float(np.sum(terms)))
     return LotPlan(s, lots, metrics, objective, violations, outcome)
+
+
+@dataclass(frozen=True)
+class _LotFacts:
+    """What ``evaluate`` needs of one lot (areas × groups), computed once per scenario."""
+
+    batch: lot_rules.LotBatch
+    broken: tuple
+    connected: bool
+    value: float
+    eligible: tuple[str, ...]
+    boundary: float
+
+
+_LOT_FACTS: "weakref.WeakKeyDictionary[Scenario, dict]" = weakref.WeakKeyDictionary()
+_LOT_FACTS_PER_SCENARIO = 100_000
+
+
+def _lot_facts(s: Scenario, areas: tuple, groups: tuple) -> _LotFacts:
+    cache = _LOT_FACTS.setdefault(s, {})
+    key = (areas, groups)
+    facts = cache.get(key)
+    if facts is None:
+        market = market_of(s)
+        mask = market.mask(areas)[None, :]
+        m = market.evaluate(mask, groups)
+        batch = lot_rules.LotBatch(s, market, groups, mask, m)
+        broken = tuple(r for r in lot_rules.RULES if not r.check(batch)[0])
+        facts = _LotFacts(batch, broken, nx.is_connected(s.graph.subgraph(areas)), float(m.value[0]),
+                          tuple(sid for sid, ok in zip(market.supplier_ids, m.eligible[0]) if ok), _boundary(s, areas))
+        if len(cache) < _LOT_FACTS_PER_SCENARIO:
+            cache[key] = facts
+    return facts
 
 
 @functools.lru_cache(maxsize=16)

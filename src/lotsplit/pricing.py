@@ -24,6 +24,7 @@ It is valid and honest about how much is unknown; on large instances it is weak.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
@@ -160,8 +161,14 @@ def _collect(b_idx: int, sets: np.ndarray, rc: np.ndarray, ok: np.ndarray, seen:
             found.append((float(rc[i]), b_idx, sets[i].copy()))
 
 
-def pool_keys(space: LotSpace) -> set:
-    return {(int(b), space.area_sets[i].tobytes()) for i, b in zip(space.columns.set_index, space.columns.bundle_index)}
+def pool_keys(space: LotSpace, *, exempt: bool = False) -> set:
+    """Keys of the pool's lots: (bundle, area set bytes), with ``exempt`` also whether it
+    is the small-lots-exemption variant."""
+    cols = space.columns
+    if exempt:
+        return {(int(b), bool(e), space.area_sets[i].tobytes())
+                for i, b, e in zip(cols.set_index, cols.bundle_index, cols.exempt)}
+    return {(int(b), space.area_sets[i].tobytes()) for i, b in zip(cols.set_index, cols.bundle_index)}
 
 
 def generate_columns(space: LotSpace, *, deadline: float | None, threads: int = 1) -> RawResult:
@@ -458,3 +465,102 @@ def relaxed_bound(space: LotSpace, master: Master, *, deadline: float | None, th
     if lp.status != Status.OPTIMAL:
         return None
     return float(lp.objective)
+
+
+# --------------------------------------------------------------------------- exact pricing
+
+STREAM_SETS = 3_000_000
+"""Area sets one pass of exact pricing may visit (a work budget, not a clock): past it the
+search falls back to greedy pricing and the bounds."""
+
+
+@dataclass
+class Priced:
+    """What one pass over every lot found: the lots below the reduced-cost threshold (as
+    columns over ``sets``), the least reduced cost of any lot, and the lots visited."""
+
+    columns: Columns
+    sets: np.ndarray
+    min_rc: float
+    visited: int
+    truncated: bool
+    """More lots were below the threshold than ``max_new``: only the lowest were kept."""
+
+
+def price_by_enumeration(space: LotSpace, duals: np.ndarray, *, threshold: float = -1e-7, max_new: int = 20_000,
+                         phase_one: bool = False, budget: int = STREAM_SETS) -> Priced | None:
+    """Exact pricing: every lot of the scenario (the enumeration of ``model``, streamed, so
+    the lots are never all kept), its reduced cost against the master's ``duals``, and the
+    lots whose reduced cost is below ``threshold`` (at most ``max_new`` of them, lowest
+    first; lots already in the pool are skipped).  ``phase_one``: reduced costs of the
+    phase I LP (every lot costs 0).  None when the enumeration passes ``budget`` sets.
+    """
+    from lotsplit.model import stream_area_sets
+    from lotsplit.solve import build_master
+
+    s, m = space.scenario, space.market
+    pool = pool_keys(space, exempt=True)
+    keep_cols: list[Columns] = []
+    keep_sets: list[np.ndarray] = []
+    keep_rc: list[np.ndarray] = []
+    min_rc, visited, kept, truncated = np.inf, 0, 0, False
+    for sets in stream_area_sets(s, m, space.bundles):
+        visited += len(sets)
+        if visited > budget:
+            return None
+        cols, _ = build_columns(s, m, space.bundles, sets)
+        if not len(cols):
+            continue
+        mm = build_master(space, cols, area_sets=sets)
+        cost = np.zeros(len(cols)) if phase_one else mm.cost
+        rc = cost - mm.matrix.T @ duals
+        min_rc = min(min_rc, float(rc.min()))
+        below = np.flatnonzero(rc < threshold)
+        if len(below):
+            fresh = [i for i in below if (int(cols.bundle_index[i]), bool(cols.exempt[i]),
+                                          sets[cols.set_index[i]].tobytes()) not in pool]
+            if fresh:
+                fresh = np.asarray(fresh)
+                sel = cols.take(fresh)
+                keep_sets.append(sets[sel.set_index])       # one row per column kept
+                sel.set_index = np.arange(len(sel))
+                keep_cols.append(sel)
+                keep_rc.append(rc[fresh])
+                kept += len(fresh)
+        if kept > 2 * max_new:          # trim as it goes, so memory stays bounded
+            keep_cols, keep_sets, keep_rc, kept = _lowest(keep_cols, keep_sets, keep_rc, max_new)
+            truncated = True
+    if kept > max_new:
+        truncated = True
+    keep_cols, keep_sets, keep_rc, kept = _lowest(keep_cols, keep_sets, keep_rc, max_new)
+    n_a = len(m.area_ids)
+    if not keep_cols:
+        return Priced(build_columns(s, m, space.bundles, np.zeros((0, n_a), bool))[0], np.zeros((0, n_a), bool),
+                      min_rc, visited, truncated)
+    cols, sets = keep_cols[0], keep_sets[0]
+    return Priced(cols, sets, min_rc, visited, truncated)
+
+
+def _lowest(cols_parts, sets_parts, rc_parts, k: int):
+    """The ``k`` lowest reduced-cost columns of the parts, as one part whose columns
+    point into their own (deduplicated) sets."""
+    if not cols_parts:
+        return [], [], [], 0
+    rc = np.concatenate(rc_parts)
+    sets = np.vstack(sets_parts)                       # row i is the set of column i
+    cols = Columns.concat(cols_parts)
+    order = np.sort(np.argsort(rc, kind="stable")[:k])
+    cols, sets, rc = cols.take(order), sets[order], rc[order]
+    cols.set_index = np.arange(len(cols))
+    return [cols], [sets], [rc], len(cols)
+
+
+def add_columns(space: LotSpace, priced: Priced) -> int:
+    """Append the priced lots to the pool; returns how many."""
+    if not len(priced.columns):
+        return 0
+    cols = priced.columns.take(np.arange(len(priced.columns)))
+    cols.set_index = cols.set_index + len(space.area_sets)
+    space.area_sets = np.vstack([space.area_sets, priced.sets])
+    space.columns = Columns.concat([space.columns, cols])
+    return len(cols)

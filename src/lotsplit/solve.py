@@ -23,7 +23,6 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from lotsplit.config import ObjectiveConfig
 from lotsplit.errors import InfeasibleError, NoPlanFoundError, SolverError
 from lotsplit.model import Columns, LotSpace, _exemption, coverage_matrix, lot_space
 from lotsplit.plan import (LotPlan, access_chance, evaluate, isclose, lot_ids, lot_objective_terms,
@@ -33,31 +32,38 @@ from lotsplit.solvers import (PROVEN_GAP, Master, RawResult, SolveOutcome, Statu
                               solve_highs, solve_lp_sifted, solve_pulp)
 
 
-def with_overrides(scenario: Scenario, *, objective: ObjectiveConfig | dict | None = None,
-                   rules: dict | None = None, costs: dict | None = None) -> Scenario:
-    """A copy of the scenario with some parameters replaced (tables and geography shared)."""
+def with_overrides(scenario: Scenario, **sections) -> Scenario:
+    """A copy of the scenario with some parameters replaced (tables and geography shared).
+
+    Each keyword names a section of the scenario file (``objective``, ``rules``,
+    ``costs``, ``competition``, ``solver``, …) and gives the fields to replace, as a dict
+    (merged into the section) or a whole section model.
+
+    >>> s2 = with_overrides(s, rules={"max_lots": 6})      # doctest: +SKIP
+    """
     from dataclasses import replace
 
     cfg = scenario.config
     update = {}
-    if objective is not None:
-        obj = objective if isinstance(objective, ObjectiveConfig) else cfg.objective.model_copy(update=objective)
-        update["objective"] = ObjectiveConfig.model_validate(obj.model_dump())
-    if rules is not None:
-        update["rules"] = type(cfg.rules).model_validate({**cfg.rules.model_dump(), **rules})
-    if costs is not None:
-        update["costs"] = type(cfg.costs).model_validate({**cfg.costs.model_dump(), **costs})
+    for name, value in sections.items():
+        if value is None:
+            continue
+        current = getattr(cfg, name)
+        model = type(current)
+        data = value.model_dump() if isinstance(value, model) else {**current.model_dump(), **value}
+        update[name] = model.model_validate(data)
     return replace(scenario, config=cfg.model_copy(update=update))
 
 
 # --------------------------------------------------------------------------- master
 
-def build_master(space: LotSpace, columns: Columns | None = None) -> Master:
-    """The set-partitioning master over ``columns`` (default: all of the space's)."""
+def build_master(space: LotSpace, columns: Columns | None = None, *, area_sets: np.ndarray | None = None) -> Master:
+    """The set-partitioning master over ``columns`` (default: all of the space's;
+    ``area_sets``: the sets their ``set_index`` points into, default the space's)."""
     s = space.scenario
     cols = space.columns if columns is None else columns
     rules, obj = s.config.rules, s.config.objective
-    A = coverage_matrix(space, cols)
+    A = coverage_matrix(space, cols, area_sets)
     n_cells = A.shape[0]
     rows = [A]
     # cells with demand: exactly one lot; other cells: at most one lot per group (territory)
@@ -153,7 +159,7 @@ def optimize(scenario: Scenario, *, time_limit: float | None = None, solver: str
         if districted:
             raise InfeasibleError([f"no division of the areas into connected lots meets the lot count and the lot "
                                    f"value bounds ({raw.message})"])
-        if space.complete:
+        if space.complete or raw.final:
             raise InfeasibleError(_explain_conflict(space, threads=threads))
         raw = RawResult(Status.NO_PLAN, None, None, None, None, 0.0, raw.message)
     if raw.status == Status.NO_PLAN:
@@ -537,6 +543,15 @@ def _solve_generated(space: LotSpace, *, solver: str, deadline, mip_gap: float, 
         lagrangian = lagrangian_bound(space, master, lp.objective, lp.duals, k_max)
         if lagrangian > bound:
             bound, how = lagrangian, f"Lagrangian, at most {k_max} lots priced below the LP over the pool"
+    open_gap = res is None or res.x is None or gap_of(res.objective, min(bound, res.objective)) > PROVEN_GAP
+    if open_gap and solver == "highs" and not (deadline is not None and time.perf_counter() > deadline - 1):
+        closed = _close_by_enumeration(space, None if res is None or res.x is None else res, deadline=deadline,
+                                       mip_gap=mip_gap, threads=threads)
+        if closed is not None:
+            return closed, space.columns, True
+        if res is not None and res.x is not None:
+            res = RawResult(res.status, np.r_[res.x, np.zeros(len(space.columns) - len(res.x))], res.objective,
+                            res.bound, None, res.seconds, res.message)
     cols = space.columns
     if res is None or res.x is None:
         if res is None:
@@ -547,6 +562,91 @@ def _solve_generated(space: LotSpace, *, solver: str, deadline, mip_gap: float, 
     grown = "lots grown by pricing" if rounds else "no pricing needed"
     msg = f"{res.message}; {len(cols)} lots in the pool ({grown}); bound: {how}"
     return RawResult(st, res.x, res.objective, bound, None, res.seconds, msg), cols, True
+
+
+EXACT_PRICING_ROUNDS = 50
+"""Rounds of exact pricing (each one pass over every lot) before the search gives up."""
+FIXING_COLUMNS = 200_000
+"""Lots that reduced-cost fixing over every lot may add to the final MIP."""
+
+
+def _close_by_enumeration(space: LotSpace, res: RawResult | None, *, deadline, mip_gap: float,
+                          threads: int) -> RawResult | None:
+    """Exact column generation when every lot can be visited (``pricing.STREAM_SETS``),
+    though not kept: price every lot against the LP duals until none prices out (the LP
+    over the pool is then the LP over every lot, a valid bound), then add every lot whose
+    reduced cost fits under the gap between the best plan and that bound (no other lot can
+    be in a better plan) and solve the MIP over them.  Returns the result over the grown
+    ``space.columns``, or None when the lots are too many to visit or the time ran out."""
+    from lotsplit.pricing import add_columns, price_by_enumeration
+
+    x0 = None if res is None else res.x
+    lp = None
+    for _ in range(EXACT_PRICING_ROUNDS):
+        master = build_master(space)
+        lp = solve_lp_sifted(master, deadline=deadline, threads=threads, elastic_duals=True)
+        if lp.duals is None:
+            return None                      # time limit (or numerical trouble) in the LP
+        phase_one = lp.status == Status.INFEASIBLE
+        priced = price_by_enumeration(space, lp.duals, phase_one=phase_one)
+        if priced is None:
+            return None                      # more lots than one pass may visit
+        if not len(priced.columns):
+            if phase_one:
+                return RawResult(Status.INFEASIBLE, None, None, None, None, 0.0,
+                                 "no set of lots covers every cell: exact pricing over every lot found none",
+                                 final=True)
+            break
+        add_columns(space, priced)
+        if deadline is not None and time.perf_counter() > deadline:
+            return None
+    else:
+        return None
+    n = len(space.columns)
+    x0 = None if x0 is None else np.r_[x0, np.zeros(n - len(x0))]
+    lb = float(lp.objective)
+    how = f"LP over every lot (exact pricing, {lp.message})"
+    if x0 is None:
+        first = _exact_mip(master, deadline=deadline, mip_gap=mip_gap, threads=threads, lp=lp)
+        if first.x is None:
+            if first.status == Status.INFEASIBLE:     # the LP over every lot is feasible, the MIP is not
+                return RawResult(Status.INFEASIBLE, None, None, None, None, first.seconds, first.message, final=True)
+            return None
+        x0 = first.x
+    ub = float(master.cost @ x0)
+    if gap_of(ub, lb) <= max(mip_gap, PROVEN_GAP):
+        st = Status.OPTIMAL if gap_of(ub, lb) <= PROVEN_GAP else Status.FEASIBLE
+        return RawResult(st, x0, ub, min(lb, ub), None, 0.0, f"plan meets the bound; bound: {how}")
+    # Reduced-cost fixing over every lot: a lot whose reduced cost exceeds ub - lb is in
+    # no plan better than the best one, so the MIP over the others is exact.
+    tol = 1e-7 * max(1.0, abs(ub))
+    fixing = price_by_enumeration(space, lp.duals, threshold=(ub - lb) + tol, max_new=FIXING_COLUMNS)
+    if fixing is None:
+        return None
+    add_columns(space, fixing)
+    master = build_master(space)
+    n = len(space.columns)
+    x0 = np.r_[x0, np.zeros(n - len(x0))]
+    rc = reduced_costs(master, lp.duals)
+    keep = np.flatnonzero(rc <= (ub - lb) + tol)
+    keep = np.union1d(keep, np.flatnonzero(x0 > 0.5))
+    sub = solve_highs(_sub(master, keep), integer=True, time_limit=_remaining(deadline), mip_gap=mip_gap,
+                      threads=threads, incumbent=x0[keep])
+    x = x0
+    objective = ub
+    if sub.x is not None and sub.objective < ub:
+        x = np.zeros(n)
+        x[keep] = np.round(sub.x)
+        objective = float(master.cost @ x)
+    bound = lb
+    if sub.bound is not None and not fixing.truncated:
+        bound = max(lb, min(sub.bound, objective))     # every better plan is among the kept lots
+    if sub.status == Status.INFEASIBLE and not fixing.truncated:
+        bound = objective                               # no kept plan beats the incumbent
+    st = Status.OPTIMAL if gap_of(objective, bound) <= PROVEN_GAP else Status.FEASIBLE
+    note = " (more lots fit under the gap than were kept)" if fixing.truncated else ""
+    return RawResult(st, x, objective, min(bound, objective), None, sub.seconds,
+                     f"{sub.message}; {len(keep)} lots fit under the gap{note}; bound: {how}")
 
 
 # --------------------------------------------------------------------------- explanations
