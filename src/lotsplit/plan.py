@@ -374,6 +374,7 @@ def plan_metrics(s: Scenario, lots: list[Lot]) -> dict:
     local_value = sum(l.contract_value * l.local_chance for l in lots)
     sme_value = sum(l.contract_value * l.sme_chance for l in lots)
     small = [l for l in lots if small_limit is not None and l.contract_value < small_limit.value]
+    capped = _capped_bids(s, lots)
     return {
         "n_lots": len(lots),
         "admin_cost": float(sum(l.admin_cost for l in lots)),
@@ -398,7 +399,30 @@ def plan_metrics(s: Scenario, lots: list[Lot]) -> dict:
         "exempt_share": float(sum(l.contract_value for l in lots if l.exempt) / total) if total > 0 else 0.0,
         "boundary_km_between_lots": float(sum(l.boundary_km for l in lots) / 2.0),
         "largest_lot_value": float(max(contract, default=0.0)),
+        **capped,
     }
+
+
+def _capped_bids(s: Scenario, lots: list[Lot]) -> dict:
+    """What the caps on lots per tenderer do to the bids (DESIGN §2): ``suppliers_over_cap``
+    — suppliers eligible for more lots than one tenderer may win; and the least expected
+    bids of a lot when each supplier eligible for ``m`` lots spreads its bids over at most
+    ``k`` of them (propensity × k / m, with ``k`` the cap on lots one may bid for, else the
+    cap on lots one may win: an estimate)."""
+    rules = s.config.rules
+    k = rules.max_lots_per_bid or rules.max_lots_per_tenderer
+    if k is None or not lots:
+        return {"suppliers_over_cap": 0,
+                "expected_bids_min_under_cap": float(min((l.expected_bids for l in lots), default=0.0))}
+    count: dict[str, int] = {}
+    for lot in lots:
+        for x in lot.eligible:
+            count[x] = count.get(x, 0) + 1
+    p = s.suppliers["propensity"]
+    under = [sum(float(p[x]) * min(1.0, k / count[x]) for x in lot.eligible) for lot in lots]
+    cap = rules.max_lots_per_tenderer
+    return {"suppliers_over_cap": int(sum(n > cap for n in count.values())) if cap is not None else 0,
+            "expected_bids_min_under_cap": float(min(under))}
 
 
 def _regime(total: float, threshold: float | None) -> str:

@@ -7,6 +7,8 @@ supplier landscape mixes national wholesalers (all groups, no reach limit) with 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -69,18 +71,40 @@ def grid_scenario(rows: int, cols: int, n_groups: int, n_suppliers: int, *, seed
     return build_scenario(cfg, areas=areas, groups=groups, demand=demand, suppliers=suppliers)
 
 
-def random_scenario(seed: int, *, n_areas: tuple[int, int] = (3, 6), n_groups: tuple[int, int] = (2, 3),
-                    n_suppliers: tuple[int, int] = (2, 8), config: dict | None = None) -> Scenario:
+def random_scenario(seed: int, *, config: dict | None = None, **sizes) -> Scenario:
+    """:func:`random_parts` built into a scenario (``config`` overrides parts of the file).
+
+    >>> s = random_scenario(7)
+    >>> 3 <= len(s.areas) <= 6 and 2 <= len(s.groups) <= 3
+    True
+    """
+    return random_parts(seed, config=config, **sizes).build()
+
+
+@dataclass
+class ScenarioParts:
+    """A scenario's file (as a dict) and its tables, before checking: tests change them."""
+
+    raw: dict
+    areas: pd.DataFrame
+    groups: pd.DataFrame
+    demand: pd.DataFrame
+    suppliers: pd.DataFrame
+    graph: "nx.Graph"
+
+    def build(self) -> Scenario:
+        return build_scenario(ScenarioConfig.model_validate(self.raw), areas=self.areas, groups=self.groups,
+                              demand=self.demand, suppliers=self.suppliers, graph=self.graph)
+
+
+def random_parts(seed: int, *, n_areas: tuple[int, int] = (3, 6), n_groups: tuple[int, int] = (2, 3),
+                 n_suppliers: tuple[int, int] = (2, 8), config: dict | None = None) -> ScenarioParts:
     """A small random scenario on a random connected graph (no geometry): areas, sparse
     demand (some areas buy nothing of a group), suppliers with random groups, reach lists,
     capacity, turnover, local and SME flags, and random costs, rules and objective.  Every
     choice follows from ``seed``; ``config`` overrides parts of the scenario file.
 
     For the exhaustive tests: every objective kind and every rule appears across seeds.
-
-    >>> s = random_scenario(7)
-    >>> 3 <= len(s.areas) <= 6 and 2 <= len(s.groups) <= 3
-    True
     """
     import networkx as nx
 
@@ -178,5 +202,4 @@ def random_scenario(seed: int, *, n_areas: tuple[int, int] = (3, 6), n_groups: t
         else:
             raw[key] = val
     areas = pd.DataFrame({"id": ids, "name": [f"Area {a}" for a in ids]})
-    return build_scenario(ScenarioConfig.model_validate(raw), areas=areas, groups=groups, demand=demand,
-                          suppliers=suppliers, graph=graph)
+    return ScenarioParts(raw, areas, groups, demand, suppliers, graph)
