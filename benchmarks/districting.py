@@ -1,4 +1,4 @@
-"""The 12 US county instances through the districting engine (``lotsplit.districting``).
+"""The 12 US county instances through the districting engine (``lotsplit.engine.districting``).
 
 Each state is expressed through the public API (``instances.county_scenario``: one group =
 population, exactly k lots, lot value in [L, U], compactness weight 1 per km, every edge
@@ -43,7 +43,7 @@ def run_state(state: str, time_limit: float, baseline: bool) -> dict:
 
     import lotsplit
     from benchmarks import instances as bi
-    from lotsplit import districting as D
+    from lotsplit.engine import districting as D
     from lotsplit.plan import market_of
 
     t0 = time.perf_counter()

@@ -157,7 +157,7 @@ def run_instance(name: str, *, time_limit: float, baseline_limit: float | None, 
 # --------------------------------------------------------------------------- table
 
 def machine_info() -> dict:
-    from lotsplit.solvers import highs_version
+    from lotsplit.engine.highs import highs_version
 
     cpu = ""
     with contextlib.suppress(OSError):
@@ -300,10 +300,10 @@ STAGES = {
     ("lotsplit.model", "enumerate_area_sets"): "enumeration",
     ("lotsplit.model", "masks_to_matrix"): "column building",
     ("lotsplit.model", "build_columns"): "column building",
-    ("lotsplit.pricing", "build_columns"): "column building",
-    ("lotsplit.solve", "build_master"): "master building",
-    ("lotsplit.pricing", "generate_columns"): "column generation (pricing)",
-    ("lotsplit.solve", "_explain_conflict"): "infeasibility explanation",
+    ("lotsplit.model.lots", "build_columns"): "column building",
+    ("lotsplit.model.master", "build_master"): "master building",
+    ("lotsplit.engine.pricing", "generate_columns"): "column generation (pricing)",
+    ("lotsplit.engine.explain", "explain_conflict"): "infeasibility explanation",
 }
 
 
@@ -315,7 +315,6 @@ def profile(name: str, time_limit: float, out_dir: Path) -> str:
     import pstats
 
     import lotsplit
-    import lotsplit.solvers
     from benchmarks import instances as bi
 
     totals: dict[str, float] = {}
@@ -341,16 +340,16 @@ def profile(name: str, time_limit: float, out_dir: Path) -> str:
         orig = getattr(m, attr)
         setattr(m, attr, wrap(orig, lambda a, kw, s=stage: s))
         patched.append((m, attr, orig))
-    for mod in ("lotsplit.solve", "lotsplit.pricing"):
+    for mod in ("lotsplit.engine.exact", "lotsplit.engine.generated"):
         m = importlib.import_module(mod)
         orig = m.solve_highs
         setattr(m, "solve_highs", wrap(orig, lambda a, kw: "HiGHS MIP" if kw.get("integer") else "HiGHS LP"))
         patched.append((m, "solve_highs", orig))
 
-    import lotsplit.solve
+    import lotsplit.engine.optimize as engine_optimize
 
     pool: dict = {}
-    orig_space = lotsplit.solve.lot_space
+    orig_space = engine_optimize.lot_space
 
     def lot_space_stats(*a, **kw):
         space = orig_space(*a, **kw)
@@ -359,8 +358,8 @@ def profile(name: str, time_limit: float, out_dir: Path) -> str:
                     largest_set=int(max(sizes)), bundles=len(space.bundles))
         return space
 
-    lotsplit.solve.lot_space = lot_space_stats
-    patched.append((lotsplit.solve, "lot_space", orig_space))
+    engine_optimize.lot_space = lot_space_stats
+    patched.append((engine_optimize, "lot_space", orig_space))
 
     t0 = time.perf_counter()
     if name in GENERATED and name != "S-cut":

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from lotsplit import InfeasibleError, NoPlanFoundError, optimize
-from lotsplit.solvers import Status
+from lotsplit.engine.highs import Status
 from lotsplit.synthetic import grid_scenario
 
 CASES = [

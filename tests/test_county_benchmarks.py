@@ -8,7 +8,7 @@ bounds = [L, U], compactness weight 1 per km, every edge 1 km).
 - certificate tests (fast, no solver): each published optimal plan, scored by
   ``lotsplit.evaluate``, has no violation and objective = the published cut-edge count;
 - solve tests: ``lotsplit.optimize`` (which hands these single-group, linear-cost
-  scenarios to the districting engine, ``lotsplit.districting``) reproduces the published
+  scenarios to the districting engine, ``lotsplit.engine.districting``) reproduces the published
   optimum and proves it; ME, NM and ID are fast, the others are the slow tier
   (``pytest --run-slow``, 120 s each), marked xfail (non-strict) because the largest ones
   do not close within 120 s on this machine (see benchmarks/README.md);
@@ -122,12 +122,12 @@ def test_compact_baseline_is_correct_on_small_instances(shared_dir):
 @pytest.mark.parametrize("state", ["ME"])
 def test_general_engine_agrees_with_the_districting_engine(shared_dir, state):
     """The set-partitioning engine over every enumerated lot proves the same optimum."""
-    from lotsplit.model import lot_space
-    from lotsplit.solve import _solve_exact
+    from lotsplit.model.lots import lot_space
+    from lotsplit.engine.exact import solve_exact
 
     inst, scenario = bi.county_scenario(state)
     space = lot_space(scenario)
     assert space.complete
-    raw, _ = _solve_exact(space, solver="highs", deadline=None, mip_gap=0.0, threads=1)
+    raw, _ = solve_exact(space, solver="highs", deadline=None, mip_gap=0.0, threads=1)
     assert raw.status == lotsplit.Status.OPTIMAL
     assert raw.objective == pytest.approx(OPTIMA[state][1], abs=1e-6)

@@ -1,4 +1,4 @@
-"""The districting engine (``lotsplit.districting``) for linear-cost partition scenarios.
+"""The districting engine (``lotsplit.engine.districting``) for linear-cost partition scenarios.
 
 - brute force: on random graphs of 6-9 nodes every partition into connected parts within
   the weight bounds is enumerated and the optimum compared with the engine's, on the normal
@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 import sys
 import time
@@ -32,8 +31,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import lotsplit  # noqa: E402
-from lotsplit import districting as D  # noqa: E402
-from lotsplit.solvers import Status  # noqa: E402
+from lotsplit.engine import districting as D  # noqa: E402
+from lotsplit.engine.highs import Status  # noqa: E402
 
 from benchmarks import instances as bi  # noqa: E402
 

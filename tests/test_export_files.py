@@ -283,7 +283,7 @@ def test_rule_violations_are_worded_in_the_scenarios_language():
     (v,) = [v for v in plan.violations if v.code == "many_lots"]
     assert str(v) == f"{len(plan.lots)} lots, the rules allow at most 30"
     assert violation_text(plan, v) == f"{len(plan.lots)} delkontrakt, villkoren tillåter högst 30"
-    source = "".join((ROOT / "src" / "lotsplit" / f).read_text("utf-8") for f in ("plan.py", "rules.py"))
+    source = "".join((ROOT / "src" / "lotsplit" / f).read_text("utf-8") for f in ("plan.py", "model/rules.py"))
     codes = set(re.findall(r'Violation\(\s*f?"[^"]*"(?:\s*f?"[^"]*")*,\s*"(\w+)"', source))
     assert len(codes) >= 19
     for code in codes:

@@ -18,14 +18,13 @@ import pytest
 from typer.testing import CliRunner
 
 import lotsplit
-from lotsplit.baselines import baseline_plans, neutral, per_cell_assignment, per_group_assignment, \
-    single_lot_assignment
+from lotsplit.baselines import baseline_plans, neutral, single_lot_assignment
 from lotsplit.cli import app
 from lotsplit.errors import ScenarioError
 from lotsplit.frontier import frontier as compute_frontier
 from lotsplit.scenario import legacy_plans, load_scenario
 from lotsplit.plan import evaluate, lot_ids
-from lotsplit.solve import optimize, with_overrides
+from lotsplit.engine.optimize import optimize, with_overrides
 from lotsplit.synthetic import grid_scenario
 
 TINY = Path(__file__).resolve().parent / "fixtures" / "tiny"

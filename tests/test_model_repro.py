@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shutil
 
-import pandas as pd
 import pytest
 
 import lotsplit

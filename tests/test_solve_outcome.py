@@ -7,7 +7,9 @@ import pytest
 import scipy.sparse as sp
 
 from lotsplit import InfeasibleError, optimize
-from lotsplit.solvers import Master, Status, solve_highs, solve_pulp
+from lotsplit.engine.cbc import solve_pulp
+from lotsplit.engine.highs import Status, solve_highs
+from lotsplit.model.master import Master
 from lotsplit.synthetic import grid_scenario
 
 
@@ -105,7 +107,7 @@ def _with_side_rows(master: Master) -> Master:
 
 @pytest.mark.parametrize("side", [False, True])
 def test_sifted_lp_equals_the_direct_lp(side):
-    from lotsplit.solvers import solve_lp_sifted
+    from lotsplit.engine.highs import solve_lp_sifted
 
     master = knapsack_like_master(n=200, seed=3)
     if side:
@@ -121,7 +123,7 @@ def test_sifted_lp_equals_the_direct_lp(side):
 
 
 def test_sifted_lp_reports_infeasible():
-    from lotsplit.solvers import solve_lp_sifted
+    from lotsplit.engine.highs import solve_lp_sifted
 
     master = _with_side_rows(knapsack_like_master(n=50, seed=4))
     master.row_lo[-1] = master.row_hi[-1] = 40.0      # 40 lots over 30 cells: impossible
@@ -129,7 +131,7 @@ def test_sifted_lp_reports_infeasible():
 
 
 def test_dive_finds_a_plan_no_better_than_the_optimum():
-    from lotsplit.solve import _dive
+    from lotsplit.engine.exact import _dive
 
     master = knapsack_like_master(n=100, seed=5)
     plan = _dive(master, deadline=None, threads=1)

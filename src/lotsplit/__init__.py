@@ -14,8 +14,8 @@ from lotsplit.errors import (InfeasibleError, LotsplitError, NoPlanFoundError, P
                              SolverError)
 from lotsplit.plan import Lot, LotPlan, evaluate
 from lotsplit.scenario import Scenario, build_scenario, load_scenario
-from lotsplit.solve import optimize, with_overrides
-from lotsplit.solvers import SolveOutcome, Status
+from lotsplit.engine.optimize import optimize, with_overrides
+from lotsplit.engine.highs import SolveOutcome, Status
 from lotsplit.baselines import Baseline, baseline_plans
 from lotsplit.frontier import Frontier, FrontierPoint, frontier
 from lotsplit.variants import Comparison, Sweep, compare, sweep

@@ -90,7 +90,7 @@ def read_assignment(path: str | Path) -> pd.DataFrame:
 def neutral(scenario: Scenario) -> Scenario:
     """The scenario without its objective's constraints (local-share target, admin budget),
     so evaluating a plan lists only rule violations."""
-    from lotsplit.solve import with_overrides
+    from lotsplit.engine.optimize import with_overrides
 
     return with_overrides(scenario, objective={"kind": "min_cost", "local_share_target": 0.0,
                                                "compactness_weight": 0.0})
@@ -160,7 +160,7 @@ def verdict(plan: LotPlan, frontier: Frontier) -> str:
         text = (f"inside the frontier: the same local share ({l:.1%}) costs {at_least}"
                 f"{money(saving, cur)} less in net cost" + (f" ({saving / c:.0%} less)" if c > 0 else "")
                 if saving > tol else
-                f"inside the frontier: the same net cost buys more local share")
+                "inside the frontier: the same net cost buys more local share")
         if more is not None and more > 1e-6:
             text += f", or the same net cost buys {at_least}{more:.1f} more points of local share"
         parts.append(text)

@@ -54,7 +54,7 @@ def run(scenario: Path = typer.Argument(..., help="Scenario TOML file"),
     from lotsplit.export import check_output_target, output_directory, write_all
     from lotsplit.report import plan_summary
     from lotsplit.scenario import load_scenario
-    from lotsplit.solve import optimize
+    from lotsplit.engine.optimize import optimize
 
     if solver is not None and solver not in ("highs", "cbc"):
         _fail(LotsplitError(f"--solver must be highs or cbc, not {solver!r}"), debug)

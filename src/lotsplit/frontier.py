@@ -59,10 +59,10 @@ import pandas as pd
 import scipy.sparse as sp
 
 from lotsplit.errors import InfeasibleError, NoPlanFoundError, SolverError
-from lotsplit.model import Columns, LotSpace, lot_space
+from lotsplit.model.lots import Columns, LotSpace, lot_space
 from lotsplit.plan import LotPlan, evaluate, lot_ids
 from lotsplit.scenario import Scenario
-from lotsplit.solvers import PROVEN_GAP, SolveOutcome, Status, gap_of, highs_lp, highs_version, new_highs
+from lotsplit.engine.highs import PROVEN_GAP, SolveOutcome, Status, gap_of, highs_lp, highs_version, new_highs
 
 DELTA = 1e-6
 """Step of the epsilon-constraint walk, in local-share units (0..1)."""
@@ -366,14 +366,13 @@ def frontier(scenario: Scenario, *, points: int | None = 25, legacy=(), baseline
                                    "raise --time-limit") from None
         # Every plan must be awardable under the lots-per-tenderer cap: a plan that is not
         # adds the supplier set that proves it to the master, and the frontier is found again.
-        from lotsplit.solve import _add_award_cut
-        from lotsplit.solvers import RawResult
+        from lotsplit.model.master import add_award_cut
 
         cut = False
         for p in found:
             x = np.zeros(len(space.columns))
             x[master.col_map[p.cols]] = 1.0
-            cut |= _add_award_cut(space, space.columns, RawResult(Status.FEASIBLE, x, None, None, None, 0.0, ""))
+            cut |= add_award_cut(space, space.columns, x)
         if not cut:
             break
     if not master.space.complete:
@@ -444,7 +443,7 @@ class _Master:
 
     @classmethod
     def of_space(cls, space: LotSpace, *, threads: int, deadline: float | None, stats: dict | None = None) -> _Master:
-        from lotsplit.solve import build_master
+        from lotsplit.model.master import build_master
 
         cols = space.columns
         n_cells = len(space.cells)
@@ -1347,7 +1346,7 @@ def _non_dominated_sums(items: list[tuple]) -> list[tuple]:
 def _to_point(scenario: Scenario, m: _Master, p: _Plan) -> FrontierPoint:
     """The plan as a FrontierPoint: evaluated like any plan, under a min-cost scenario
     whose local-share target is the plan's own share (so ``optimize`` reproduces it)."""
-    from lotsplit.solve import with_overrides
+    from lotsplit.engine.optimize import with_overrides
 
     target = max(0.0, min(1.0, math.floor(p.local * 1e9) / 1e9))
     s_pt = with_overrides(scenario, objective={"kind": "min_cost", "local_share_target": target,
@@ -1387,7 +1386,7 @@ def _plan_from_columns(space: LotSpace, scenario: Scenario, chosen: np.ndarray, 
 
 def _reasons(scenario: Scenario) -> list[str]:
     """Why no plan exists, from the optimizer's explanations."""
-    from lotsplit.solve import optimize, with_overrides
+    from lotsplit.engine.optimize import optimize, with_overrides
 
     try:
         optimize(with_overrides(scenario, objective={"kind": "min_cost", "local_share_target": 0.0}))

@@ -12,17 +12,21 @@ import functools
 import math
 import weakref
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
-from lotsplit import rules as lot_rules
 from lotsplit.eligibility import Market
-from lotsplit.rules import Violation, award_shortfall
-from lotsplit.model import _exemption, allowed_bundles
+from lotsplit.model import rules as lot_rules
+from lotsplit.model.lots import allowed_bundles, exemption_limit
+from lotsplit.model.objective import access_metric, lot_arrays, lot_objective_terms, objective_value
+from lotsplit.model.rules import Violation, award_shortfall
 from lotsplit.scenario import Scenario
-from lotsplit.solvers import SolveOutcome
+
+if TYPE_CHECKING:
+    from lotsplit.engine.highs import SolveOutcome
 
 
 @dataclass(frozen=True)
@@ -117,61 +121,6 @@ class LotPlan:
 
 
 # --------------------------------------------------------------------------- objective
-
-def access_chance(scenario: Scenario, lots) -> np.ndarray:
-    """The chance the objective weighs (``objective.access``): ``local_chance`` or
-    ``sme_chance`` of ``lots`` (columns, lot metrics, or anything with those arrays)."""
-    return np.asarray(lots.sme_chance if scenario.config.objective.access == "sme" else lots.local_chance,
-                      dtype=float)
-
-
-def access_metric(scenario: Scenario) -> str:
-    """The plan metric of the objective's access share: ``local_share`` or ``sme_share``."""
-    return "sme_share" if scenario.config.objective.access == "sme" else "local_share"
-
-
-def lot_objective_terms(scenario: Scenario, lots) -> np.ndarray:
-    """Each lot's term in the objective (minimised); the plan's objective is their sum
-    (sign flipped back for ``max_local``).  Shared by the optimizer and ``evaluate``.
-
-    ``lots`` has the arrays ``value`` (annual), ``local_chance``, ``sme_chance``,
-    ``admin_cost``, ``competition_value`` and ``boundary_km`` (a :class:`model.Columns`,
-    or :func:`lot_arrays` of a list of :class:`Lot`).  Cost objectives count the net cost
-    (admin cost − value of competition) plus the compactness weight × half the lot's
-    boundary (each border between two lots is counted once)."""
-    obj = scenario.config.objective
-    total = scenario.total_annual_value or 1.0
-    points = 100.0 * np.asarray(lots.value, dtype=float) * access_chance(scenario, lots) / total
-    shape = obj.compactness_weight * np.asarray(lots.boundary_km, dtype=float) / 2.0
-    net = np.asarray(lots.admin_cost, dtype=float) - np.asarray(lots.competition_value, dtype=float)
-    if obj.kind == "max_local":
-        return -points
-    if obj.kind == "weighted":
-        return net + shape - obj.price_per_local_point * points
-    return net + shape
-
-
-@dataclass(frozen=True)
-class LotArrays:
-    """The lot metrics of several lots as arrays (the names :class:`model.Columns` uses)."""
-
-    value: np.ndarray
-    local_chance: np.ndarray
-    sme_chance: np.ndarray
-    admin_cost: np.ndarray
-    competition_value: np.ndarray
-    boundary_km: np.ndarray
-
-
-def lot_arrays(lots: list[Lot]) -> LotArrays:
-    return LotArrays(*(np.array([getattr(l, k) for l in lots], dtype=float) for k in
-                       ("annual_value", "local_chance", "sme_chance", "admin_cost", "competition_value",
-                        "boundary_km")))
-
-
-def objective_value(scenario: Scenario, minimised_sum: float) -> float:
-    """The objective as reported: currency for cost objectives, points for ``max_local``."""
-    return -minimised_sum if scenario.config.objective.kind == "max_local" else minimised_sum
 
 
 # --------------------------------------------------------------------------- evaluate
@@ -268,7 +217,7 @@ def evaluate(scenario: Scenario, assignment: pd.DataFrame, *, outcome: SolveOutc
                                         f"tenderer may win more than {cap} (even if every eligible supplier bids)",
                                         "not_awardable", n=len(lots) - short, lots=len(lots), cap=cap))
 
-    lots = _apply_exemption(s, lots, exempt)
+    lots = _applyexemption_limit(s, lots, exempt)
     n = len(lots)
     if n < rules.min_lots:
         violations.append(Violation(f"{n} lots, the rules need at least {rules.min_lots}", "few_lots", n=n,
@@ -341,8 +290,8 @@ def _boundary(s: Scenario, areas) -> float:
     return sum(d.get("shared_m", 0.0) for a in areas for b, d in s.graph[a].items() if b not in inside) / 1000.0
 
 
-def _apply_exemption(s: Scenario, lots: list[Lot], exempt: set[str] | None) -> list[Lot]:
-    limit = _exemption(s)
+def _applyexemption_limit(s: Scenario, lots: list[Lot], exempt: set[str] | None) -> list[Lot]:
+    limit = exemption_limit(s)
     if limit is None:
         return lots
     costs = s.config.costs

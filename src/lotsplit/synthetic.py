@@ -90,7 +90,8 @@ class ScenarioParts:
     groups: pd.DataFrame
     demand: pd.DataFrame
     suppliers: pd.DataFrame
-    graph: "nx.Graph"
+    graph: object
+    """The adjacency graph (``networkx.Graph``; nodes are the area ids)."""
 
     def build(self) -> Scenario:
         return build_scenario(ScenarioConfig.model_validate(self.raw), areas=self.areas, groups=self.groups,

@@ -182,7 +182,7 @@ def apply_overrides(scenario, overrides: Iterable[tuple[str, str, Any]]):
     :class:`~lotsplit.errors.ScenarioError` naming the parameter."""
     import pydantic
 
-    from lotsplit.solve import with_overrides
+    from lotsplit.engine.optimize import with_overrides
 
     parts: dict[str, dict] = {}
     for section, key, value in overrides:
@@ -204,7 +204,7 @@ def run_spec(spec: RunSpec) -> RunResult:
     """Solve one run (in whatever process the Executor chose).  Infeasible scenarios and
     time limits are results, not errors."""
     from lotsplit.errors import InfeasibleError, NoPlanFoundError
-    from lotsplit.solve import optimize
+    from lotsplit.engine.optimize import optimize
 
     random.seed(spec.seed)
     np.random.seed(spec.seed % (2**32))

@@ -25,7 +25,6 @@ import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
 
 from lotsplit.eligibility import Market
 from lotsplit.scenario import Scenario
@@ -34,8 +33,6 @@ from lotsplit.scenario import Scenario
 class BudgetExceeded(Exception):
     """More connected area sets than the column budget allows."""
 
-
-# --------------------------------------------------------------------------- bundles
 
 def allowed_bundles(scenario: Scenario) -> list[tuple[str, ...]]:
     """Every bundle of product groups a lot may have, by the scenario's bundling rules.
@@ -118,8 +115,6 @@ def bundle_conflicts(scenario: Scenario, group: str | None = None) -> list[str]:
                    "max_groups_per_lot, must_together and never_together")
     return out
 
-
-# --------------------------------------------------------------------------- area sets
 
 def connected_area_sets(neighbours: list[int], *, budget: int, **prune) -> list[int]:
     """All connected vertex sets of a graph as bitmasks, each exactly once (ESU), with the
@@ -205,8 +200,6 @@ def masks_to_matrix(masks: list[int], n: int) -> np.ndarray:
     bits = np.unpackbits(raw.reshape(len(masks), nbytes), axis=1, bitorder="little")
     return bits[:, :n].astype(bool)
 
-
-# --------------------------------------------------------------------------- columns
 
 @dataclass
 class Columns:
@@ -352,15 +345,15 @@ def build_columns(scenario: Scenario, market: Market, bundles, area_sets: np.nda
 
     ``with_eligible`` keeps each column's eligible suppliers (packed bits), which the
     lots-per-tenderer cap needs; default: when the scenario sets that cap."""
-    from lotsplit import rules as lot_rules
+    from lotsplit.model import rules as lot_rules
 
     costs = scenario.config.costs
     if with_eligible is None:
         with_eligible = scenario.config.rules.max_lots_per_tenderer is not None
     n_sets = len(area_sets)
     reaches = market.reaches_all(area_sets) if n_sets else np.zeros((0, len(market.supplier_ids)), bool)
-    boundary = _boundary_km(scenario, market, area_sets)
-    exemption = _exemption(scenario)
+    boundary = boundary_km(scenario, market, area_sets)
+    exemption = exemption_limit(scenario)
     rejected: dict[str, int] = {}
     parts = []
     for b_idx, bundle in enumerate(bundles):
@@ -389,7 +382,7 @@ def _columns(idx: np.ndarray, b_idx: int, exempt: bool, m, boundary: np.ndarray,
                    boundary[idx], m.sme_chance[idx], m.competition_value[idx], eligible_bits)
 
 
-def _exemption(scenario: Scenario) -> float | None:
+def exemption_limit(scenario: Scenario) -> float | None:
     """Largest contract value of a lot that may use the small-lots exemption, when the
     exemption is switched on and the whole is above the EU threshold; else None."""
     if not scenario.config.rules.small_lots_exemption:
@@ -404,7 +397,7 @@ def _exemption(scenario: Scenario) -> float | None:
     return limit.value
 
 
-def _boundary_km(scenario: Scenario, market: Market, area_sets: np.ndarray) -> np.ndarray:
+def boundary_km(scenario: Scenario, market: Market, area_sets: np.ndarray) -> np.ndarray:
     """Length of shared border between each area set and the areas outside it (km)."""
     pos = market.area_position
     edges = [(pos[a], pos[b], d.get("shared_m", 0.0) / 1000.0) for a, b, d in scenario.graph.edges(data=True)]
@@ -422,40 +415,6 @@ def territory_cells(market: Market) -> tuple[np.ndarray, int]:
     groups = market.demand.sum(axis=0) > 0
     fa, fg = np.nonzero((market.demand <= 0) & groups[None, :])
     return np.stack([np.r_[a, fa], np.r_[g, fg]], axis=1).astype(np.int64), len(a)
-
-
-def coverage_matrix(space: LotSpace, columns: Columns | None = None,
-                    area_sets: np.ndarray | None = None) -> sp.csc_matrix:
-    """Cells × columns 0/1 matrix: which territory cells each lot covers (``space.cells``).
-
-    Vectorised per bundle: (lot area masks) @ (areas × cells of the bundle's groups).
-    ``area_sets``: the sets ``columns.set_index`` points into (default: the space's).
-    """
-    cols = space.columns if columns is None else columns
-    n_a, n_g = space.market.demand.shape
-    n_cells = len(space.cells)
-    if len(cols) == 0:
-        return sp.csc_matrix((n_cells, 0))
-    cell_id = -np.ones((n_a, n_g), dtype=np.int64)
-    cell_id[space.cells[:, 0], space.cells[:, 1]] = np.arange(n_cells)
-    sets = sp.csr_matrix((space.area_sets if area_sets is None else area_sets).astype(np.float64))
-    blocks, order = [], []
-    for b_idx, bundle in enumerate(space.bundles):
-        which = np.flatnonzero(cols.bundle_index == b_idx)
-        if not len(which):
-            continue
-        ids = cell_id[:, space.market.group_index(bundle)]
-        a, k = np.nonzero(ids >= 0)
-        area_to_cell = sp.csr_matrix((np.ones(len(a)), (a, ids[a, k])), shape=(n_a, n_cells))
-        blocks.append(sets[cols.set_index[which]] @ area_to_cell)
-        order.append(which)
-    stacked = sp.vstack(blocks).tocsr()
-    inverse = np.empty(len(cols), dtype=np.int64)
-    inverse[np.concatenate(order)] = np.arange(len(cols))
-    out = stacked[inverse].T.tocsc()
-    out.sort_indices()
-    out.data[:] = 1.0
-    return out
 
 
 POOL_BUDGET = 100_000

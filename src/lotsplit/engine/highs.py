@@ -15,10 +15,13 @@ from __future__ import annotations
 import enum
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+
+from lotsplit.model.master import Master
+
 
 PROVEN_GAP = 1e-6
 
@@ -55,17 +58,6 @@ class SolveOutcome:
         return {"status": self.status.value, "objective": self.objective, "bound": self.bound, "gap": self.gap,
                 "seconds": round(self.seconds, 3), "solver": self.solver, "solver_version": self.version,
                 "message": self.message, "columns": self.columns, "all_lots_considered": self.complete}
-
-
-@dataclass
-class Master:
-    """min c x  s.t.  row_lo <= A x <= row_hi,  x >= 0 (binary for a MIP)."""
-
-    cost: np.ndarray
-    matrix: sp.csc_matrix
-    row_lo: np.ndarray
-    row_hi: np.ndarray
-    names: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -205,6 +197,8 @@ def highs_lp(cost, A: sp.csc_matrix, lo, hi, *, lower=0.0, upper=math.inf, integ
 
 SIFT_ABOVE = 200_000
 """Masters with more columns than this are sifted; smaller ones are solved whole."""
+
+
 IPM_ROWS = 1000
 """Sifting LPs with more rows than this use the interior point method (with crossover):
 on the L instance (2,900 rows) it is 4-5× faster than the dual simplex, even warm."""
@@ -315,76 +309,3 @@ def solve_lp_sifted(master: Master, *, deadline: float | None = None, threads: i
     obj = float(master.cost @ x)
     return RawResult(Status.OPTIMAL, x, obj, obj, y, seconds,
                      f"LP by sifting: {rounds} rounds, {len(work)} of {n} columns")
-
-
-def solve_pulp(master: Master, *, solver: str = "cbc", time_limit: float | None = None, mip_gap: float = 0.0,
-               threads: int = 1) -> RawResult:
-    """Solve the master as a MIP through PuLP (CBC by default)."""
-    import pulp
-
-    start = time.perf_counter()
-    prob = pulp.LpProblem("lot_plan", pulp.LpMinimize)
-    A = master.matrix.tocsc()
-    xs = [prob.add_variable(f"x{j}", lowBound=0, upBound=1, cat="Binary") for j in range(A.shape[1])]
-    # lpSum of products: the expression form PuLP 3.3 and 4.x both accept (CBC is for
-    # cross-checks on small masters, so the slower path is fine).
-    prob += pulp.lpSum(float(master.cost[j]) * xs[j] for j in range(A.shape[1]))
-    rows: list[list] = [[] for _ in range(A.shape[0])]
-    for j in range(A.shape[1]):
-        for k in range(A.indptr[j], A.indptr[j + 1]):
-            rows[A.indices[k]].append((xs[j], float(A.data[k])))
-    for i, terms in enumerate(rows):
-        expr = pulp.lpSum(c * x for x, c in terms)
-        lo, hi = master.row_lo[i], master.row_hi[i]
-        if math.isfinite(lo) and math.isfinite(hi) and lo == hi:
-            prob += expr == lo
-        else:
-            if math.isfinite(lo):
-                prob += expr >= lo
-            if math.isfinite(hi):
-                prob += expr <= hi
-    if solver != "cbc":
-        raise ValueError(f"unknown PuLP solver {solver!r}")
-    # PuLP 3 bundles CBC as PULP_CBC_CMD; PuLP 4 drops it for COIN_CMD (pip install pulp[cbc]).
-    cbc = pulp.COIN_CMD if int(pulp.__version__.split(".")[0]) >= 4 else pulp.PULP_CBC_CMD
-    cmd = cbc(msg=False, timeLimit=time_limit, gapRel=mip_gap or None, threads=threads)
-    answer = prob.solve(cmd)
-    seconds = time.perf_counter() - start
-    sol, bound = _pulp_status(prob, answer)
-    x = np.array([v.value() or 0.0 for v in xs]) if sol in (1, 2) else None
-    obj = float(pulp.value(prob.objective)) if x is not None else None
-    if sol == 1:
-        return RawResult(Status.OPTIMAL, x, obj, obj, None, seconds, "CBC: optimal")
-    if sol == 2:
-        return RawResult(Status.FEASIBLE, x, obj, bound, None, seconds,
-                         "CBC: stopped with a plan" + ("" if bound is not None else " (bound not reported)"))
-    if sol == -1:
-        return RawResult(Status.INFEASIBLE, None, None, None, None, seconds, "CBC: infeasible")
-    if sol == 0:
-        return RawResult(Status.NO_PLAN, None, None, None, None, seconds, "CBC: no plan found in the time limit")
-    return RawResult(Status.ERROR, None, None, None, None, seconds, f"CBC: status {sol}")
-
-
-def _pulp_status(prob, answer) -> tuple[int, float | None]:
-    """The real outcome of a PuLP solve, as PuLP 3's solution status (1 proven optimal,
-    2 a plan without proof, 0 no plan, -1 infeasible, -3 other) and the bound if known.
-
-    PuLP 3 says "Optimal" for a time-limited incumbent; its ``sol_status`` tells them
-    apart.  PuLP 4 returns an ``LpSolveStats`` with the stop reason and whether a plan came
-    back."""
-    if not hasattr(answer, "has_solution"):                       # PuLP 3: an int status
-        sol = prob.sol_status
-        return (-1 if prob.status == -1 and sol not in (1, 2) else sol), None
-    reason = int(answer.status)
-    bound = answer.best_bound if answer.best_bound is not None and math.isfinite(answer.best_bound) else None
-    if answer.has_solution:
-        return (1 if reason == 1 else 2), bound
-    if reason == -1:
-        return -1, None
-    return (0 if reason in (0, -4, -6, -8, -9, -10, -11) else -3), None
-
-
-def pulp_version() -> str:
-    import pulp
-
-    return f"CBC via PuLP {pulp.__version__}"

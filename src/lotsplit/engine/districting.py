@@ -72,7 +72,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from lotsplit.solvers import Status, highs_lp, new_highs
+from lotsplit.engine.highs import Status, highs_lp, new_highs
 
 
 
@@ -203,7 +203,7 @@ def applies(scenario) -> bool:
 def _linear_cost(scenario):
     """(group id, c0, lin per area, eligible-supplier metrics) or None."""
     from lotsplit.eligibility import Market
-    from lotsplit.model import _exemption, allowed_bundles
+    from lotsplit.model.lots import allowed_bundles, exemption_limit
 
     cfg = scenario.config
     rules, obj = cfg.rules, cfg.objective
@@ -215,7 +215,7 @@ def _linear_cost(scenario):
         return None
     if rules.areas_together or rules.areas_apart or rules.max_lots_per_tenderer is not None:
         return None
-    if _exemption(scenario) is not None:
+    if exemption_limit(scenario) is not None:
         return None
     if obj.kind not in ("min_cost", "weighted"):
         return None
@@ -253,7 +253,7 @@ def _linear_cost(scenario):
     if n_elig < rules.min_eligible_bidders or met.expected_bids[0] < rules.min_expected_bids - 1e-9 \
             or met.no_bid_chance[0] > rules.max_no_bid_chance + 1e-12:
         return None
-    from lotsplit.plan import access_chance
+    from lotsplit.model.objective import access_chance
 
     local = float(access_chance(scenario, met)[0])
     admin = float(met.admin_cost[0])
