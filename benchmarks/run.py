@@ -297,9 +297,8 @@ def merge_and_write(new_rows: list[dict], results_json: Path, results_md: Path) 
 
 STAGES = {
     # (module, attribute): stage name; times are exclusive (a stage's children are not in it)
-    ("lotsplit.model", "enumerate_area_sets"): "enumeration",
-    ("lotsplit.model", "masks_to_matrix"): "column building",
-    ("lotsplit.model", "build_columns"): "column building",
+    ("lotsplit.model.lots", "enumerate_area_sets"): "enumeration",
+    ("lotsplit.model.lots", "masks_to_matrix"): "column building",
     ("lotsplit.model.lots", "build_columns"): "column building",
     ("lotsplit.model.master", "build_master"): "master building",
     ("lotsplit.engine.pricing", "generate_columns"): "column generation (pricing)",
