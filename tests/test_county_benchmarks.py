@@ -124,10 +124,11 @@ def test_general_engine_agrees_with_the_districting_engine(shared_dir, state):
     """The set-partitioning engine over every enumerated lot proves the same optimum."""
     from lotsplit.model.lots import lot_space
     from lotsplit.engine.exact import solve_exact
+    from lotsplit.engine.highs import UNLIMITED
 
     inst, scenario = bi.county_scenario(state)
     space = lot_space(scenario)
     assert space.complete
-    raw, _ = solve_exact(space, solver="highs", deadline=None, mip_gap=0.0, threads=1)
+    raw, _ = solve_exact(space, solver="highs", effort=UNLIMITED, mip_gap=0.0)
     assert raw.status == lotsplit.Status.OPTIMAL
     assert raw.objective == pytest.approx(OPTIMA[state][1], abs=1e-6)

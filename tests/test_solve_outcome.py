@@ -131,10 +131,10 @@ def test_sifted_lp_reports_infeasible():
 
 
 def test_dive_finds_a_plan_no_better_than_the_optimum():
-    from lotsplit.engine.exact import _dive
+    from lotsplit.engine.exact import dive
 
     master = knapsack_like_master(n=100, seed=5)
-    plan = _dive(master, deadline=None, threads=1)
+    plan = dive(master)
     assert plan.x is not None
     assert np.allclose(master.matrix @ plan.x, 1.0) and set(np.unique(plan.x)) <= {0.0, 1.0}
     best = solve_highs(master, integer=True)

@@ -228,6 +228,10 @@ class SolverConfig(_Strict):
     """Enumerate all candidate lots when there are at most this many; otherwise generate
     columns and report the bound and gap honestly."""
     threads: int = Field(default=1, ge=1)
+    """HiGHS threads.  With one thread a solve is deterministic."""
+    seed: int = Field(default=0, ge=0)
+    """Seed of every random choice of the search (HiGHS ``random_seed``, the districting
+    heuristic): the same seed gives the same plan."""
 
 
 class LegacyPlanConfig(_Strict):

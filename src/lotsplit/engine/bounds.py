@@ -8,12 +8,11 @@ weak, the second strong.
 
 from __future__ import annotations
 
-import time
 
 import networkx as nx
 import numpy as np
 
-from lotsplit.engine.highs import Status, solve_lp_sifted
+from lotsplit.engine.highs import Effort, Status, solve_lp_sifted
 from lotsplit.model.lots import LotSpace
 from lotsplit.model.master import Master, side_duals
 from lotsplit.model.objective import access_chance
@@ -116,7 +115,7 @@ RELAXED_MAX_VARIABLES = 400_000
 """The relaxed-lot bound is skipped (Lagrangian bound only) past this many variables."""
 
 
-def relaxed_bound(space: LotSpace, master: Master, *, deadline: float | None, threads: int = 1) -> float | None:
+def relaxed_bound(space: LotSpace, master: Master, *, effort: Effort) -> float | None:
     """A lower bound over every lot, known or not: the LP of the master in which, besides
     the generated lots, *relaxed lots* may be used.
 
@@ -149,7 +148,7 @@ def relaxed_bound(space: LotSpace, master: Master, *, deadline: float | None, th
     admin_counts = obj.kind != "max_local"
 
     families = []    # (admin floor, areas, bundle index, local chance per area or None, most value)
-    if deadline is not None and time.perf_counter() > deadline:
+    if effort.out_of_time():
         return None
     bid_weight = _bid_floor_weight(space)
     rate = np.zeros(len(space.bundles))      # most value of competition per unit of annual value
@@ -188,7 +187,7 @@ def relaxed_bound(space: LotSpace, master: Master, *, deadline: float | None, th
         w_local.append(np.zeros(len(a_pos)) if local_single is None else v * local_single[areas[a_pos]])
         if sum(len(x) for x in w_cell) + len(families) > RELAXED_MAX_VARIABLES:
             return None
-        if deadline is not None and time.perf_counter() > deadline:
+        if effort.out_of_time():
             return None
     w_cell, w_fam = np.concatenate(w_cell).astype(np.int64), np.concatenate(w_fam).astype(np.int64)
     w_value, w_local, w_rate = np.concatenate(w_value), np.concatenate(w_local), np.concatenate(w_rate)
@@ -226,7 +225,7 @@ def relaxed_bound(space: LotSpace, master: Master, *, deadline: float | None, th
     extra = total_rows - n_rows
     relaxed = Master(np.r_[master.cost, z_cost, w_cost], matrix, np.r_[master.row_lo, np.full(extra, -np.inf)],
                      np.r_[master.row_hi, np.zeros(extra)])
-    lp = solve_lp_sifted(relaxed, deadline=deadline, threads=threads,
+    lp = solve_lp_sifted(relaxed, effort=effort,
                          start=np.arange(n_pool, n_pool + n_z + n_w))
     if lp.status != Status.OPTIMAL:
         return None

@@ -2,10 +2,16 @@
 MIP — and independent blocks of product groups solved apart.
 
 Solve the LP relaxation; if it is integral it is optimal.  Otherwise find a good plan on
-the columns of smallest reduced cost (an LP dive, then a small MIP), drop every column
-whose reduced cost exceeds the gap between that plan and the LP bound (it cannot be in
-any better plan), and solve the MIP over the rest.  The result is a proven optimum, or
-the best plan with a valid bound when a limit stops the MIP.
+the columns of smallest reduced cost (an LP dive, then a small MIP, each within a work
+limit), drop every column whose reduced cost exceeds the gap between that plan and the LP
+bound (it cannot be in any better plan), and solve the MIP over the rest.  The result is a
+proven optimum, or the best plan with a valid bound when the user's time limit (or a stop
+request) ends the MIP.
+
+Product groups that no lot can mix (bundling families, or none) form independent blocks.
+Each block is solved on its own; when only the lot count ties them (a ``max_lots`` that
+binds), the blocks are combined exactly by dynamic programming over the best plan of
+each block with at most ``k`` lots (:func:`_solve_blocks`).
 """
 
 from __future__ import annotations
@@ -15,57 +21,51 @@ import time
 import numpy as np
 
 from lotsplit.engine.cbc import solve_pulp
-from lotsplit.engine.highs import PROVEN_GAP, RawResult, Status, gap_of, solve_highs, solve_lp_sifted
+from lotsplit.engine.highs import (PROVEN_GAP, UNLIMITED, Effort, RawResult, Status, Termination, gap_of, highs_lp,
+                                   new_highs, run, solve_highs, solve_lp_sifted)
 from lotsplit.model.lots import LotSpace
 from lotsplit.model.master import Master, build_master, reduced_costs, sub_master
 
-
-def _remaining(deadline: float | None) -> float | None:
-    return None if deadline is None else max(0.01, deadline - time.perf_counter())
-
-
-def _slice(deadline: float | None, share: float) -> float | None:
-    """A deadline ``share`` of the remaining time away (for a stage that must leave time)."""
-    if deadline is None:
-        return None
-    now = time.perf_counter()
-    return now + max(0.5, share * (deadline - now))
+SMALL_MIP_COLUMNS = 2000
+"""The first MIP looks for a good plan among this many columns of smallest reduced cost."""
+SMALL_MIP_NODES = 500
+"""Branch-and-bound nodes of that first MIP (a work limit: it only has to find a plan)."""
+DIVE_COLUMNS = 50_000
+"""The dive heuristic works on at most this many columns (those of smallest reduced cost)."""
+DIVE_LPS = 400
+"""LP re-solves the dive may use before it gives up."""
 
 
-def mip(master: Master, *, solver: str, deadline, mip_gap: float, threads: int) -> RawResult:
+def mip(master: Master, *, solver: str, effort: Effort, mip_gap: float) -> RawResult:
+    """The MIP over every column of the master, by HiGHS or (``cbc``) through PuLP."""
     if solver == "highs":
-        return solve_highs(master, integer=True, time_limit=_remaining(deadline), mip_gap=mip_gap, threads=threads)
-    return solve_pulp(master, solver=solver, time_limit=_remaining(deadline), mip_gap=mip_gap, threads=threads)
+        return solve_highs(master, integer=True, effort=effort, mip_gap=mip_gap, report=True)
+    return solve_pulp(master, solver=solver, time_limit=effort.left(), mip_gap=mip_gap, threads=effort.threads)
 
 
-def lp_relaxation(master: Master, *, deadline, threads: int) -> RawResult:
-    return solve_lp_sifted(master, deadline=deadline, threads=threads)
+def lp_relaxation(master: Master, *, effort: Effort) -> RawResult:
+    return solve_lp_sifted(master, effort=effort)
 
 
-def solve_exact(space: LotSpace, *, solver: str, deadline, mip_gap: float, threads: int):
-    """Proven optimum over every candidate lot.
-
-    Product groups that can never share a lot (different families, bundling "none") form
-    independent blocks: each is solved on its own and the plan-level rows (lot count,
-    local-share target, admin budget, small-lots cap) are then checked on the combined
-    plan.  If they hold, the combination is optimal (it is optimal for a relaxation and
-    feasible); otherwise the whole master is solved.
-    """
+def solve_exact(space: LotSpace, *, solver: str, effort: Effort, mip_gap: float):
+    """Proven optimum over every candidate lot (``space.columns``): the blocks of product
+    groups apart when they are independent, else the whole master."""
     cols = space.columns
     if len(cols) == 0:
-        return RawResult(Status.INFEASIBLE, None, None, None, None, 0.0, "no feasible lot"), cols
+        return RawResult(Status.INFEASIBLE, None, None, None, None, 0.0, "no feasible lot",
+                         termination=Termination.INFEASIBLE), cols
     master = build_master(space)
     if solver != "highs":
-        return mip(master, solver=solver, deadline=deadline, mip_gap=mip_gap, threads=threads), cols
-    blocks = _blocks(space)
+        return mip(master, solver=solver, effort=effort, mip_gap=mip_gap), cols
+    blocks = independent_blocks(space)
     if len(blocks) > 1:
-        res = _solve_blocks(space, master, blocks, deadline=deadline, mip_gap=mip_gap, threads=threads)
+        res = _solve_blocks(space, master, blocks, effort=effort, mip_gap=mip_gap)
         if res is not None:
             return res, cols
-    return exact_mip(master, deadline=deadline, mip_gap=mip_gap, threads=threads), cols
+    return exact_mip(master, effort=effort, mip_gap=mip_gap), cols
 
 
-def _blocks(space: LotSpace) -> list[list[int]]:
+def independent_blocks(space: LotSpace) -> list[list[int]]:
     """Bundle indices grouped into independent blocks (bundles sharing a group are joined)."""
     import networkx as nx
 
@@ -80,44 +80,111 @@ def _blocks(space: LotSpace) -> list[list[int]]:
     return sorted(blocks)
 
 
-def _solve_blocks(space: LotSpace, master: Master, blocks, *, deadline, mip_gap: float, threads: int):
+def _solve_blocks(space: LotSpace, master: Master, blocks, *, effort: Effort, mip_gap: float):
+    """Each block on its own.  When the combination keeps every plan-level row it is
+    optimal (optimal for a relaxation and feasible).  When only the lot count is broken,
+    the best combination with at most ``max_lots`` lots is found by dynamic programming:
+    the blocks' best plans with at most ``k_b - d`` lots (``k_b`` the lots of its own best
+    plan, ``d = 0 … D``, ``D`` the lots too many), one MIP each, combined so that the
+    deficits add up to ``D``.  Otherwise None (the caller solves the whole master)."""
     cols = space.columns
     n_cells = len(space.cells)
     cover = master.matrix[:n_cells]
-    x = np.zeros(len(cols))
-    objective = bound = 0.0
-    proven = True
-    messages = []
+    parts = []
     for block in blocks:
         in_block = np.flatnonzero(np.isin(cols.bundle_index, block))
         sub = cover[:, in_block]
         rows = np.flatnonzero(np.asarray(sub.sum(axis=1)).ravel() > 0)
-        sub_master = Master(master.cost[in_block], sub[rows], master.row_lo[rows], master.row_hi[rows])
-        res = exact_mip(sub_master, deadline=deadline, mip_gap=mip_gap, threads=threads)
+        part = Master(master.cost[in_block], sub[rows], master.row_lo[rows], master.row_hi[rows])
+        res = exact_mip(part, effort=effort, mip_gap=mip_gap)
         if res.x is None:
             return None if res.status != Status.INFEASIBLE else res
-        x[in_block] = res.x
-        objective += res.objective
-        bound += res.bound if res.bound is not None else -np.inf
-        proven &= res.status == Status.OPTIMAL
-        messages.append(res.message)
+        parts.append((in_block, part, {0: res}))
+    x = _combine(len(cols), [(in_block, found[0]) for in_block, _, found in parts])
+    ax = master.matrix @ x
+    lot_row = _lot_count_row(master)
+    side = np.ones(len(ax), dtype=bool)
+    side[:n_cells] = False
+    broken = side & ((ax < master.row_lo - 1e-6) | (ax > master.row_hi + 1e-6))
+    if not broken.any():
+        return _block_result(x, [found[0] for _, _, found in parts], len(blocks), "")
+    if lot_row is None or broken.sum() > 1 or not broken[lot_row] or ax[lot_row] < master.row_lo[lot_row] - 1e-6:
+        return None                     # another plan-level row binds: solve the whole master
+    too_many = int(round(ax[lot_row] - master.row_hi[lot_row]))
+    # f[b][d]: the best plan of block b with at most (its own lots - d) lots
+    for in_block, part, found in parts:
+        own = int(round(found[0].x.sum()))
+        for d in range(1, too_many + 1):
+            if own - d < 1:
+                break
+            capped = Master(part.cost, _with_row(part.matrix, np.ones(len(part.cost))),
+                            np.r_[part.row_lo, -np.inf], np.r_[part.row_hi, own - d])
+            res = exact_mip(capped, effort=effort, mip_gap=mip_gap)
+            if res.x is None:
+                if res.status == Status.INFEASIBLE:
+                    break
+                return None
+            found[d] = res
+    best = {0: (0.0, [])}              # total deficit -> (objective, choice per block)
+    for _, _, found in parts:
+        step = {}
+        for total, (value, choice) in best.items():
+            for d, res in found.items():
+                t = min(too_many, total + d)
+                cand = (value + res.objective, choice + [d])
+                if t not in step or cand[0] < step[t][0]:
+                    step[t] = cand
+        best = step
+    if too_many not in best:
+        return None
+    _, choice = best[too_many]
+    chosen = [found[d] for (_, _, found), d in zip(parts, choice)]
+    x = _combine(len(cols), [(in_block, res) for (in_block, _, _), res in zip(parts, chosen)])
     ax = master.matrix @ x
     if np.any(ax < master.row_lo - 1e-6) or np.any(ax > master.row_hi + 1e-6):
-        return None                      # a plan-level row binds: solve the whole master
-    status = Status.OPTIMAL if proven else Status.FEASIBLE
-    return RawResult(status, x, objective, bound if np.isfinite(bound) else None, None, 0.0,
-                     f"{len(blocks)} independent blocks; " + "; ".join(sorted(set(messages))))
+        return None
+    return _block_result(x, chosen, len(blocks), f", the lot count shared out between them ({too_many} fewer)")
 
 
-def exact_mip(master: Master, *, deadline, mip_gap: float, threads: int, lp: RawResult | None = None,
-               incumbent: np.ndarray | None = None) -> RawResult:
-    """LP bound, integrality check, reduced-cost fixing, then the MIP (HiGHS)."""
-    lp = lp or lp_relaxation(master, deadline=deadline, threads=threads)
+def _lot_count_row(master: Master) -> int | None:
+    return master.names.index("lot count") if "lot count" in master.names else None
+
+
+def _with_row(matrix, row: np.ndarray):
+    import scipy.sparse as sp
+
+    return sp.vstack([matrix, sp.csr_matrix(row)]).tocsc()
+
+
+def _combine(n: int, parts) -> np.ndarray:
+    x = np.zeros(n)
+    for in_block, res in parts:
+        x[in_block] = res.x
+    return x
+
+
+def _block_result(x: np.ndarray, results: list[RawResult], n_blocks: int, how: str) -> RawResult:
+    objective = float(sum(r.objective for r in results))
+    bounds = [r.bound for r in results]
+    proven = all(r.status == Status.OPTIMAL for r in results)
+    bound = objective if proven else (float(sum(bounds)) if all(b is not None for b in bounds) else None)
+    termination = Termination.OPTIMAL if proven else next(r.termination for r in results if r.status != Status.OPTIMAL)
+    return RawResult(Status.OPTIMAL if proven else Status.FEASIBLE, x, objective, bound, None,
+                     sum(r.seconds for r in results),
+                     f"{n_blocks} independent blocks{how}; " + "; ".join(sorted({r.message for r in results})),
+                     termination=termination)
+
+
+def exact_mip(master: Master, *, effort: Effort = UNLIMITED, mip_gap: float = 0.0, lp: RawResult | None = None,
+              incumbent: np.ndarray | None = None, nodes: int | None = None) -> RawResult:
+    """LP bound, integrality check, a first plan, reduced-cost fixing, then the MIP (at
+    most ``nodes`` branch-and-bound nodes when given: a work limit)."""
+    lp = lp or lp_relaxation(master, effort=effort)
     if lp.status == Status.INFEASIBLE:
         return lp
     if lp.status != Status.OPTIMAL or lp.duals is None:
-        # No LP bound in time: the plain MIP reports its own bound.
-        return mip(master, solver="highs", deadline=deadline, mip_gap=mip_gap, threads=threads)
+        # No LP bound (the user's time limit): the plain MIP reports its own bound.
+        return mip(master, solver="highs", effort=effort, mip_gap=mip_gap)
     x = lp.x
     if np.all(np.minimum(np.abs(x), np.abs(1 - x)) < 1e-7):
         return RawResult(Status.OPTIMAL, np.round(x), lp.objective, lp.objective, None, lp.seconds,
@@ -128,7 +195,7 @@ def exact_mip(master: Master, *, deadline, mip_gap: float, threads: int, lp: Raw
     # A good plan first: dive on the LP over the columns most likely to be in the optimum.
     order = np.argsort(rc, kind="stable")
     few = np.sort(order[:min(n, DIVE_COLUMNS)])
-    first = _dive(sub_master(master, few), deadline=_slice(deadline, 0.3), threads=threads)
+    first = dive(sub_master(master, few), effort=effort)
     if first.x is not None and (incumbent is None or first.objective < float(master.cost @ incumbent)):
         incumbent = np.zeros(n)
         incumbent[few] = first.x
@@ -137,8 +204,8 @@ def exact_mip(master: Master, *, deadline, mip_gap: float, threads: int, lp: Raw
     if incumbent is not None:
         small = np.union1d(small, np.flatnonzero(incumbent > 0.5))
     small = np.sort(small)
-    better = solve_highs(sub_master(master, small), integer=True, time_limit=_remaining(_slice(deadline, 0.3)),
-                         threads=threads, incumbent=None if incumbent is None else incumbent[small])
+    better = solve_highs(sub_master(master, small), integer=True, effort=effort, nodes=SMALL_MIP_NODES,
+                         incumbent=None if incumbent is None else incumbent[small])
     if better.x is not None and (incumbent is None or better.objective < float(master.cost @ incumbent)):
         incumbent = np.zeros(n)
         incumbent[small] = np.round(better.x)
@@ -149,62 +216,51 @@ def exact_mip(master: Master, *, deadline, mip_gap: float, threads: int, lp: Raw
                          "plan meets the LP bound: optimal" if proven else "plan within the requested gap of the LP bound")
     # Reduced-cost fixing: a column with rc > ub - lb is in no plan better than ub.
     keep = np.flatnonzero(rc <= (ub - lb) + 1e-7 * max(1.0, abs(ub))) if np.isfinite(ub) else np.arange(n)
-    res = solve_highs(sub_master(master, keep), integer=True, time_limit=_remaining(deadline), mip_gap=mip_gap,
-                      threads=threads, incumbent=None if incumbent is None else incumbent[keep])
+    res = solve_highs(sub_master(master, keep), integer=True, effort=effort, mip_gap=mip_gap, report=True,
+                      incumbent=None if incumbent is None else incumbent[keep], nodes=nodes)
     x = np.zeros(n)
     if res.x is None or (incumbent is not None and res.objective > ub):
         if incumbent is None:
             return res
-        # Time ran out in the MIP: the dive's plan stands, with the best bound known.
+        # The MIP stopped (the user's time limit): the first plan stands, with the best bound known.
         bound = max(lb, res.bound) if res.bound is not None else lb
         st = Status.OPTIMAL if gap_of(ub, bound) <= PROVEN_GAP else Status.FEASIBLE
-        return RawResult(st, incumbent, ub, bound, None, res.seconds, res.message)
+        return RawResult(st, incumbent, ub, bound, None, res.seconds, res.message,
+                         termination=Termination.OPTIMAL if st == Status.OPTIMAL else res.termination)
     x[keep] = res.x
     bound = res.bound if res.bound is not None else lb
     if res.status != Status.OPTIMAL:
         bound = max(bound, lb)
     return RawResult(res.status, x, res.objective, bound, None, res.seconds,
-                     f"{res.message} ({len(keep)} of {n} lots left after reduced-cost fixing)")
+                     f"{res.message} ({len(keep)} of {n} lots left after reduced-cost fixing)",
+                     termination=res.termination)
 
 
-SMALL_MIP_COLUMNS = 2000
-"""The first MIP looks for a good plan among this many columns of smallest reduced cost."""
-
-
-DIVE_COLUMNS = 50_000
-"""The dive heuristic works on at most this many columns (those of smallest reduced cost)."""
-
-
-def _dive(master: Master, *, deadline, threads: int, max_backtracks: int = 50) -> RawResult:
+def dive(master: Master, *, effort: Effort = UNLIMITED, max_backtracks: int = 50) -> RawResult:
     """A plan by LP diving: fix the column with the largest LP value to 1 (and every column
-    sharing a cell with it to 0), re-solve the LP warm, repeat until the LP is integral;
-    a fix that makes the LP infeasible is undone and that column forbidden instead."""
+    sharing a packing row with it to 0), re-solve the LP warm, repeat until the LP is
+    integral; a fix that makes the LP infeasible is undone and that column forbidden
+    instead.  At most ``DIVE_LPS`` LP solves (a work limit)."""
     import highspy
-
-    from lotsplit.engine.highs import highs_lp, new_highs
 
     t0 = time.perf_counter()
     n = len(master.cost)
     A = master.matrix.tocsc()
-    cells = np.flatnonzero(master.row_lo == master.row_hi)     # the partition rows
-    rows_of = A[cells].tocsc()
-    by_row = A[cells].tocsr()
-    h = new_highs(threads)
+    rows = np.flatnonzero((master.row_hi == 1) & (master.row_lo >= 0))     # packing rows: at most one lot
+    rows_of = A[rows].tocsc()
+    by_row = A[rows].tocsr()
+    h = new_highs(effort.threads, seed=effort.seed)
     h.passModel(highs_lp(master.cost, A, master.row_lo, master.row_hi))
     upper = np.full(n, np.inf)
     lower = np.zeros(n)
     fixed: list[tuple[int, list[int]]] = []
     backtracks = 0
-    while True:
-        if deadline is not None:
-            left = deadline - time.perf_counter()
-            if left <= 0:
-                break
-            h.setOptionValue("time_limit", float(left))
-        h.run()
-        ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
-        if ok:
-            x = np.asarray(h.getSolution().col_value)
+    for _ in range(DIVE_LPS):
+        if effort.out_of_time():
+            break
+        r = run(h, effort=effort)
+        if r.termination == Termination.OPTIMAL:
+            x = r.x
             frac = np.minimum(np.abs(x), np.abs(1 - x))
             if frac.max() < 1e-7:
                 x = np.round(x)
@@ -227,7 +283,7 @@ def _dive(master: Master, *, deadline, threads: int, max_backtracks: int = 50) -
                 if len(off):
                     h.changeColsBounds(len(off), off.astype(np.int32), np.zeros(len(off)), np.zeros(len(off)))
             continue
-        if h.getModelStatus() != highspy.HighsModelStatus.kInfeasible or not fixed or backtracks >= max_backtracks:
+        if r.termination != Termination.INFEASIBLE or not fixed or backtracks >= max_backtracks:
             break
         # Undo the last fix and forbid that column.
         backtracks += 1
@@ -240,4 +296,5 @@ def _dive(master: Master, *, deadline, threads: int, max_backtracks: int = 50) -
             upper[off_a] = np.inf
             h.changeColsBounds(len(off_a), off_a.astype(np.int32), np.zeros(len(off_a)),
                                np.full(len(off_a), highspy.kHighsInf))
-    return RawResult(Status.NO_PLAN, None, None, None, None, time.perf_counter() - t0, "LP dive found no plan")
+    return RawResult(Status.NO_PLAN, None, None, None, None, time.perf_counter() - t0, "LP dive found no plan",
+                     termination=Termination.WORK_LIMIT)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lotsplit.engine.highs import solve_highs
+from lotsplit.engine.highs import Effort, solve_highs
 from lotsplit.errors import InfeasibleError
 from lotsplit.model.lots import LotSpace
 from lotsplit.model.master import Master, build_master
@@ -70,7 +70,11 @@ def _cell_reason(space: LotSpace, a: int, g: int) -> str:
     return f"{head}: every lot that could hold it breaks a lot rule {why}"
 
 
-def explain_conflict(space: LotSpace, *, threads: int) -> list[str]:
+EXPLAIN_NODES = 20_000
+"""Branch-and-bound nodes of each MIP that looks for the rule in conflict (a work limit)."""
+
+
+def explain_conflict(space: LotSpace, *, effort: Effort) -> list[str]:
     """Every cell can be covered but no plan exists: find which plan-level rule conflicts."""
     s = space.scenario
     rules, obj = s.config.rules, s.config.objective
@@ -82,7 +86,7 @@ def explain_conflict(space: LotSpace, *, threads: int) -> list[str]:
 
     def extreme(coef, sense):
         m = Master(sense * coef, cover.matrix, cover.row_lo, cover.row_hi)
-        r = solve_highs(m, integer=True, time_limit=30, threads=threads)
+        r = solve_highs(m, integer=True, effort=effort, nodes=EXPLAIN_NODES)
         return None if r.objective is None else sense * r.objective
 
     if rules.min_lots > 1 or rules.max_lots is not None:

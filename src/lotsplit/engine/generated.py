@@ -8,97 +8,119 @@ reduced-cost fixing over every lot close the gap and prove the optimum.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from lotsplit.engine.bounds import lagrangian_bound, max_lots_in_plan, relaxed_bound
-from lotsplit.engine.exact import _remaining, _slice, exact_mip, lp_relaxation, mip
-from lotsplit.engine.highs import PROVEN_GAP, RawResult, Status, gap_of, solve_highs, solve_lp_sifted
+from lotsplit.engine.exact import exact_mip, lp_relaxation, mip
+from lotsplit.engine.highs import (PROVEN_GAP, Effort, RawResult, Status, Termination, gap_of, solve_highs,
+                                   solve_lp_sifted)
 from lotsplit.engine.pricing import (add_columns, add_whole_components, generate_columns, pool_keys,
                                      price_by_enumeration)
 from lotsplit.model.lots import LotSpace
 from lotsplit.model.master import build_master, reduced_costs, sub_master
 
 
-def solve_generated(space: LotSpace, *, solver: str, deadline, mip_gap: float, threads: int):
-    """Price and branch: a plan over the pool, a bound over every lot, more lots only while
-    the two are apart.
-
-    1. The pool (small lots, plus every bundle over each whole component) gives a first
-       plan, and the LP with relaxed lots (``pricing.relaxed_bound``) a bound over every
-       lot; when they meet, the plan is proven optimal and nothing more is generated.
-    2. Otherwise dual-guided pricing grows lots for half the remaining time, and the
-       plan is re-solved over the larger pool, starting from the first plan; the bound is
-       the better of the relaxed-lot bound and the Lagrangian bound of the last LP.
-    """
-
-    add_whole_components(space, pool_keys(space))
-    empty = build_master(space, space.columns.take(np.zeros(0, dtype=np.int64)))
-    relaxed = relaxed_bound(space, empty, deadline=_slice(deadline, 0.2), threads=threads)
-    bound = relaxed if relaxed is not None else -np.inf
-    how = "LP with relaxed lots"
-    res, lp, master, rounds = None, None, None, 0
-    for stage in ("pool", "generated"):
-        if stage == "generated":
-            if res is not None and res.x is not None and gap_of(res.objective, bound) <= max(mip_gap, PROVEN_GAP):
-                break
-            if deadline is not None and time.perf_counter() > deadline - 1:
-                break
-            generate_columns(space, deadline=_slice(deadline, 0.5), threads=threads)
-            rounds = 1
-        master = build_master(space)
-        lp = lp_relaxation(master, deadline=deadline, threads=threads)
-        if lp.status != Status.OPTIMAL:
-            continue            # not proven infeasible: a larger lot may still cover the cells
-        start = None
-        if res is not None and res.x is not None:
-            start = np.r_[res.x, np.zeros(len(space.columns) - len(res.x))]
-        if solver == "highs":
-            new = exact_mip(master, deadline=deadline if stage == "generated" else _slice(deadline, 0.4),
-                             mip_gap=mip_gap, threads=threads, lp=lp, incumbent=start)
-        else:
-            new = mip(master, solver=solver, deadline=deadline, mip_gap=mip_gap, threads=threads)
-        if new.x is not None and (res is None or res.x is None or new.objective <= res.objective):
-            res = new
-        elif res is not None and res.x is not None:
-            res = RawResult(res.status, np.r_[res.x, np.zeros(len(space.columns) - len(res.x))], res.objective,
-                            res.bound, None, res.seconds, res.message)
-        k_max = max_lots_in_plan(space, res.objective if res is not None and res.x is not None else None)
-        lagrangian = lagrangian_bound(space, master, lp.objective, lp.duals, k_max)
-        if lagrangian > bound:
-            bound, how = lagrangian, f"Lagrangian, at most {k_max} lots priced below the LP over the pool"
-    open_gap = res is None or res.x is None or gap_of(res.objective, min(bound, res.objective)) > PROVEN_GAP
-    if open_gap and solver == "highs" and not (deadline is not None and time.perf_counter() > deadline - 1):
-        closed = _close_by_enumeration(space, None if res is None or res.x is None else res, deadline=deadline,
-                                       mip_gap=mip_gap, threads=threads)
-        if closed is not None:
-            return closed, space.columns, True
-        if res is not None and res.x is not None:
-            res = RawResult(res.status, np.r_[res.x, np.zeros(len(space.columns) - len(res.x))], res.objective,
-                            res.bound, None, res.seconds, res.message)
-    cols = space.columns
-    if res is None or res.x is None:
-        if res is None:
-            res = RawResult(Status.NO_PLAN, None, None, None, None, 0.0, "no plan within the time limit")
-        return res, cols, False
-    bound = min(bound, res.objective)
-    st = Status.OPTIMAL if gap_of(res.objective, bound) <= PROVEN_GAP else Status.FEASIBLE
-    grown = "lots grown by pricing" if rounds else "no pricing needed"
-    msg = f"{res.message}; {len(cols)} lots in the pool ({grown}); bound: {how}"
-    return RawResult(st, res.x, res.objective, bound, None, res.seconds, msg), cols, True
-
-
+POOL_MIP_NODES = 20_000
+"""Branch-and-bound nodes of the first MIP over the pool (a work limit: the final MIP, after
+pricing, runs to the proof or to the user's time limit)."""
 EXACT_PRICING_ROUNDS = 50
 """Rounds of exact pricing (each one pass over every lot) before the search gives up."""
-
-
 FIXING_COLUMNS = 200_000
 """Lots that reduced-cost fixing over every lot may add to the final MIP."""
 
 
-def _close_by_enumeration(space: LotSpace, res: RawResult | None, *, deadline, mip_gap: float,
-                          threads: int) -> RawResult | None:
+def solve_generated(space: LotSpace, *, solver: str, effort: Effort, mip_gap: float):
+    """Price and branch: a plan over the pool, a bound over every lot, more lots only while
+    the two are apart.  Returns ``(result, columns, bound_is_global)``.
+
+    1. The pool (small lots, plus every bundle over each whole component) gives a first
+       plan, and the LP with relaxed lots (``bounds.relaxed_bound``) a bound over every
+       lot; when they meet, the plan is proven optimal and nothing more is generated.
+    2. When every lot can be visited (``pricing.STREAM_SETS``), exact pricing and
+       reduced-cost fixing over every lot close the gap (:func:`_close_by_enumeration`).
+    3. Otherwise dual-guided pricing grows lots (``pricing.MAX_ROUNDS`` rounds) and the plan
+       is re-solved over the larger pool, starting from the first plan; the bound is the
+       better of the relaxed-lot bound and the Lagrangian bound of the last LP.
+    Every limit counts work; only the user's time limit reads the clock.
+    """
+    add_whole_components(space, pool_keys(space))
+    empty = build_master(space, space.columns.take(np.zeros(0, dtype=np.int64)))
+    relaxed = relaxed_bound(space, empty, effort=effort)
+    bound = relaxed if relaxed is not None else -np.inf
+    how = "LP with relaxed lots"
+    res = _over_pool(space, None, solver=solver, effort=effort, mip_gap=mip_gap, nodes=POOL_MIP_NODES)
+    bound, how = _better_bound(space, res, bound, how)
+    if _open(res, bound, mip_gap) and solver == "highs" and not effort.out_of_time():
+        closed = _close_by_enumeration(space, res if res is not None and res.x is not None else None,
+                                       effort=effort, mip_gap=mip_gap)
+        if closed is not None:
+            return closed, space.columns, True
+        res = _padded(res, len(space.columns))
+        if not effort.out_of_time():
+            generate_columns(space, effort=effort)
+            new = _over_pool(space, res, solver=solver, effort=effort, mip_gap=mip_gap, nodes=None)
+            bound, how = _better_bound(space, new, bound, how)
+            res = new if new is not None and new.x is not None else _padded(res, len(space.columns))
+    cols = space.columns
+    if res is None or res.x is None:
+        if res is None or res.status != Status.INFEASIBLE:
+            res = RawResult(Status.NO_PLAN, None, None, None, None, 0.0, "no plan from the generated lots",
+                            termination=effort.termination)
+        return res, cols, False
+    bound = min(bound, res.objective)
+    proven = gap_of(res.objective, bound) <= PROVEN_GAP
+    msg = f"{res.message}; {len(cols)} lots in the pool; bound: {how}"
+    return RawResult(Status.OPTIMAL if proven else Status.FEASIBLE, res.x, res.objective, bound, None, res.seconds,
+                     msg, termination=Termination.OPTIMAL if proven else effort.termination), cols, True
+
+
+def _over_pool(space: LotSpace, res: RawResult | None, *, solver: str, effort: Effort, mip_gap: float,
+               nodes: int | None) -> RawResult | None:
+    """The best plan over the pool's lots (starting from ``res``), with the pool's LP in
+    ``.master`` / ``.duals`` for the Lagrangian bound; None when the pool's LP has no
+    solution (infeasible over the pool proves nothing: a larger lot may cover the cells)."""
+    master = build_master(space)
+    lp = lp_relaxation(master, effort=effort)
+    if lp.status != Status.OPTIMAL:
+        return _padded(res, len(space.columns))
+    start = None if res is None or res.x is None else np.r_[res.x, np.zeros(len(space.columns) - len(res.x))]
+    if solver == "highs":
+        new = exact_mip(master, effort=effort, mip_gap=mip_gap, lp=lp, incumbent=start, nodes=nodes)
+    else:
+        new = mip(master, solver=solver, effort=effort, mip_gap=mip_gap)
+    if new.x is None or (start is not None and new.objective > float(master.cost @ start)):
+        new = _padded(res, len(space.columns)) or new
+    new.master, new.duals = master, lp.duals
+    new.final = lp.objective        # the pool's LP value, for the Lagrangian bound
+    return new
+
+
+def _better_bound(space: LotSpace, res: RawResult | None, bound: float, how: str) -> tuple[float, str]:
+    if res is None or res.master is None or res.duals is None:
+        return bound, how
+    k_max = max_lots_in_plan(space, res.objective if res.x is not None else None)
+    lagrangian = lagrangian_bound(space, res.master, float(res.final), res.duals, k_max)
+    if lagrangian > bound:
+        return lagrangian, f"Lagrangian, at most {k_max} lots priced below the LP over the pool"
+    return bound, how
+
+
+def _open(res: RawResult | None, bound: float, mip_gap: float) -> bool:
+    if res is None or res.x is None:
+        return True
+    return gap_of(res.objective, min(bound, res.objective)) > max(mip_gap, PROVEN_GAP)
+
+
+def _padded(res: RawResult | None, n: int) -> RawResult | None:
+    """``res`` with its plan padded to ``n`` columns (the pool grew)."""
+    if res is None or res.x is None:
+        return res
+    return RawResult(res.status, np.r_[res.x, np.zeros(n - len(res.x))], res.objective, res.bound, None,
+                     res.seconds, res.message, termination=res.termination)
+
+
+def _close_by_enumeration(space: LotSpace, res: RawResult | None, *, effort: Effort,
+                          mip_gap: float) -> RawResult | None:
     """Exact column generation when every lot can be visited (``pricing.STREAM_SETS``),
     though not kept: price every lot against the LP duals until none prices out (the LP
     over the pool is then the LP over every lot, a valid bound), then add every lot whose
@@ -110,7 +132,7 @@ def _close_by_enumeration(space: LotSpace, res: RawResult | None, *, deadline, m
     lp = None
     for _ in range(EXACT_PRICING_ROUNDS):
         master = build_master(space)
-        lp = solve_lp_sifted(master, deadline=deadline, threads=threads, elastic_duals=True)
+        lp = solve_lp_sifted(master, effort=effort, elastic_duals=True)
         if lp.duals is None:
             return None                      # time limit (or numerical trouble) in the LP
         phase_one = lp.status == Status.INFEASIBLE
@@ -124,7 +146,7 @@ def _close_by_enumeration(space: LotSpace, res: RawResult | None, *, deadline, m
                                  final=True)
             break
         add_columns(space, priced)
-        if deadline is not None and time.perf_counter() > deadline:
+        if effort.out_of_time():
             return None
     else:
         return None
@@ -133,7 +155,7 @@ def _close_by_enumeration(space: LotSpace, res: RawResult | None, *, deadline, m
     lb = float(lp.objective)
     how = f"LP over every lot (exact pricing, {lp.message})"
     if x0 is None:
-        first = exact_mip(master, deadline=deadline, mip_gap=mip_gap, threads=threads, lp=lp)
+        first = exact_mip(master, effort=effort, mip_gap=mip_gap, lp=lp)
         if first.x is None:
             if first.status == Status.INFEASIBLE:     # the LP over every lot is feasible, the MIP is not
                 return RawResult(Status.INFEASIBLE, None, None, None, None, first.seconds, first.message, final=True)
@@ -156,8 +178,8 @@ def _close_by_enumeration(space: LotSpace, res: RawResult | None, *, deadline, m
     rc = reduced_costs(master, lp.duals)
     keep = np.flatnonzero(rc <= (ub - lb) + tol)
     keep = np.union1d(keep, np.flatnonzero(x0 > 0.5))
-    sub = solve_highs(sub_master(master, keep), integer=True, time_limit=_remaining(deadline), mip_gap=mip_gap,
-                      threads=threads, incumbent=x0[keep])
+    sub = solve_highs(sub_master(master, keep), integer=True, effort=effort, mip_gap=mip_gap, report=True,
+                      incumbent=x0[keep])
     x = x0
     objective = ub
     if sub.x is not None and sub.objective < ub:
@@ -172,4 +194,6 @@ def _close_by_enumeration(space: LotSpace, res: RawResult | None, *, deadline, m
     st = Status.OPTIMAL if gap_of(objective, bound) <= PROVEN_GAP else Status.FEASIBLE
     note = " (more lots fit under the gap than were kept)" if fixing.truncated else ""
     return RawResult(st, x, objective, min(bound, objective), None, sub.seconds,
-                     f"{sub.message}; {len(keep)} lots fit under the gap{note}; bound: {how}")
+                     f"{sub.message}; {len(keep)} lots fit under the gap{note}; bound: {how}",
+                     termination=Termination.OPTIMAL if st == Status.OPTIMAL else
+                     (Termination.WORK_LIMIT if fixing.truncated else sub.termination))

@@ -1,13 +1,17 @@
-"""Solver calls and every solver status, in one place.
+"""HiGHS, run in one place, and every solver status mapped once.
 
 The master problem is handed over as arrays (a sparse column matrix), so building it costs
 nothing: HiGHS is called directly through highspy (profiling showed PuLP's modelling layer,
-not the solve, dominated for masters of 10^5 columns: see benchmarks/README.md).  CBC is
-reached through PuLP, using only API that PuLP 3.3 and 4.x share (``add_variable``).
+not the solve, dominated for masters of 10^5 columns: see benchmarks/README.md).
 
-Outcomes are truthful: ``optimal`` only when the solver proved it (relative gap ≤ 1e-6);
-a plan stopped by the time limit is ``feasible`` with its bound and gap; HiGHS reports
-"Optimal" once the gap is under ``mip_rel_gap``, so the gap is read, never assumed.
+:func:`run` is the one HiGHS runner: it gives HiGHS the user's time limit (the only clock,
+:class:`Effort`) and the stage's work limit (nodes, iterations: deterministic), stops it on
+a stop request (Ctrl-C, the web app's stop button: ``lotsplit.progress``), reports
+improving plans as progress events, and maps every HiGHS model status once into a
+:class:`Termination`.  Outcomes are truthful: ``optimal`` only when the solver proved it
+(relative gap ≤ 1e-6); HiGHS reports "Optimal" once the gap is under ``mip_rel_gap``, so
+the gap is read, never assumed; a plan a limit stopped is ``feasible`` with its bound, its
+gap and what stopped it.
 """
 
 from __future__ import annotations
@@ -15,23 +19,107 @@ from __future__ import annotations
 import enum
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
 
+from lotsplit import progress
 from lotsplit.model.master import Master
-
 
 PROVEN_GAP = 1e-6
 
 
 class Status(str, enum.Enum):
+    """What the solve has: a proven optimum, a plan with a gap, no plan."""
+
     OPTIMAL = "optimal"
-    FEASIBLE = "feasible"             # a plan, not proven optimal: see bound and gap
+    FEASIBLE = "feasible"             # a plan, not proven optimal: see bound, gap and termination
     INFEASIBLE = "infeasible"
     NO_PLAN = "time_limit_no_plan"    # stopped before any plan was found
     ERROR = "error"
+
+
+class Termination(str, enum.Enum):
+    """Why the search stopped."""
+
+    OPTIMAL = "optimal"               # proven (or within the requested gap)
+    TIME_LIMIT = "time_limit"         # the user's time limit
+    WORK_LIMIT = "work_limit"         # an internal work budget (nodes, lots, rounds): deterministic
+    INTERRUPTED = "interrupted"       # a stop request (Ctrl-C)
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    ERROR = "error"
+    UNKNOWN = "unknown"
+
+
+def _termination_of(ms) -> Termination:
+    import highspy
+
+    S = highspy.HighsModelStatus
+    table = {
+        S.kOptimal: Termination.OPTIMAL, S.kModelEmpty: Termination.OPTIMAL,
+        S.kInfeasible: Termination.INFEASIBLE,
+        S.kUnbounded: Termination.UNBOUNDED, S.kUnboundedOrInfeasible: Termination.UNBOUNDED,
+        S.kTimeLimit: Termination.TIME_LIMIT,
+        S.kIterationLimit: Termination.WORK_LIMIT, S.kSolutionLimit: Termination.WORK_LIMIT,
+        S.kObjectiveBound: Termination.WORK_LIMIT, S.kObjectiveTarget: Termination.WORK_LIMIT,
+        S.kInterrupt: Termination.INTERRUPTED, S.kHighsInterrupt: Termination.INTERRUPTED,
+        S.kLoadError: Termination.ERROR, S.kModelError: Termination.ERROR, S.kPresolveError: Termination.ERROR,
+        S.kSolveError: Termination.ERROR, S.kPostsolveError: Termination.ERROR, S.kMemoryLimit: Termination.ERROR,
+        S.kNotset: Termination.UNKNOWN, S.kUnknown: Termination.UNKNOWN,
+    }
+    return table.get(ms, Termination.UNKNOWN)
+
+
+@dataclass
+class Effort:
+    """The clock and the work of one solve.
+
+    ``deadline`` (a ``time.perf_counter()`` value) comes from the user's time limit and is
+    the only clock the engine reads: every internal budget counts work (lots, nodes,
+    rounds), so the same inputs give the same plan, status and bound on an idle and on a
+    loaded machine unless the user's limit cuts.  ``stops`` records what cut a stage."""
+
+    deadline: float | None = None
+    threads: int = 1
+    seed: int = 0
+    stops: set = field(default_factory=set)
+
+    @classmethod
+    def of(cls, time_limit: float | None, *, threads: int = 1, seed: int = 0) -> Effort:
+        return cls(None if time_limit is None else time.perf_counter() + time_limit, max(1, int(threads)), int(seed))
+
+    def left(self) -> float | None:
+        """Seconds to the user's limit (at least 0.01), or None without one."""
+        return None if self.deadline is None else max(0.01, self.deadline - time.perf_counter())
+
+    def out_of_time(self) -> bool:
+        """The user's limit has passed, or a stop was requested (both are noted)."""
+        if progress.stop_requested():
+            self.stops.add(Termination.INTERRUPTED)
+            return True
+        if self.deadline is not None and time.perf_counter() >= self.deadline:
+            self.stops.add(Termination.TIME_LIMIT)
+            return True
+        return False
+
+    def note(self, termination: Termination) -> None:
+        if termination in (Termination.TIME_LIMIT, Termination.WORK_LIMIT, Termination.INTERRUPTED):
+            self.stops.add(termination)
+
+    @property
+    def termination(self) -> Termination:
+        """Why a search that did not prove its answer stopped: a stop request, else the
+        user's time limit, else a work budget."""
+        for t in (Termination.INTERRUPTED, Termination.TIME_LIMIT, Termination.WORK_LIMIT):
+            if t in self.stops:
+                return t
+        return Termination.WORK_LIMIT
+
+
+UNLIMITED = Effort()
+"""No time limit, one thread, seed 0 (tests and notebooks that call a stage directly)."""
 
 
 @dataclass(frozen=True)
@@ -49,15 +137,18 @@ class SolveOutcome:
     columns: int = 0
     complete: bool = True
     """All candidate lots were considered (exact); False after column generation."""
+    termination: Termination = Termination.OPTIMAL
+    """Why the search stopped (``optimal`` when it proved its answer)."""
 
     @property
     def has_plan(self) -> bool:
         return self.status in (Status.OPTIMAL, Status.FEASIBLE)
 
     def to_dict(self) -> dict:
-        return {"status": self.status.value, "objective": self.objective, "bound": self.bound, "gap": self.gap,
-                "seconds": round(self.seconds, 3), "solver": self.solver, "solver_version": self.version,
-                "message": self.message, "columns": self.columns, "all_lots_considered": self.complete}
+        return {"status": self.status.value, "termination": self.termination.value, "objective": self.objective,
+                "bound": self.bound, "gap": self.gap, "seconds": round(self.seconds, 3), "solver": self.solver,
+                "solver_version": self.version, "message": self.message, "columns": self.columns,
+                "all_lots_considered": self.complete}
 
 
 @dataclass
@@ -71,6 +162,7 @@ class RawResult:
     message: str
     master: "Master | None" = None      # the master these values belong to, when it matters
     final: bool = False                 # column generation: no lot priced out after this LP
+    termination: Termination = Termination.OPTIMAL
 
 
 def gap_of(objective: float | None, bound: float | None) -> float | None:
@@ -90,7 +182,7 @@ def highs_version() -> str:
 _scheduler_threads: int | None = None
 
 
-def new_highs(threads: int = 1, time_limit: float | None = None, *, presolve: bool = True):
+def new_highs(threads: int = 1, time_limit: float | None = None, *, presolve: bool = True, seed: int = 0):
     """A quiet, seeded ``highspy.Highs`` using ``threads`` threads.
 
     HiGHS fixes its thread pool when the first model runs; a later model asking for another
@@ -106,7 +198,7 @@ def new_highs(threads: int = 1, time_limit: float | None = None, *, presolve: bo
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", threads)
-    h.setOptionValue("random_seed", 0)
+    h.setOptionValue("random_seed", int(seed))
     if not presolve:
         h.setOptionValue("presolve", "off")
     if time_limit is not None:
@@ -114,14 +206,94 @@ def new_highs(threads: int = 1, time_limit: float | None = None, *, presolve: bo
     return h
 
 
-def solve_highs(master: Master, *, integer: bool, time_limit: float | None = None, mip_gap: float = 0.0,
-                threads: int = 1, presolve: bool = True, incumbent: np.ndarray | None = None) -> RawResult:
-    """Solve the master with HiGHS; ``incumbent`` (a 0/1 plan) is handed to the MIP as its
-    first solution, so the search prunes against it from the start."""
+@dataclass
+class Run:
+    """One HiGHS run: why it stopped, the solution (when there is one) and the work done."""
+
+    termination: Termination
+    x: np.ndarray | None
+    objective: float | None
+    bound: float | None
+    duals: np.ndarray | None
+    nodes: int
+    iterations: int
+    seconds: float
+    message: str
+
+
+def run(h, *, effort: Effort | None = None, mip: bool = False, nodes: int | None = None,
+        iterations: int | None = None, report: bool = False) -> Run:
+    """Run HiGHS on the model loaded in ``h``, the one place that does.
+
+    ``effort``: the user's time limit (HiGHS's clock runs across the runs of one model, so
+    the limit is set relative to it) and the stop flag, polled from HiGHS's interrupt
+    callbacks.  ``nodes`` / ``iterations``: the stage's work limit (deterministic).
+    ``report``: send improving plans to the progress listeners (``incumbent`` events).
+    Repeated runs of one ``h`` (warm starts) are fine."""
     import highspy
 
-    start = time.perf_counter()
-    h = new_highs(threads, time_limit, presolve=presolve)
+    effort = effort or UNLIMITED
+    left = effort.left()
+    h.setOptionValue("time_limit", float(h.getRunTime() + left) if left is not None else highspy.kHighsInf)
+    if nodes is not None:
+        h.setOptionValue("mip_max_nodes", int(max(1, nodes)))
+    if iterations is not None:
+        h.setOptionValue("simplex_iteration_limit", int(max(1, iterations)))
+    if not getattr(h, "_lotsplit_callbacks", False):
+        def interrupt(e):
+            if progress.stop_requested():
+                e.interrupt()
+        h.cbSimplexInterrupt.subscribe(interrupt)
+        h.cbIpmInterrupt.subscribe(interrupt)
+        h.cbMipInterrupt.subscribe(interrupt)
+        if report:
+            def improved(e):
+                out = e.data_out
+                progress.report("incumbent", objective=float(out.objective_function_value),
+                                bound=float(out.mip_dual_bound) if math.isfinite(out.mip_dual_bound) else None,
+                                gap=float(out.mip_gap) if math.isfinite(out.mip_gap) else None)
+            h.cbMipImprovingSolution.subscribe(improved)
+        h._lotsplit_callbacks = True
+    t0 = time.perf_counter()
+    h.run()
+    seconds = time.perf_counter() - t0
+    ms = h.getModelStatus()
+    info = h.getInfo()
+    termination = _termination_of(ms)
+    if termination == Termination.INTERRUPTED and not progress.stop_requested():
+        termination = Termination.UNKNOWN
+    effort.note(termination)
+    has_solution = info.primal_solution_status == 2          # kSolutionStatusFeasible
+    x = np.asarray(h.getSolution().col_value) if has_solution else None
+    obj = float(info.objective_function_value) if has_solution else None
+    if mip:
+        bound = info.mip_dual_bound if termination != Termination.INFEASIBLE else None
+    else:
+        bound = obj if termination == Termination.OPTIMAL else None
+    if bound is not None and not math.isfinite(bound):
+        bound = None
+    duals = np.asarray(h.getSolution().row_dual) if (not mip and termination == Termination.OPTIMAL) else None
+    return Run(termination, x, obj, bound, duals, int(info.mip_node_count) if mip else 0,
+               int(info.simplex_iteration_count), seconds, f"HiGHS: {h.modelStatusToString(ms)}")
+
+
+_STATUS_OF = {Termination.INFEASIBLE: Status.INFEASIBLE, Termination.UNBOUNDED: Status.ERROR,
+              Termination.ERROR: Status.ERROR, Termination.UNKNOWN: Status.ERROR}
+
+
+def solve_highs(master: Master, *, integer: bool, effort: Effort | None = None, time_limit: float | None = None,
+                mip_gap: float = 0.0, threads: int | None = None, presolve: bool = True,
+                incumbent: np.ndarray | None = None, nodes: int | None = None, report: bool = False) -> RawResult:
+    """Solve the master with HiGHS (``time_limit``: a stage's own limit, within the
+    effort's); ``incumbent`` (a 0/1 plan) is handed to the MIP as its first solution, so
+    the search prunes against it from the start."""
+    import highspy
+
+    effort = effort or UNLIMITED
+    if time_limit is not None:
+        effort = Effort(min(x for x in (effort.deadline, time.perf_counter() + time_limit) if x is not None),
+                        effort.threads, effort.seed, effort.stops)
+    h = new_highs(threads or effort.threads, presolve=presolve, seed=effort.seed)
     if integer:
         h.setOptionValue("mip_rel_gap", float(max(mip_gap, 1e-9)))
         h.setOptionValue("mip_abs_gap", 1e-9)
@@ -132,37 +304,23 @@ def solve_highs(master: Master, *, integer: bool, time_limit: float | None = Non
         sol.col_value = np.asarray(incumbent, dtype=float)
         sol.value_valid = True
         h.setSolution(sol)
-    h.run()
-    seconds = time.perf_counter() - start
-    ms = h.getModelStatus()
-    info = h.getInfo()
-    S = highspy.HighsModelStatus
-    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
-    x = np.asarray(h.getSolution().col_value) if has_solution else None
-    obj = info.objective_function_value if has_solution else None
-    bound = (info.mip_dual_bound if integer else obj) if ms != S.kInfeasible else None
-    duals = np.asarray(h.getSolution().row_dual) if (not integer and ms == S.kOptimal) else None
-    if bound is not None and not math.isfinite(bound):
-        bound = None
-    if ms == S.kOptimal:
-        gap = gap_of(obj, bound) if integer else 0.0
-        status = Status.OPTIMAL if (gap is not None and gap <= PROVEN_GAP) else Status.FEASIBLE
-        return RawResult(status, x, obj, bound, duals, seconds, f"HiGHS: {h.modelStatusToString(ms)}")
-    if ms in (S.kInfeasible,):
-        return RawResult(Status.INFEASIBLE, None, None, None, None, seconds, "HiGHS: infeasible")
-    if ms in (S.kTimeLimit, S.kIterationLimit, S.kInterrupt, S.kSolutionLimit, S.kObjectiveBound,
-              S.kObjectiveTarget):
-        status = Status.FEASIBLE if x is not None else Status.NO_PLAN
-        return RawResult(status, x, obj, bound, None, seconds, f"HiGHS: {h.modelStatusToString(ms)}")
-    if ms == S.kSolveError and presolve:
+    r = run(h, effort=effort, mip=integer, nodes=nodes, report=report)
+    if r.termination == Termination.ERROR and presolve and "Solve error" in r.message:
         # HiGHS 1.15 sometimes ends an infeasible MIP's presolve with "Solve error".
-        return solve_highs(master, integer=integer, time_limit=None if time_limit is None else
-                           max(0.01, time_limit - seconds), mip_gap=mip_gap, threads=threads, presolve=False,
-                           incumbent=incumbent)
-    if ms == S.kUnboundedOrInfeasible or ms == S.kUnbounded:
-        return RawResult(Status.ERROR, None, None, None, None, seconds,
-                         f"HiGHS: {h.modelStatusToString(ms)} (the master problem cannot be unbounded: a bug)")
-    return RawResult(Status.ERROR, x, obj, bound, None, seconds, f"HiGHS: {h.modelStatusToString(ms)}")
+        return solve_highs(master, integer=integer, effort=effort, mip_gap=mip_gap, threads=threads,
+                           presolve=False, incumbent=incumbent, nodes=nodes, report=report)
+    if r.termination == Termination.UNBOUNDED:
+        return RawResult(Status.ERROR, None, None, None, None, r.seconds,
+                         f"{r.message} (the master problem cannot be unbounded: a bug)", termination=r.termination)
+    if r.termination in _STATUS_OF:
+        return RawResult(_STATUS_OF[r.termination], r.x, r.objective, r.bound, None, r.seconds, r.message,
+                         termination=r.termination)
+    if r.termination == Termination.OPTIMAL:
+        gap = gap_of(r.objective, r.bound) if integer else 0.0
+        status = Status.OPTIMAL if (gap is not None and gap <= PROVEN_GAP) else Status.FEASIBLE
+        return RawResult(status, r.x, r.objective, r.bound, r.duals, r.seconds, r.message, termination=r.termination)
+    status = Status.FEASIBLE if r.x is not None else Status.NO_PLAN
+    return RawResult(status, r.x, r.objective, r.bound, None, r.seconds, r.message, termination=r.termination)
 
 
 def highs_lp(cost, A: sp.csc_matrix, lo, hi, *, lower=0.0, upper=math.inf, integer=False):
@@ -204,9 +362,8 @@ IPM_ROWS = 1000
 on the L instance (2,900 rows) it is 4-5× faster than the dual simplex, even warm."""
 
 
-def solve_lp_sifted(master: Master, *, deadline: float | None = None, threads: int = 1,
-                    start: np.ndarray | None = None, batch: int | None = None,
-                    penalty: float | None = None, elastic_duals: bool = False) -> RawResult:
+def solve_lp_sifted(master: Master, *, effort: Effort | None = None, start: np.ndarray | None = None,
+                    batch: int | None = None, penalty: float | None = None, elastic_duals: bool = False) -> RawResult:
     """The LP relaxation of a large master by sifting (column generation over a known pool).
 
     A working set of columns (``start``, or the cheapest per covered cell) is solved with an
@@ -220,6 +377,7 @@ def solve_lp_sifted(master: Master, *, deadline: float | None = None, threads: i
     """
     import highspy
 
+    effort = effort or UNLIMITED
     t0 = time.perf_counter()
     A = master.matrix.tocsc()
     n_rows, n = A.shape
@@ -247,8 +405,8 @@ def solve_lp_sifted(master: Master, *, deadline: float | None = None, threads: i
 
     tol = 1e-9
 
-    def run(phase_one: bool):
-        h = new_highs(threads)
+    def sift(phase_one: bool):
+        h = new_highs(effort.threads, seed=effort.seed)
         if n_rows > IPM_ROWS:
             h.setOptionValue("solver", "ipm")     # then crossover: a basis and exact duals
         c_work = np.zeros(len(work)) if phase_one else cost[work]
@@ -256,17 +414,14 @@ def solve_lp_sifted(master: Master, *, deadline: float | None = None, threads: i
         h.passModel(highs_lp(np.r_[c_slack, c_work], sp.hstack([slack, A[:, work]]).tocsc(), lo, hi))
         rounds = 0
         while True:
-            if deadline is not None:
-                left = deadline - time.perf_counter()
-                if left <= 0:
-                    return None, rounds
-                h.setOptionValue("time_limit", float(max(left, 0.01)))
-            h.run()
-            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal and n_rows > IPM_ROWS and \
-                    h.getModelStatus() != highspy.HighsModelStatus.kTimeLimit:
+            if effort.out_of_time():
+                return None, rounds
+            r = run(h, effort=effort)
+            if r.termination not in (Termination.OPTIMAL, Termination.TIME_LIMIT, Termination.INTERRUPTED) \
+                    and n_rows > IPM_ROWS:
                 h.setOptionValue("solver", "simplex")       # the interior point method gave up
-                h.run()
-            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                r = run(h, effort=effort)
+            if r.termination != Termination.OPTIMAL:
                 return None, rounds
             rounds += 1
             y = np.asarray(h.getSolution().row_dual)
@@ -284,22 +439,24 @@ def solve_lp_sifted(master: Master, *, deadline: float | None = None, threads: i
             h.addCols(len(add), c_add, np.zeros(len(add)), np.full(len(add), highspy.kHighsInf), sub.nnz,
                       sub.indptr[:-1].astype(np.int32), sub.indices.astype(np.int32), sub.data.astype(float))
 
-    h, rounds = run(phase_one=False)
+    h, rounds = sift(phase_one=False)
     seconds = time.perf_counter() - t0
     if h is None:
-        return RawResult(Status.NO_PLAN, None, None, None, None, seconds, "LP: time limit during sifting")
+        return RawResult(Status.NO_PLAN, None, None, None, None, seconds, "LP: stopped during sifting",
+                         termination=effort.termination)
     sol = h.getSolution()
     values = np.asarray(sol.col_value)
     if values[:n_slack].sum() > 1e-7:
         # Slacks in use: infeasible, or the penalty was too small.  A pure phase I decides.
-        h1, _ = run(phase_one=True)
+        h1, _ = sift(phase_one=True)
         seconds = time.perf_counter() - t0
         if h1 is None:
-            return RawResult(Status.NO_PLAN, None, None, None, None, seconds, "LP: time limit during phase I")
+            return RawResult(Status.NO_PLAN, None, None, None, None, seconds, "LP: stopped during phase I",
+                             termination=effort.termination)
         if h1.getInfo().objective_function_value > 1e-7:
             y1 = np.asarray(h1.getSolution().row_dual) if elastic_duals else None
             return RawResult(Status.INFEASIBLE, None, None, None, y1, seconds, "LP relaxation infeasible")
-        return solve_lp_sifted(master, deadline=deadline, threads=threads,
+        return solve_lp_sifted(master, effort=effort,
                                start=np.flatnonzero(in_work), batch=batch, penalty=penalty * 1e3,
                                elastic_duals=elastic_duals) \
             if penalty < 1e6 else RawResult(Status.ERROR, None, None, None, None, seconds, "LP: penalty too large")

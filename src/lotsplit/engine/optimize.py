@@ -26,7 +26,8 @@ from lotsplit.engine.cbc import pulp_version
 from lotsplit.engine.exact import solve_exact
 from lotsplit.engine.explain import explain_conflict, explain_uncovered
 from lotsplit.engine.generated import solve_generated
-from lotsplit.engine.highs import RawResult, SolveOutcome, Status, gap_of, highs_version
+from lotsplit import progress
+from lotsplit.engine.highs import Effort, RawResult, SolveOutcome, Status, Termination, gap_of, highs_version
 from lotsplit.errors import InfeasibleError, NoPlanFoundError, SolverError
 from lotsplit.model.lots import Columns, LotSpace, lot_space
 from lotsplit.model.master import add_award_cut
@@ -59,28 +60,33 @@ def with_overrides(scenario: Scenario, **sections) -> Scenario:
 
 
 def optimize(scenario: Scenario, *, time_limit: float | None = None, solver: str | None = None,
-             mip_gap: float | None = None, threads: int | None = None) -> LotPlan:
+             mip_gap: float | None = None, threads: int | None = None, seed: int | None = None) -> LotPlan:
     """Find the best lot plan under the scenario's objective and rules.
 
     Returns a :class:`~lotsplit.plan.LotPlan` whose ``outcome`` says whether the plan is
-    proven optimal or the best found (with bound and gap).  Raises
+    proven optimal or the best found (with bound, gap and what stopped the search: the
+    user's ``time_limit``, a work budget, or a stop request).  Raises
     :class:`~lotsplit.errors.InfeasibleError` (with reasons in the planner's words) when no
-    plan satisfies the rules, and :class:`~lotsplit.errors.NoPlanFoundError` when the time
-    limit ran out before any plan was found.
+    plan satisfies the rules, and :class:`~lotsplit.errors.NoPlanFoundError` when the
+    search stopped before any plan was found.
+
+    ``time_limit`` (seconds, default the scenario's ``solver.time_limit``) is the only
+    clock: every internal budget counts work, so the same inputs, ``threads`` and ``seed``
+    give the same plan, status and bound on an idle and on a loaded machine unless the
+    time limit cuts (the outcome then says so).
 
     Examples
     --------
     >>> plan = optimize(load_scenario("scenarios/malung-salen-winter/scenario.toml"))  # doctest: +SKIP
-    >>> plan.outcome.status.value, plan.metrics["n_lots"]                             # doctest: +SKIP
-    ('optimal', 5)
+    >>> plan.outcome.status.value, plan.outcome.termination.value                      # doctest: +SKIP
+    ('optimal', 'optimal')
     """
     cfg = scenario.config.solver
     time_limit = cfg.time_limit if time_limit is None else time_limit
     solver = solver or cfg.name
     mip_gap = cfg.mip_gap if mip_gap is None else mip_gap
-    threads = threads or cfg.threads
+    effort = Effort.of(time_limit, threads=threads or cfg.threads, seed=cfg.seed if seed is None else seed)
     start = time.perf_counter()
-    deadline = None if time_limit is None else start + time_limit
     considered = None
 
     from lotsplit.engine import districting
@@ -88,18 +94,21 @@ def optimize(scenario: Scenario, *, time_limit: float | None = None, solver: str
     districted = solver == "highs" and districting.applies(scenario)
     if districted:
         # one group, every lot's cost linear in its areas and border: the districting engine
-        space, raw, considered = _solve_partition(scenario, deadline=deadline, mip_gap=mip_gap, threads=threads)
+        progress.report("stage", name="solve", detail="districting engine")
+        space, raw, considered = _solve_partition(scenario, effort=effort, mip_gap=mip_gap)
         cols, bound_is_global = space.columns, True
     else:
+        progress.report("stage", name="enumerate", detail="candidate lots")
         space = lot_space(scenario)
+        progress.report("lots", count=len(space.columns), complete=space.complete)
         explain_uncovered(space)
+        progress.report("stage", name="solve", detail="exact MIP" if space.complete else "lots generated")
         while True:
             if space.complete:
-                raw, cols = solve_exact(space, solver=solver, deadline=deadline, mip_gap=mip_gap, threads=threads)
+                raw, cols = solve_exact(space, solver=solver, effort=effort, mip_gap=mip_gap)
                 bound_is_global = True
             else:
-                raw, cols, bound_is_global = solve_generated(space, solver=solver, deadline=deadline,
-                                                              mip_gap=mip_gap, threads=threads)
+                raw, cols, bound_is_global = solve_generated(space, solver=solver, effort=effort, mip_gap=mip_gap)
             if not add_award_cut(space, cols, raw.x):
                 break
     seconds = time.perf_counter() - start
@@ -109,10 +118,13 @@ def optimize(scenario: Scenario, *, time_limit: float | None = None, solver: str
             raise InfeasibleError([f"no division of the areas into connected lots meets the lot count and the lot "
                                    f"value bounds ({raw.message})"])
         if space.complete or raw.final:
-            raise InfeasibleError(explain_conflict(space, threads=threads))
-        raw = RawResult(Status.NO_PLAN, None, None, None, None, 0.0, raw.message)
+            raise InfeasibleError(explain_conflict(space, effort=effort))
+        raw = RawResult(Status.NO_PLAN, None, None, None, None, 0.0, raw.message, termination=effort.termination)
     if raw.status == Status.NO_PLAN:
-        if districted or space.complete or (deadline is not None and time.perf_counter() >= deadline - 1):
+        stopped = effort.termination
+        if stopped == Termination.INTERRUPTED:
+            raise NoPlanFoundError("stopped on request before any plan was found")
+        if districted or space.complete or stopped == Termination.TIME_LIMIT:
             raise NoPlanFoundError(f"no plan found within the time limit of {time_limit} s; raise --time-limit")
         raise NoPlanFoundError(
             f"no plan found: the {len(space.columns):,} lots generated do not fit together into a plan and pricing "
@@ -132,27 +144,30 @@ def optimize(scenario: Scenario, *, time_limit: float | None = None, solver: str
     gap = gap_of(raw.objective, bound) if bound is not None else None
     if status == Status.OPTIMAL:
         gap = 0.0 if gap is None or gap <= 1e-6 else gap
+    termination = Termination.OPTIMAL if status == Status.OPTIMAL else (
+        raw.termination if raw.termination != Termination.OPTIMAL else effort.termination)
     outcome = SolveOutcome(status=status, objective=objective, bound=bound_reported, gap=gap, seconds=seconds,
                            solver=solver, version=version, message=raw.message,
-                           columns=len(space.columns) if considered is None else considered, complete=space.complete)
+                           columns=len(space.columns) if considered is None else considered, complete=space.complete,
+                           termination=termination)
     plan = plan_from_columns(space, lots, outcome)
     if not isclose(plan.objective, objective):
         raise SolverError(f"internal check failed: the optimizer's objective {objective} differs from the "
                           f"evaluated plan's {plan.objective}")
     if plan.violations:
         raise SolverError("internal check failed: the optimizer's plan breaks a rule: " + "; ".join(plan.violations))
+    progress.report("incumbent", objective=objective, bound=bound_reported, gap=gap)
     return plan
 
 
-def _solve_partition(scenario: Scenario, *, deadline, mip_gap: float,
-                     threads: int) -> tuple[LotSpace, RawResult, int]:
+def _solve_partition(scenario: Scenario, *, effort: Effort, mip_gap: float) -> tuple[LotSpace, RawResult, int]:
     """The districting engine's plan as columns of a LotSpace (the lots it chose), and the
     number of lots its pool held."""
     from lotsplit.engine.districting import solve_partition
     from lotsplit.eligibility import Market
     from lotsplit.model.lots import allowed_bundles, build_columns, territory_cells
 
-    res = solve_partition(scenario, deadline=deadline, threads=threads, mip_gap=mip_gap)
+    res = solve_partition(scenario, deadline=effort.deadline, threads=effort.threads, mip_gap=mip_gap)
     market = Market(scenario)
     bundles = allowed_bundles(scenario)
     sets = np.array(res.area_sets, dtype=bool).reshape(len(res.area_sets), len(market.area_ids))

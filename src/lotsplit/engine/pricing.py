@@ -14,13 +14,12 @@ lot of the enumeration, streamed, within a work budget).  The bounds are in ``bo
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
 
-from lotsplit.engine.highs import RawResult, Status, solve_lp_sifted
+from lotsplit.engine.highs import Effort, RawResult, Status, solve_lp_sifted
 from lotsplit.model import rules as lot_rules
 from lotsplit.model.lots import Columns, LotSpace, boundary_km, build_columns, stream_area_sets
 from lotsplit.model.master import build_master, side_duals
@@ -33,8 +32,6 @@ MAX_ROUNDS = 60
 NEW_CELLS_PER_ROUND = 300_000
 
 
-GROW_SECONDS = 30.0
-"""Time box of one pricing round without a time limit (with one: 15 % of the time left)."""
 
 
 SEEDS_PER_BUNDLE = 64
@@ -65,7 +62,7 @@ def lot_reduced_costs(space: LotSpace, b_idx: int, sets: np.ndarray, cell_dual: 
 
 
 def grow_lots(space: LotSpace, cell_dual: np.ndarray, side: dict[str, float], seen: set, *,
-              phase_one: bool, deadline: float | None, round_no: int = 0) -> list[tuple[float, int, np.ndarray]]:
+              phase_one: bool, effort: Effort, round_no: int = 0) -> list[tuple[float, int, np.ndarray]]:
     """Greedy dual-guided growth from seed areas, every bundle: the new lots met on the
     way with a negative reduced cost, as (reduced cost, bundle index, area mask)."""
     s, m = space.scenario, space.market
@@ -80,7 +77,7 @@ def grow_lots(space: LotSpace, cell_dual: np.ndarray, side: dict[str, float], se
     for b_idx in np.roll(np.arange(n_b), -round_no * max(1, n_b // 4)):       # a time box leaves others for later
         b_idx = int(b_idx)
         bundle = space.bundles[b_idx]
-        if deadline is not None and time.perf_counter() > deadline:
+        if effort.out_of_time():
             break
         gi = m.group_index(bundle)
         prize = cell_dual[:, gi].sum(axis=1)
@@ -100,7 +97,7 @@ def grow_lots(space: LotSpace, cell_dual: np.ndarray, side: dict[str, float], se
         best = rc.copy()
         _collect(b_idx, cur, rc, ok, seen, found)
         for _ in range(n - 1):
-            if not active.any() or (deadline is not None and time.perf_counter() > deadline):
+            if not active.any() or effort.out_of_time():
                 break
             nbr = ((cur.astype(np.float32) @ adj) > 0.5) & ~cur & active[:, None]
             rows, cols = np.nonzero(nbr)
@@ -166,8 +163,9 @@ def pool_keys(space: LotSpace, *, exempt: bool = False) -> set:
     return {(int(b), space.area_sets[i].tobytes()) for i, b in zip(cols.set_index, cols.bundle_index)}
 
 
-def generate_columns(space: LotSpace, *, deadline: float | None, threads: int = 1) -> RawResult:
-    """Grow the pool until pricing finds nothing (or the deadline).  Returns the last LP
+def generate_columns(space: LotSpace, *, effort: Effort, rounds: int = MAX_ROUNDS) -> RawResult:
+    """Grow the pool until pricing finds nothing (at most ``rounds`` rounds: a work limit;
+    or the user's time limit).  Returns the last LP
     over the pool, with ``.master`` set: when pricing found nothing after it, it is the LP
     over the final pool and its duals price the whole space in ``lagrangian_bound``."""
 
@@ -177,8 +175,8 @@ def generate_columns(space: LotSpace, *, deadline: float | None, threads: int = 
     add_whole_components(space, seen)
     lp = RawResult(Status.NO_PLAN, None, None, None, None, 0.0, "no LP solved")
     prev = None
-    for round_no in range(MAX_ROUNDS):
-        if deadline is not None and time.perf_counter() > deadline:
+    for round_no in range(rounds):
+        if effort.out_of_time():
             break
         master = build_master(space)
         start = None
@@ -188,7 +186,7 @@ def generate_columns(space: LotSpace, *, deadline: float | None, threads: int = 
             rc_old = prev.master.cost - prev.master.matrix.T @ prev.duals
             best_old = np.argsort(rc_old, kind="stable")[:max(1000, 2 * n_cells)]
             start = np.union1d(np.union1d(np.flatnonzero(prev.x > 1e-9), best_old), np.arange(old, len(space.columns)))
-        lp = solve_lp_sifted(master, deadline=deadline, threads=threads, elastic_duals=True, start=start)
+        lp = solve_lp_sifted(master, effort=effort, elastic_duals=True, start=start)
         lp.master = master
         prev = lp if lp.status == Status.OPTIMAL else None
         if lp.duals is None:
@@ -196,10 +194,8 @@ def generate_columns(space: LotSpace, *, deadline: float | None, threads: int = 
         phase_one = lp.status == Status.INFEASIBLE
         cell_dual = np.zeros(m.demand.shape)
         cell_dual[space.cells[:, 0], space.cells[:, 1]] = lp.duals[:n_cells]
-        now = time.perf_counter()
-        box = now + GROW_SECONDS if deadline is None else min(deadline, now + max(2.0, 0.15 * (deadline - now)))
         new = grow_lots(space, cell_dual, side_duals(master, lp.duals, n_cells), seen, phase_one=phase_one,
-                        deadline=box, round_no=round_no)
+                        effort=effort, round_no=round_no)
         if not new:
             lp.final = True       # pricing finds nothing more (in phase I: cells stay uncovered)
             break
