@@ -334,3 +334,12 @@ def write_notice(plan: LotPlan, path: str | Path, *, timestamp: dt.datetime) -> 
     data = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     path.write_bytes(data + b"\n")
     return path, N.missing_fields(plan, issued=N.issue_time(timestamp))
+
+
+def write_eforms(plan: LotPlan, out_dir: str | Path, *, timestamp: dt.datetime) -> list[Path]:
+    """Write ``eforms_notice.xml`` into ``out_dir`` and, when the scenario lacks fields the
+    notice needs, ``notice_missing_fields.txt`` listing them (with a warning); return the
+    paths written."""
+    path, missing = write_notice(plan, Path(out_dir) / "eforms_notice.xml", timestamp=timestamp)
+    listed = N.write_missing_fields(plan, missing, out_dir)
+    return [path] + ([listed] if listed else [])

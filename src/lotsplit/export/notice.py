@@ -78,8 +78,9 @@ def country2(plan: LotPlan, org_country: str | None = None) -> str | None:
 
 
 def issue_time(timestamp: dt.datetime) -> dt.datetime:
-    """The notice's issue date and time (BT-05): the export time in UTC, to the second."""
-    return timestamp.astimezone(dt.timezone.utc).replace(microsecond=0)
+    """The notice's issue date and time (BT-05): midnight UTC of the export day, so the
+    notice is the same all day (the eSender stamps the real dispatch time when sending)."""
+    return timestamp.astimezone(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 # --------------------------------------------------------------------------- lot groups
@@ -206,6 +207,12 @@ _FIXES = {
                 "en": 'the country (ISO 3166 alpha-2), e.g. country = "FI"'},
     "nuts3": {"sv": 'NUTS-3-kod för adressen, t.ex. nuts3 = "SE312"', "da": 'NUTS-3-kode for adressen, fx nuts3 = "DK041"',
               "en": 'the NUTS-3 code of the address, e.g. nuts3 = "SE312"'},
+    "contact_email": {"sv": 'e-post till kontaktpunkten, t.ex. contact_email = "upphandling@kommun.se"',
+                      "da": 'e-mail til kontaktpunktet, fx contact_email = "udbud@kommune.dk"',
+                      "en": 'the contact e-mail, e.g. contact_email = "procurement@example.org"'},
+    "contact_phone": {"sv": 'telefon till kontaktpunkten, t.ex. contact_phone = "+46 280 181 00"',
+                      "da": 'telefon til kontaktpunktet, fx contact_phone = "+45 12 34 56 78"',
+                      "en": 'the contact telephone, e.g. contact_phone = "+46 280 181 00"'},
     "review_body": {"sv": 'prövningsorgan: [procedure.review_body] name = "Förvaltningsrätten i …", city = "…"',
                     "da": 'klageorgan: [procedure.review_body] name = "Klagenævnet for Udbud", city = "…"',
                     "en": 'the review body: [procedure.review_body] name = "…", city = "…"'},
@@ -235,6 +242,10 @@ _ORG_FIELDS = (("name", "BT-500"), ("organisation_number", "BT-501"), ("city", "
                ("postcode", "BT-512"), ("nuts3", "BT-507"))
 
 
+# The buyer's contact point is required too (BR-BT-00506-0022, BR-BT-00503-0022).
+_BUYER_CONTACT = (("contact_email", "BT-506"), ("contact_phone", "BT-503"))
+
+
 def _fix(lang: str, bt: str, field: str, key: str, **kw) -> MissingField:
     return MissingField(bt, field, _FIXES[key][lang].format(**kw))
 
@@ -252,7 +263,7 @@ def missing_fields(plan: LotPlan, *, issued: dt.datetime | None = None) -> list[
         if table != "buyer" and not org.name:
             out.append(_fix(lang, "OPT-301-Lot-ReviewOrg", table, "review_body"))
             continue
-        for key, bt in _ORG_FIELDS:
+        for key, bt in _ORG_FIELDS + (_BUYER_CONTACT if table == "buyer" else ()):
             value = country2(plan, org.country) if key == "country" else getattr(org, key)
             if not value and (key not in ("postcode", "nuts3") or country2(plan, org.country)):
                 out.append(_fix(lang, f"{bt}-Organization-Company", f"{table}.{key}", key))
