@@ -195,9 +195,15 @@ def build(plan: LotPlan, *, issued: dt.datetime) -> ET.Element:
                 _el(_el(lg, "cac:ProcurementProjectLotReference"), "cbc:ID", n.eforms_id, schemeName="Lot")  # BT-1375
 
     process = _el(root, "cac:TenderingProcess")
+    if subtype == "20":
+        # The light regime has no accelerated procedure (BT-106) but needs the main
+        # features of the procedure in words (BT-88).
+        _el(process, "cbc:Description", N.text(lang, "light_regime", procedure=N.text(lang, f"type_{p.type}")),
+            languageID=lang3)
     _el(process, "cbc:ProcedureCode", p.type, listName="procurement-procedure-type")  # BT-105
-    _el(_el(process, "cac:ProcessJustification"), "cbc:ProcessReasonCode", "false",
-        listName="accelerated-procedure")                                           # BT-106
+    if subtype != "20":
+        _el(_el(process, "cac:ProcessJustification"), "cbc:ProcessReasonCode", "false",
+            listName="accelerated-procedure")                                       # BT-106
 
     pp = _el(root, "cac:ProcurementProject")
     if p.reference:
@@ -288,7 +294,8 @@ def _lot(root, plan: LotPlan, n: C.LotNumber, lang3: str, country3: str | None) 
 
     process = _el(el, "cac:TenderingProcess")
     _el(process, "cbc:SubmissionMethodCode", "required", listName="esubmission")   # BT-17
-    _el(process, "cbc:GovernmentAgreementConstraintIndicator", str(p.gpa).lower())  # BT-115
+    if p.subtype != "20":       # the GPA does not cover the light regime's services
+        _el(process, "cbc:GovernmentAgreementConstraintIndicator", str(p.gpa).lower())  # BT-115
     if p.tender_deadline:
         when = N.deadline_datetime(p.tender_deadline)
         period = _el(process, "cac:TenderSubmissionDeadlinePeriod")

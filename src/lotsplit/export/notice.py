@@ -157,7 +157,19 @@ TEXTS = {
     "renewal": {"sv": "Avtalet kan förlängas {n} gång(er): {periods} år.",
                 "da": "Kontrakten kan forlænges {n} gang(e): {periods} år.",
                 "en": "The contract may be renewed {n} time(s): {periods} years."},
-    "place_all": {"sv": "{areas}", "da": "{areas}", "en": "{areas}"},
+    "light_regime": {"sv": "{procedure} enligt reglerna för sociala tjänster och andra särskilda tjänster "
+                           "(LOU 19 kap.), med de villkor som anges i upphandlingsdokumenten.",
+                     "da": "{procedure} efter reglerne for sociale og andre specifikke tjenesteydelser "
+                           "(udbudslovens afsnit III), på de vilkår, der fremgår af udbudsmaterialet.",
+                     "en": "{procedure} under the rules for social and other specific services (Directive "
+                           "2014/24/EU Title III Chapter I), on the terms set out in the procurement documents."},
+    "type_open": {"sv": "Öppet förfarande", "da": "Offentligt udbud", "en": "Open procedure"},
+    "type_restricted": {"sv": "Selektivt förfarande", "da": "Begrænset udbud", "en": "Restricted procedure"},
+    "type_neg-w-call": {"sv": "Förhandlat förfarande med föregående annonsering", "da": "Udbud med forhandling",
+                        "en": "Competitive procedure with negotiation"},
+    "type_comp-dial": {"sv": "Konkurrenspräglad dialog", "da": "Konkurrencepræget dialog",
+                       "en": "Competitive dialogue"},
+    "type_innovation": {"sv": "Innovationspartnerskap", "da": "Innovationspartnerskab", "en": "Innovation partnership"},
     "missing_head": {
         "sv": "Kontraktsmeddelandet (eforms_notice.xml) saknar {n} uppgift(er) som eForms kräver. Filen är skriven, "
               "men TED avvisar den tills dessa är ifyllda i scenariofilen (eller i eSender-verktyget):",
