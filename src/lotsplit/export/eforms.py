@@ -327,7 +327,7 @@ def _lot(root, plan: LotPlan, n: C.LotNumber, lang3: str, country3: str | None) 
         _el(extension, "cbc:MaximumNumberNumeric", len(p.extensions))               # BT-58
         periods = " + ".join(f"{e:g}" for e in p.extensions)
         _el(_el(_el(extension, "cac:Renewal"), "cac:Period"), "cbc:Description",
-            N.text(lang, "renewal", n=len(p.extensions), periods=periods), languageID=lang3)  # BT-57
+            N.text(lang, "renewal", periods=periods), languageID=lang3)              # BT-57
 
 
 def write_notice(plan: LotPlan, path: str | Path, *, timestamp: dt.datetime) -> tuple[Path, list[N.MissingField]]:

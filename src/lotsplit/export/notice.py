@@ -154,9 +154,8 @@ TEXTS = {
     "criteria_name": {"price": {"sv": "Pris", "da": "Pris", "en": "Price"},
                       "cost": {"sv": "Kostnad", "da": "Omkostninger", "en": "Cost"},
                       "quality": {"sv": "Kvalitet och pris", "da": "Kvalitet og pris", "en": "Quality and price"}},
-    "renewal": {"sv": "Avtalet kan förlängas {n} gång(er): {periods} år.",
-                "da": "Kontrakten kan forlænges {n} gang(e): {periods} år.",
-                "en": "The contract may be renewed {n} time(s): {periods} years."},
+    "renewal": {"sv": "Avtalet kan förlängas med {periods} år.", "da": "Kontrakten kan forlænges med {periods} år.",
+                "en": "The contract may be extended by {periods} year(s)."},
     "light_regime": {"sv": "{procedure} enligt reglerna för sociala tjänster och andra särskilda tjänster "
                            "(LOU 19 kap.), med de villkor som anges i upphandlingsdokumenten.",
                      "da": "{procedure} efter reglerne for sociale og andre specifikke tjenesteydelser "
