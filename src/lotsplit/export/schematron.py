@@ -168,6 +168,8 @@ class NoticeValidator:
             raise FileNotFoundError(f"{sch}: not found; pass the folder of an eForms SDK (it has schematrons/static/)")
         self.phase = phase
         self.xslt = compile_schematron(sch, phase=phase, patterns=patterns)
+        # Locations read better with the schematron's prefixes than with Q{uri} names.
+        self._prefixes = {f"Q{{{ns.get('uri')}}}": f"{ns.get('prefix')}:" for ns in _load(sch).iter(f"{_S}ns")}
         proc = _processor()
         self._exe = proc.new_xslt30_processor().compile_stylesheet(stylesheet_text=self.xslt.decode("utf-8"))
 
@@ -184,5 +186,7 @@ class NoticeValidator:
         for line in out.split(_LINE):
             if line.strip():
                 fid, role, field, loc = line.split(_FIELD)
+                for q, prefix in self._prefixes.items():
+                    loc = loc.replace(q, prefix)
                 failures.append(Failure(fid, role, field, loc))
         return Report(tuple(failures))
