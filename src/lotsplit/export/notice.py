@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lotsplit import progress
-from lotsplit.export.common import LotNumber, numbered_lots
+from lotsplit.export.common import LotNumber, lot_nuts, numbered_lots
 from lotsplit.plan import LotPlan
 
 MISSING_FILE = "notice_missing_fields.txt"
@@ -292,9 +292,8 @@ def missing_fields(plan: LotPlan, *, issued: dt.datetime | None = None) -> list[
 
 
 def lot_nuts_codes(plan: LotPlan, n: LotNumber) -> list[str]:
-    from lotsplit.export.common import lot_nuts
-
-    return [c for c in lot_nuts(plan, n.lot) if c and c.lower() != "nan"]
+    """The lot's NUTS-3 codes (places of performance, BT-5071), empty values left out."""
+    return [c for c in lot_nuts(plan, n.lot) if c and c.lower() not in ("nan", "none")]
 
 
 def deadline_datetime(deadline: dt.date | dt.datetime) -> dt.datetime:

@@ -46,6 +46,12 @@ def _midnight(date: dt.date) -> str:
     return f"{date.isoformat()}T00:00:00Z"
 
 
+def _party_id(plan: LotPlan, org, fallback: str) -> str:
+    """``SE-ON-212000-2171`` (scheme and registration number), or the notice's ``ORG-000n``."""
+    scheme = SCHEME.get(N.country2(plan, org.country) or "")
+    return f"{scheme}-{org.organisation_number}" if scheme and org.organisation_number else fallback
+
+
 def _party(plan: LotPlan, org, party_id: str, role: str) -> dict:
     lang = plan.scenario.config.language
     country = N.country2(plan, org.country)
@@ -75,11 +81,10 @@ def release(plan: LotPlan, *, date: dt.date) -> dict:
     cur = s.currency
     lots = C.numbered_lots(plan)
     country = N.country2(plan)
-    buyer_id = f"{SCHEME.get(country or '', 'XX')}-{c.buyer.organisation_number}" if c.buyer.organisation_number \
-        else "ORG-0001"
+    buyer_id = _party_id(plan, c.buyer, "ORG-0001")
     parties = [_party(plan, c.buyer, buyer_id, "buyer")]
     if p.review_body.name:
-        parties.append(_party(plan, p.review_body, "ORG-0002", "reviewBody"))
+        parties.append(_party(plan, p.review_body, _party_id(plan, p.review_body, "ORG-0002"), "reviewBody"))
     base_days = int(round(c.base_years * 365))
     items, out_lots = [], []
     for n in lots:
