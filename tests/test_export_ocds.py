@@ -66,7 +66,7 @@ def _lots_extension_zip(ocds) -> bytes:
 
 
 @pytest.fixture
-def cove(shared_dir, monkeypatch):
+def cove(shared_dir, monkeypatch, tmp_path):
     """``cove(package) -> context``: lib-cove-ocds' checks, offline."""
     pytest.importorskip("libcoveocds", reason="lib-cove-ocds (the OCDS data review library) is not installed")
     requests = pytest.importorskip("requests")
@@ -90,7 +90,8 @@ def cove(shared_dir, monkeypatch):
     config = LibCoveOCDSConfig({"context": "api", "standard_zip": _standard_zip(ocds)})
 
     def run(package: dict) -> dict:
-        return ocds_json_output(json_data=json.loads(json.dumps(package)), lib_cove_ocds_config=config)
+        # It writes the extended schema into output_dir: a temporary one, never the work tree.
+        return ocds_json_output(str(tmp_path), json_data=json.loads(json.dumps(package)), lib_cove_ocds_config=config)
 
     return run
 
