@@ -41,7 +41,8 @@ def test_same_plan_same_bytes(plan, tmp_path):
         return {p.name for p in dirs[x].iterdir() if p.read_bytes() != (dirs[y] / p.name).read_bytes()}
 
     assert differing("a", "b") == TIMESTAMPED
-    assert differing("a", "c") <= TIMESTAMPED | {"lots.xlsx", "annex.html", "annex.pdf", "ocds_lots.json"}
+    assert differing("a", "c") <= TIMESTAMPED | {"lots.xlsx", "annex.html", "annex.pdf", "ocds_release_package.json",
+                                                "eforms_notice.xml"}
 
 
 def test_interrupted_export_leaves_nothing(plan, tmp_path, monkeypatch):
@@ -114,7 +115,7 @@ def test_cli_run_evaluate_export_write_the_same_set(tmp_path, monkeypatch):
     assert r.exit_code == 0, r.output
     assert {p.name for p in (tmp_path / "exp").iterdir()} == CORE_FILES
     # The plan is the same, so every file but the solver-dependent ones is identical.
-    same = {"lots.gpkg", "lots.geojson", "map.png", "map.svg", "map.pdf", "map.html", "eforms_lots.xml",
+    same = {"lots.gpkg", "lots.geojson", "map.png", "map.svg", "map.pdf", "map.html", "eforms_notice.xml",
             "assignment.csv", "lots.csv"}
     for name in same:
         assert (tmp_path / "run" / name).read_bytes() == (tmp_path / "exp" / name).read_bytes(), name

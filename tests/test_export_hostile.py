@@ -117,6 +117,6 @@ def test_geodata_and_xml_keep_names(exported):
     assert areas.crs.to_epsg() == 25833
     doc = json.loads((out / "lots.geojson").read_text("utf-8"))
     assert any("Rønne & Åkirkeby" in f["properties"]["areas"] for f in doc["features"])
-    root = ET.parse(out / "eforms_lots.xml").getroot()
+    root = ET.parse(out / "eforms_notice.xml").getroot()
     names = [e.text for e in root.iter("{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}Name")]
     assert any(GROUP_NAMES[1] in (n or "") for n in names)

@@ -73,7 +73,7 @@ EXPECTED = {
         "04-divide-or-explain/dalarna-food/lots.xlsx",
         "04-divide-or-explain/dalarna-food/map.pdf",
         "04-divide-or-explain/dalarna-food/map.png",
-        "04-divide-or-explain/dalarna-food/eforms_lots.xml",
+        "04-divide-or-explain/dalarna-food/eforms_notice.xml",
         "04-divide-or-explain/dalarna-food/assignment.csv",
         "04-divide-or-explain/dalarna-food/manifest.json",
         "04-divide-or-explain/dalarna-food-en/annex.pdf",
@@ -232,5 +232,5 @@ def test_notebook_runs(path, this_python_kernel, tmp_path, monkeypatch):
         assert "Reasons for the division" in (out / "dalarna-food-en" / "annex.html").read_text(encoding="utf-8")
         lots = (out / "dalarna-food" / "assignment.csv").read_text(encoding="utf-8").splitlines()[1:]
         n_lots = len({line.rsplit(",", 1)[1] for line in lots})
-        xml = ElementTree.parse(out / "dalarna-food" / "eforms_lots.xml").getroot()
+        xml = ElementTree.parse(out / "dalarna-food" / "eforms_notice.xml").getroot()
         assert sum(e.tag.endswith("}ProcurementProjectLot") for e in xml.iter()) == n_lots

@@ -12,6 +12,7 @@ each value carries its source.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -253,34 +254,91 @@ class BaselinesConfig(_Strict):
     """Legacy plans, each a ``[[baselines.legacy]]`` table with ``name`` and ``file``."""
 
 
+# eForms code lists the notice uses, as the SDK's schematron checks them (rules
+# BR-BT-00011-0052, BR-BT-00010-0052, BR-BT-00105-0052 of eForms SDK 1.15).
+BuyerLegalType = Literal["body-pl", "body-pl-cga", "body-pl-la", "body-pl-ra", "cga", "def-cont", "eu-ins-bod-ag",
+                         "int-org", "la", "org-sub", "org-sub-cga", "org-sub-la", "org-sub-ra", "pub-undert",
+                         "pub-undert-cga", "pub-undert-la", "pub-undert-ra", "ra", "spec-rights-entity"]
+AuthorityActivity = Literal["defence", "econ-aff", "education", "env-pro", "gen-pub", "hc-am", "health", "pub-os",
+                            "rcr", "soc-pro"]
+ProcedureType = Literal["open", "restricted", "neg-w-call", "comp-dial", "innovation"]
+
+_NUTS3 = r"^[A-Z]{2}[0-9A-Z]{3}$"
+_EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+_URL = r"^https?://\S+$"
+_PHONE = r"^\+?[0-9 ()\-]{6,}$"
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for k, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if k % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def organisation_number_problem(number: str, country: str) -> str | None:
+    """Why ``number`` is not a valid national registration number of ``country`` (``SE``:
+    organisationsnummer, 10 digits ``NNNNNN-NNNN`` with a Luhn check digit; ``DK``: CVR
+    number, 8 digits, modulus 11), or ``None`` when it is (or cannot be checked).
+
+    >>> organisation_number_problem("212000-2171", "SE") is None
+    True
+    >>> organisation_number_problem("212000-2172", "SE")
+    'the check digit is wrong (a typing error?)'
+    """
+    raw = number.replace(" ", "")
+    if country == "SE":
+        if not re.fullmatch(r"\d{6}-?\d{4}", raw):
+            return "a Swedish organisationsnummer has 10 digits, written NNNNNN-NNNN"
+        return None if _luhn_ok(raw.replace("-", "")) else "the check digit is wrong (a typing error?)"
+    if country == "DK":
+        if not re.fullmatch(r"\d{8}", raw):
+            return "a Danish CVR number has 8 digits"
+        weights = (2, 7, 6, 5, 4, 3, 2, 1)
+        ok = sum(int(c) * w for c, w in zip(raw, weights)) % 11 == 0
+        return None if ok else "the CVR number fails its modulus-11 check (a typing error?)"
+    return None
+
+
 class BuyerConfig(_Strict):
-    """The contracting authority, as the tender notice names it (eForms organisation
-    block).  Flat fields, so a workbook row can hold each."""
+    """The contracting authority, as the contract notice names it (eForms organisation
+    ``ORG-0001``; OCDS ``parties``/``buyer``).  Flat fields, so a workbook row can hold
+    each.  What the notice needs and is missing here is listed by ``lotsplit export`` in
+    ``notice_missing_fields.txt`` with the eForms field (BT) and the fix."""
 
     name: str = ""
-    """Official name, e.g. ``Malung-Sälens kommun``."""
+    """Official name, e.g. ``Malung-Sälens kommun`` (BT-500)."""
     organisation_number: str = ""
-    """National registration number: Swedish organisationsnummer (``212000-2171``),
-    Danish CVR number (8 digits)."""
+    """National registration number (BT-501): Swedish organisationsnummer
+    (``NNNNNN-NNNN``, check digit verified), Danish CVR number (8 digits, verified)."""
     street: str = ""
+    """Postal address: street or box (BT-510), e.g. ``Box 14``."""
     postcode: str = ""
+    """Postcode (BT-512), e.g. ``782 21``."""
     city: str = ""
-    nuts3: str | None = None
-    """NUTS-3 code of the buyer's address (e.g. ``SE312``)."""
-    url: str = ""
-    """The buyer's web site."""
+    """Town (BT-513), e.g. ``Malung``."""
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    """Country of the address, ISO 3166-1 alpha-2 (BT-514); default the scenario's
+    ``country``.  Needed when that is ``other``."""
+    nuts3: str | None = Field(default=None, pattern=_NUTS3)
+    """NUTS-3 code of the buyer's address (BT-507), e.g. ``SE312`` (Dalarnas län)."""
+    url: str = Field(default="", pattern=rf"{_URL}|^$")
+    """The buyer's web site (BT-505), ``https://…``."""
     contact_name: str = ""
-    """Contact point (a unit or a person), e.g. ``Upphandlingsenheten``."""
-    contact_email: str = ""
-    contact_phone: str = ""
-    legal_type: str = "la"
-    """eForms buyer legal type (BT-11): ``la`` local authority (municipalities), ``ra``
-    regional authority, ``cga`` central government authority, ``body-pl`` body governed
-    by public law, …"""
-    main_activity: str = "gen-pub"
-    """eForms main activity of the buyer (BT-10): ``gen-pub`` general public services,
-    ``educ`` education, ``soc-pro`` social protection, ``hc-am`` housing and community
-    amenities, …"""
+    """Contact point (BT-502): a unit or a person, e.g. ``Upphandlingsenheten``."""
+    contact_email: str = Field(default="", pattern=rf"{_EMAIL}|^$")
+    """E-mail of the contact point (BT-506)."""
+    contact_phone: str = Field(default="", pattern=rf"{_PHONE}|^$")
+    """Telephone of the contact point (BT-503), e.g. ``+46 280 181 00``."""
+    legal_type: BuyerLegalType = "la"
+    """Buyer legal type (BT-11), eForms code list ``buyer-legal-type``: ``la`` local
+    authority (municipalities), ``ra`` regional authority, ``cga`` central government
+    authority, ``body-pl`` body governed by public law, ``pub-undert`` public undertaking, …"""
+    main_activity: AuthorityActivity = "gen-pub"
+    """Main activity of the buyer (BT-10), code list ``authority-activity``: ``gen-pub``
+    general public services, ``education``, ``soc-pro`` social protection, ``hc-am``
+    housing and community amenities, ``health``, ``env-pro`` environmental protection, …"""
 
     @model_validator(mode="before")
     @classmethod
@@ -289,41 +347,103 @@ class BuyerConfig(_Strict):
         return {"name": data} if isinstance(data, str) else data
 
 
+class ReviewBodyConfig(_Strict):
+    """The body that hears complaints about the procedure (eForms review organisation,
+    OPT-301-Lot-ReviewOrg): in Sweden the förvaltningsrätt of the buyer's seat, in
+    Denmark Klagenævnet for Udbud."""
+
+    name: str = ""
+    """Official name, e.g. ``Förvaltningsrätten i Falun``."""
+    organisation_number: str = ""
+    """National registration number (BT-501)."""
+    street: str = ""
+    postcode: str = ""
+    """Postcode (BT-512)."""
+    city: str = ""
+    """Town (BT-513)."""
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    """ISO 3166-1 alpha-2; default the scenario's ``country``."""
+    nuts3: str | None = Field(default=None, pattern=_NUTS3)
+    """NUTS-3 code of its address (BT-507)."""
+    url: str = Field(default="", pattern=rf"{_URL}|^$")
+    contact_email: str = Field(default="", pattern=rf"{_EMAIL}|^$")
+    contact_phone: str = Field(default="", pattern=rf"{_PHONE}|^$")
+
+
 class ProcedureConfig(_Strict):
     """The procedure the lots are tendered in (what the contract notice says about it)."""
 
-    type: Literal["open", "restricted", "neg-w-call", "comp-dial", "innovation"] = "open"
+    type: ProcedureType = "open"
     """eForms procedure type (BT-105): ``open`` (öppet förfarande / offentligt udbud),
     ``restricted``, ``neg-w-call`` (competitive procedure with negotiation),
     ``comp-dial``, ``innovation``."""
-    notice_subtype: str | None = None
-    """eForms notice subtype; default ``16`` (contract notice, Directive 2014/24/EU),
-    ``20`` for the light regime (social and other specific services)."""
+    notice_subtype: Literal["16", "20"] | None = None
+    """eForms notice subtype: ``16`` contract notice under Directive 2014/24/EU (the
+    default), ``20`` for the light regime (social and other specific services, Annex XIV;
+    notice type ``cn-social``)."""
+    reference: str = ""
+    """The buyer's own reference of the procedure (BT-22, internal identifier), e.g. the
+    file number ``KS 2027/118``; empty: none is written."""
     publication_date: dt.date | None = None
-    """Planned date of publication of the notice."""
+    """Planned date of publication of the notice (OCDS ``tender.tenderPeriod.startDate``)."""
     tender_deadline: dt.datetime | dt.date | None = None
-    """Deadline for receipt of tenders (a TOML date-time, e.g. ``2027-03-15T12:00:00+01:00``)."""
+    """Deadline for receipt of tenders (BT-131), a TOML date-time with its offset, e.g.
+    ``2027-03-15T12:00:00+01:00`` (a date alone means 23:59 local time)."""
     contract_start: dt.date | None = None
-    """Planned start of the contracts."""
+    """Planned start of the contracts (BT-536)."""
     base_years: float | None = Field(default=None, gt=0)
     """Initial contract period in years; the rest of ``contract_years`` is options to
     extend (``extensions``).  Default: ``contract_years`` minus the extensions."""
     extensions: tuple[float, ...] = ()
     """Option periods to extend, in years: ``[1, 1]`` with ``base_years = 2`` is the common
-    "2 + 1 + 1"."""
+    "2 + 1 + 1" (eForms renewals: BT-58 the number, BT-57 the description)."""
     award_criteria: str = ""
-    """The award criteria as the procurement documents will state them; empty leaves a
-    marked placeholder for the planner in the exports."""
-    documents_url: str = ""
-    """Where the procurement documents are (BT-15)."""
-    submission_url: str = ""
-    """Where tenders are submitted electronically (BT-18)."""
+    """The award criteria as the procurement documents will state them (BT-540, one
+    criterion "described in the procurement documents"); empty leaves a marked
+    placeholder in the notice and lists it in ``notice_missing_fields.txt``."""
+    award_criterion_type: Literal["price", "cost", "quality"] = "price"
+    """The kind of the award criterion (BT-539): ``price`` (lowest price), ``cost``
+    (lowest cost, e.g. life-cycle cost) or ``quality`` (best price-quality ratio)."""
+    documents_url: str = Field(default="", pattern=rf"{_URL}|^$")
+    """Where the procurement documents are (BT-15), ``https://…``."""
+    submission_url: str = Field(default="", pattern=rf"{_URL}|^$")
+    """Where tenders are submitted electronically (BT-18), ``https://…``."""
+    tender_validity_months: int = Field(default=6, ge=1, le=24)
+    """How long tenders must remain valid (BT-98), months."""
+    electronic_ordering: bool = False
+    """Orders will be placed electronically (BT-92)."""
+    electronic_payment: bool = True
+    """Payment will be made electronically (BT-93); e-invoicing is required anyway (BT-743)."""
+    gpa: bool = True
+    """Covered by the WTO Government Procurement Agreement (BT-115); true for supplies and
+    most services bought by Swedish and Danish municipalities above the EU threshold."""
+    review_body: ReviewBodyConfig = ReviewBodyConfig()
+    """The review body (``[procedure.review_body]``), required by the notice."""
+    ocid_prefix: str = Field(default="ocds-lotspl", pattern=r"^ocds-[a-z0-9]{6}$")
+    """OCDS ocid prefix (``ocds-`` + 6 characters) registered by the publisher with the
+    Open Contracting Partnership.  The default ``ocds-lotspl`` is a placeholder that is
+    **not registered**: publish OCDS data only with your own prefix."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _subtype_text(cls, data: Any) -> Any:
+        # ``notice_subtype = 16`` (a TOML integer) means the subtype "16".
+        if isinstance(data, dict) and isinstance(data.get("notice_subtype"), int):
+            data = {**data, "notice_subtype": str(data["notice_subtype"])}
+        return data
 
     @model_validator(mode="after")
     def _periods(self) -> ProcedureConfig:
         if any(e <= 0 for e in self.extensions):
             raise ValueError("extensions must be positive numbers of years")
+        if isinstance(self.tender_deadline, dt.datetime) and self.tender_deadline.tzinfo is None:
+            raise ValueError("tender_deadline needs its UTC offset, e.g. 2027-03-15T12:00:00+01:00")
         return self
+
+    @property
+    def subtype(self) -> str:
+        """The notice subtype written (``16`` unless the scenario says ``20``)."""
+        return self.notice_subtype or "16"
 
 
 class ScenarioConfig(_Strict):
@@ -356,6 +476,15 @@ class ScenarioConfig(_Strict):
     objective: ObjectiveConfig = ObjectiveConfig()
     solver: SolverConfig = SolverConfig()
     baselines: BaselinesConfig = BaselinesConfig()
+
+    @model_validator(mode="after")
+    def _organisation_numbers(self) -> ScenarioConfig:
+        for where, org in (("buyer", self.buyer), ("procedure.review_body", self.procedure.review_body)):
+            country = org.country or self.country
+            why = organisation_number_problem(org.organisation_number, country) if org.organisation_number else None
+            if why:
+                raise ValueError(f"{where}.organisation_number {org.organisation_number!r}: {why}")
+        return self
 
     @model_validator(mode="after")
     def _contract_periods(self) -> ScenarioConfig:

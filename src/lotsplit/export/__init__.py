@@ -1,8 +1,8 @@
 """Writing results: every output directory is written atomically (see ``atomic``).
 
 ``write_all(plan, out_dir)`` writes every export of issue #4 (tables, workbook, GeoPackage,
-GeoJSON, maps, web map, tender annex, eForms and OCDS lots, manifest); ``write_plan_files``
-only the three core plan files.
+GeoJSON, maps, web map, tender annex, eForms contract notice, OCDS release package,
+manifest); ``write_plan_files`` only the three core plan files.
 """
 
 from lotsplit.export.atomic import check_output_target, output_directory

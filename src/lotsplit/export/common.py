@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,71 @@ def lot_label(lot_id: str) -> str:
     """Short label for maps: ``LOT-0007`` -> ``7``; other ids are kept as they are."""
     m = _LOT_ID.match(lot_id)
     return str(int(m.group(1))) if m else lot_id
+
+
+# --------------------------------------------------------------------------- lot numbering
+
+@dataclass(frozen=True)
+class LotNumber:
+    """The number of one lot, the same in every export (annex, workbook, maps, eForms,
+    OCDS): lot ``number`` 3 is ``LOT-0003`` (eForms BT-137, OCDS ``tender.lots[].id``) and
+    is shown as "Lot 3"; ``internal_id`` is the plan's own id of the lot (``assignment.csv``,
+    eForms BT-22)."""
+
+    lot: Lot
+    number: int
+
+    @property
+    def eforms_id(self) -> str:
+        return f"LOT-{self.number:04d}"
+
+    @property
+    def internal_id(self) -> str:
+        return self.lot.id
+
+    @property
+    def label(self) -> str:
+        """What a map or a heading shows: ``"3"``."""
+        return str(self.number)
+
+
+def _natural_key(text: str) -> tuple:
+    # "H2" before "H10": digit runs compare as numbers.
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.findall(r"\d+|\D+", text))
+
+
+def numbered_lots(plan: LotPlan) -> list[LotNumber]:
+    """Every lot of ``plan`` with its number, in the order every export lists the lots.
+
+    A lot whose plan id is already an eForms id (``LOT-0007``) keeps that number; the
+    other lots (ids edited by the planner, e.g. ``H1``, ``H2``, ``H10``) get the lowest
+    free numbers in the natural order of their ids.  The list is sorted by number.
+
+    >>> from lotsplit.synthetic import grid_scenario
+    >>> import lotsplit
+    >>> plan = lotsplit.optimize(grid_scenario(2, 2, 1, 3, seed=1))
+    >>> [(n.eforms_id, n.internal_id) for n in numbered_lots(plan)][:1]
+    [('LOT-0001', 'LOT-0001')]
+    """
+    kept: dict[int, Lot] = {}
+    others: list[Lot] = []
+    for lot in plan.lots:
+        m = _LOT_ID.match(lot.id)
+        n = int(m.group(1)) if m else 0
+        if n >= 1 and n not in kept:
+            kept[n] = lot
+        else:
+            others.append(lot)
+    free = (k for k in itertools.count(1) if k not in kept)
+    numbered = dict(kept)
+    for lot in sorted(others, key=lambda l: _natural_key(l.id)):
+        numbered[next(free)] = lot
+    return [LotNumber(lot, n) for n, lot in sorted(numbered.items())]
+
+
+def lot_numbers(plan: LotPlan) -> dict[str, LotNumber]:
+    """:func:`numbered_lots` by the plan's lot id: ``lot_numbers(plan)["H1"].eforms_id``."""
+    return {n.internal_id: n for n in numbered_lots(plan)}
 
 
 @functools.lru_cache(maxsize=1)

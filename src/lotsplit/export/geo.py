@@ -3,7 +3,9 @@
 GeoPackage layers: ``areas`` (one feature per area, with the lot of each product group),
 ``lots`` (each lot's areas dissolved, one feature per lot with its attributes) and
 ``adjacency`` (a line between neighbouring areas' representative points, with the shared
-border length; links that are not a shared border are flagged ``added``).  GDAL stamps
+border length; links that are not a shared border are flagged ``added``), written as
+GeoPackage 1.2 (``application_id`` GPKG, ``user_version`` 10200): GDAL 3.6, which Debian 12
+and QGIS LTR users run, warns that 1.4 files "may only be partially supported".  GDAL stamps
 the GeoPackage with the current time; it is pinned (``OGR_CURRENT_DATE``) so the file is
 byte-identical for the same plan.
 """
@@ -25,6 +27,7 @@ from lotsplit.geography import BORDER
 from lotsplit.plan import LotPlan
 
 FIXED_GDAL_DATE = "2000-01-01T00:00:00.000Z"
+GPKG_VERSION = "1.2"
 GEOJSON_DECIMALS = 6   # about 0.1 m: finer than any municipal boundary
 
 
@@ -75,9 +78,12 @@ def write_geopackage(plan: LotPlan, path: str | Path) -> Path:
     old = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": FIXED_GDAL_DATE})
     try:
-        for layer, frame in (("areas", areas_frame(plan)), ("lots", lots_frame(plan)),
-                             ("adjacency", adjacency_frame(plan))):
-            pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG", promote_to_multi=layer != "adjacency")
+        for k, (layer, frame) in enumerate((("areas", areas_frame(plan)), ("lots", lots_frame(plan)),
+                                            ("adjacency", adjacency_frame(plan)))):
+            # GeoPackage 1.2: what GDAL < 3.7 (QGIS LTR on Debian 12) opens without a warning.
+            options = {"dataset_options": {"VERSION": GPKG_VERSION}} if k == 0 else {}
+            pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG", promote_to_multi=layer != "adjacency",
+                                    **options)
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": old})
     return path

@@ -53,7 +53,7 @@ def write_all(plan: LotPlan, out_dir: str | Path, *, command: list[str] | None =
         map_png = (d / "map.png").read_bytes()
         written.append(webmap.write_webmap(plan, d / "map.html"))
     written += annex.write_annex(plan, compare(plan), map_png, d, date=date)
-    written.append(eforms.write_eforms(plan, d / "eforms_lots.xml"))
-    written.append(ocds.write_ocds(plan, d / "ocds_lots.json", date=date))
+    written += eforms.write_eforms(plan, d, timestamp=timestamp)
+    written.append(ocds.write_ocds(plan, d / "ocds_release_package.json", date=date))
     written.append(write_manifest(plan, written, d, command=command, timestamp=timestamp))
     return written
