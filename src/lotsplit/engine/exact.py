@@ -176,36 +176,59 @@ def _block_result(x: np.ndarray, results: list[RawResult], n_blocks: int, how: s
 
 
 def exact_mip(master: Master, *, effort: Effort = UNLIMITED, mip_gap: float = 0.0, lp: RawResult | None = None,
-              incumbent: np.ndarray | None = None, nodes: int | None = None) -> RawResult:
+              incumbent: np.ndarray | None = None, nodes: int | None = None, allowed: np.ndarray | None = None,
+              tight: bool = False, report: bool = True) -> RawResult:
     """LP bound, integrality check, a first plan, reduced-cost fixing, then the MIP (at
-    most ``nodes`` branch-and-bound nodes when given: a work limit)."""
+    most ``nodes`` branch-and-bound nodes when given: a work limit).
+
+    ``allowed`` (bool per column) leaves out columns the caller proved to be in no plan
+    it wants: the LP (its bound and reduced costs) is over every column, the plan exact
+    among those allowed.  ``tight``: row tolerance 1e-9.  The result carries the LP
+    relaxation (``lp_bound``, ``duals``) for reduced-cost fixing by the caller."""
     lp = lp or lp_relaxation(master, effort=effort)
+    res = _exact_mip(master, lp, effort=effort, mip_gap=mip_gap, incumbent=incumbent, nodes=nodes,
+                     allowed=allowed, tight=tight, report=report)
+    if lp.status == Status.OPTIMAL and lp.duals is not None:
+        res.lp_bound, res.duals = lp.objective, lp.duals
+    return res
+
+
+def _exact_mip(master: Master, lp: RawResult, *, effort: Effort, mip_gap: float, incumbent: np.ndarray | None,
+               nodes: int | None, allowed: np.ndarray | None, tight: bool, report: bool) -> RawResult:
+    n = len(master.cost)
+    allowed = np.ones(n, dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool)
+    if incumbent is not None and not allowed[incumbent > 0.5].all():
+        incumbent = None
     if lp.status == Status.INFEASIBLE:
         return lp
     if lp.status != Status.OPTIMAL or lp.duals is None:
-        # No LP bound (the user's time limit): the plain MIP reports its own bound.
-        return mip(master, solver="highs", effort=effort, mip_gap=mip_gap)
+        # No LP bound (the user's time limit): the plain MIP over the allowed lots reports its own bound.
+        idx = np.flatnonzero(allowed)
+        r = solve_highs(sub_master(master, idx), integer=True, effort=effort, mip_gap=mip_gap, report=report,
+                        nodes=nodes, tight=tight, incumbent=None if incumbent is None else incumbent[idx])
+        return _lifted(r, idx, n)
     x = lp.x
-    if np.all(np.minimum(np.abs(x), np.abs(1 - x)) < 1e-7):
+    if np.all(np.minimum(np.abs(x), np.abs(1 - x)) < 1e-7) and allowed[x > 0.5].all():
         return RawResult(Status.OPTIMAL, np.round(x), lp.objective, lp.objective, None, lp.seconds,
                          "LP relaxation is integral: optimal")
     lb = lp.objective
-    n = len(master.cost)
-    rc = np.maximum(reduced_costs(master, lp.duals), 0.0)
+    rc = np.where(allowed, np.maximum(reduced_costs(master, lp.duals), 0.0), np.inf)
     # A good plan first: dive on the LP over the columns most likely to be in the optimum.
     order = np.argsort(rc, kind="stable")
-    few = np.sort(order[:min(n, DIVE_COLUMNS)])
+    order = order[np.isfinite(rc[order])]
+    few = np.sort(order[:min(len(order), DIVE_COLUMNS)])
     first = dive(sub_master(master, few), effort=effort)
-    if first.x is not None and (incumbent is None or first.objective < float(master.cost @ incumbent)):
+    if first.x is not None and (incumbent is None or first.objective < float(master.cost @ incumbent)) \
+            and _keeps_rows(master, few, first.x):
         incumbent = np.zeros(n)
         incumbent[few] = first.x
-    # Then a small MIP over the likeliest columns and the dive's plan (so it has a plan).
-    small = order[:min(n, SMALL_MIP_COLUMNS)]
+    # Then a small MIP over the likeliest columns and the plan so far (so it has a plan).
+    small = order[:min(len(order), SMALL_MIP_COLUMNS)]
     if incumbent is not None:
         small = np.union1d(small, np.flatnonzero(incumbent > 0.5))
     small = np.sort(small)
     better = solve_highs(sub_master(master, small), integer=True, effort=effort, nodes=SMALL_MIP_NODES,
-                         incumbent=None if incumbent is None else incumbent[small])
+                         incumbent=None if incumbent is None else incumbent[small], tight=tight)
     if better.x is not None and (incumbent is None or better.objective < float(master.cost @ incumbent)):
         incumbent = np.zeros(n)
         incumbent[small] = np.round(better.x)
@@ -215,25 +238,42 @@ def exact_mip(master: Master, *, effort: Effort = UNLIMITED, mip_gap: float = 0.
         return RawResult(Status.OPTIMAL if proven else Status.FEASIBLE, incumbent, ub, lb, None, 0.0,
                          "plan meets the LP bound: optimal" if proven else "plan within the requested gap of the LP bound")
     # Reduced-cost fixing: a column with rc > ub - lb is in no plan better than ub.
-    keep = np.flatnonzero(rc <= (ub - lb) + 1e-7 * max(1.0, abs(ub))) if np.isfinite(ub) else np.arange(n)
-    res = solve_highs(sub_master(master, keep), integer=True, effort=effort, mip_gap=mip_gap, report=True,
-                      incumbent=None if incumbent is None else incumbent[keep], nodes=nodes)
-    x = np.zeros(n)
+    keep = np.flatnonzero(rc <= (ub - lb) + 1e-7 * max(1.0, abs(ub))) if np.isfinite(ub) else \
+        np.flatnonzero(allowed)
+    res = solve_highs(sub_master(master, keep), integer=True, effort=effort, mip_gap=mip_gap, report=report,
+                      incumbent=None if incumbent is None else incumbent[keep], nodes=nodes, tight=tight)
     if res.x is None or (incumbent is not None and res.objective > ub):
         if incumbent is None:
-            return res
-        # The MIP stopped (the user's time limit): the first plan stands, with the best bound known.
-        bound = max(lb, res.bound) if res.bound is not None else lb
+            return _lifted(res, keep, n)
+        # The MIP stopped (a limit), or found no better plan: the first plan stands, with the
+        # best bound known (a proven MIP, or its infeasibility, proves the first plan).
+        proven = res.status in (Status.OPTIMAL, Status.INFEASIBLE)
+        bound = ub if proven else (max(lb, res.bound) if res.bound is not None else lb)
         st = Status.OPTIMAL if gap_of(ub, bound) <= PROVEN_GAP else Status.FEASIBLE
-        return RawResult(st, incumbent, ub, bound, None, res.seconds, res.message,
+        return RawResult(st, incumbent, ub, min(bound, ub), None, res.seconds, res.message,
                          termination=Termination.OPTIMAL if st == Status.OPTIMAL else res.termination)
-    x[keep] = res.x
     bound = res.bound if res.bound is not None else lb
     if res.status != Status.OPTIMAL:
         bound = max(bound, lb)
-    return RawResult(res.status, x, res.objective, bound, None, res.seconds,
-                     f"{res.message} ({len(keep)} of {n} lots left after reduced-cost fixing)",
+    out = _lifted(res, keep, n)
+    out.bound = bound
+    out.message = f"{res.message} ({len(keep)} of {n} lots left after reduced-cost fixing)"
+    return out
+
+
+def _lifted(res: RawResult, idx: np.ndarray, n: int) -> RawResult:
+    """A result over the columns ``idx`` of a master, as one over all its ``n`` columns."""
+    x = None
+    if res.x is not None:
+        x = np.zeros(n)
+        x[idx] = np.round(res.x)
+    return RawResult(res.status, x, res.objective, res.bound, None, res.seconds, res.message,
                      termination=res.termination)
+
+
+def _keeps_rows(master: Master, idx: np.ndarray, x: np.ndarray) -> bool:
+    ax = master.matrix[:, idx] @ x
+    return bool(np.all(ax >= master.row_lo - 1e-6) and np.all(ax <= master.row_hi + 1e-6))
 
 
 def dive(master: Master, *, effort: Effort = UNLIMITED, max_backtracks: int = 50) -> RawResult:

@@ -90,8 +90,7 @@ def _over_pool(space: LotSpace, res: RawResult | None, *, solver: str, effort: E
         new = mip(master, solver=solver, effort=effort, mip_gap=mip_gap)
     if new.x is None or (start is not None and new.objective > float(master.cost @ start)):
         new = _padded(res, len(space.columns)) or new
-    new.master, new.duals = master, lp.duals
-    new.final = lp.objective        # the pool's LP value, for the Lagrangian bound
+    new.master, new.duals, new.lp_bound = master, lp.duals, lp.objective    # for the Lagrangian bound
     return new
 
 
@@ -99,7 +98,7 @@ def _better_bound(space: LotSpace, res: RawResult | None, bound: float, how: str
     if res is None or res.master is None or res.duals is None:
         return bound, how
     k_max = max_lots_in_plan(space, res.objective if res.x is not None else None)
-    lagrangian = lagrangian_bound(space, res.master, float(res.final), res.duals, k_max)
+    lagrangian = lagrangian_bound(space, res.master, float(res.lp_bound), res.duals, k_max)
     if lagrangian > bound:
         return lagrangian, f"Lagrangian, at most {k_max} lots priced below the LP over the pool"
     return bound, how

@@ -161,8 +161,9 @@ class RawResult:
     seconds: float
     message: str
     master: "Master | None" = None      # the master these values belong to, when it matters
-    final: bool = False                 # column generation: no lot priced out after this LP
+    final: bool = False                 # proven over every lot (not only the pool's)
     termination: Termination = Termination.OPTIMAL
+    lp_bound: float | None = None       # the LP relaxation over the same columns (with ``duals``)
 
 
 def gap_of(objective: float | None, bound: float | None) -> float | None:
@@ -281,12 +282,18 @@ _STATUS_OF = {Termination.INFEASIBLE: Status.INFEASIBLE, Termination.UNBOUNDED: 
               Termination.ERROR: Status.ERROR, Termination.UNKNOWN: Status.ERROR}
 
 
+TIGHT_TOLERANCE = 1e-9
+"""Row feasibility tolerance of ``tight`` solves (the frontier's local-share rows)."""
+
+
 def solve_highs(master: Master, *, integer: bool, effort: Effort | None = None, time_limit: float | None = None,
                 mip_gap: float = 0.0, threads: int | None = None, presolve: bool = True,
-                incumbent: np.ndarray | None = None, nodes: int | None = None, report: bool = False) -> RawResult:
+                incumbent: np.ndarray | None = None, nodes: int | None = None, report: bool = False,
+                tight: bool = False) -> RawResult:
     """Solve the master with HiGHS (``time_limit``: a stage's own limit, within the
     effort's); ``incumbent`` (a 0/1 plan) is handed to the MIP as its first solution, so
-    the search prunes against it from the start."""
+    the search prunes against it from the start.  ``tight``: feasibility tolerance
+    ``TIGHT_TOLERANCE`` (rows such as a local-share target then hold to 1e-9)."""
     import highspy
 
     effort = effort or UNLIMITED
@@ -297,6 +304,10 @@ def solve_highs(master: Master, *, integer: bool, effort: Effort | None = None, 
     if integer:
         h.setOptionValue("mip_rel_gap", float(max(mip_gap, 1e-9)))
         h.setOptionValue("mip_abs_gap", 1e-9)
+    if tight:
+        h.setOptionValue("primal_feasibility_tolerance", TIGHT_TOLERANCE)
+        if integer:
+            h.setOptionValue("mip_feasibility_tolerance", TIGHT_TOLERANCE)
     h.passModel(highs_lp(master.cost, master.matrix, master.row_lo, master.row_hi,
                          upper=1.0 if integer else math.inf, integer=integer))
     if integer and incumbent is not None:
@@ -308,7 +319,7 @@ def solve_highs(master: Master, *, integer: bool, effort: Effort | None = None, 
     if r.termination == Termination.ERROR and presolve and "Solve error" in r.message:
         # HiGHS 1.15 sometimes ends an infeasible MIP's presolve with "Solve error".
         return solve_highs(master, integer=integer, effort=effort, mip_gap=mip_gap, threads=threads,
-                           presolve=False, incumbent=incumbent, nodes=nodes, report=report)
+                           presolve=False, incumbent=incumbent, nodes=nodes, report=report, tight=tight)
     if r.termination == Termination.UNBOUNDED:
         return RawResult(Status.ERROR, None, None, None, None, r.seconds,
                          f"{r.message} (the master problem cannot be unbounded: a bug)", termination=r.termination)

@@ -197,7 +197,6 @@ def generate_columns(space: LotSpace, *, effort: Effort, rounds: int = MAX_ROUND
         new = grow_lots(space, cell_dual, side_duals(master, lp.duals, n_cells), seen, phase_one=phase_one,
                         effort=effort, round_no=round_no)
         if not new:
-            lp.final = True       # pricing finds nothing more (in phase I: cells stay uncovered)
             break
         new.sort(key=lambda t: t[0])
         # at most ~NEW_CELLS_PER_ROUND matrix entries (lots × their cells) join per round
