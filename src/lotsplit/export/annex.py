@@ -78,7 +78,7 @@ def duration_text(plan: LotPlan, lang: str) -> str:
 
 
 def eur(lang: str, v: float) -> str:
-    return text(lang, "eur", v=C.number(v, lang))
+    return text(lang, "eur", v=D.number(v, lang))
 
 
 def threshold_text(plan: LotPlan, r: law.Regime, lang: str) -> str:
@@ -88,7 +88,7 @@ def threshold_text(plan: LotPlan, r: law.Regime, lang: str) -> str:
     cur = plan.scenario.currency
     if cur != "EUR":
         if r.national is not None and r.national.current:
-            out += f", {C.money(r.national.value, cur, lang)}"
+            out += f", {D.amount(r.national.value, cur, lang)}"
         else:
             out += ", " + fill(text(lang, "national_fill", cur=cur, ed=r.edition))
     return out
@@ -145,8 +145,8 @@ def lot_description(plan: LotPlan, lot: Lot, lang: str) -> str:
     cpv = C.lot_cpv(plan, lot)
     more = text(lang, "desc_cpv_more", codes=", ".join(cpv[1:])) if len(cpv) > 1 else ""
     return text(lang, "lot_desc", scope=lot_scope(plan, lot, lang), cpv=cpv[0], cpv_more=more,
-                nuts=", ".join(C.lot_nuts(plan, lot)) or "–", year=C.money(lot.annual_value, cur, lang),
-                total=C.money(lot.contract_value, cur, lang), period=duration_text(plan, lang))
+                nuts=", ".join(C.lot_nuts(plan, lot)) or "–", year=D.amount(lot.annual_value, cur, lang),
+                total=D.amount(lot.contract_value, cur, lang), period=duration_text(plan, lang))
 
 
 def division_basis(plan: LotPlan, lang: str) -> str:
@@ -174,7 +174,7 @@ def build(plan: LotPlan, reasons: Reasons, map_pages, *, date: dt.date) -> D.Doc
     cur = s.currency
     m = plan.metrics
     one = len(plan.lots) == 1
-    money = lambda x: C.money(x, cur, lang)  # noqa: E731
+    money = lambda x: D.amount(x, cur, lang)  # noqa: E731
 
     title = text(lang, "annex_title_one" if one else "annex_title")
     B: list[Block] = [Block("h1", title)]
@@ -218,7 +218,7 @@ def _lots(plan: LotPlan, lang: str) -> list[Block]:
     B = [Block("h2", text(lang, "h_scope" if one else "h_lots"))]
     if not one:
         rows = [[lot_no(l), C.lot_title(plan, l, lang), C.lot_cpv(plan, l)[0], ", ".join(C.lot_nuts(plan, l)) or "–",
-                 C.number(l.annual_value, lang), C.number(l.contract_value, lang)] for l in plan.lots]
+                 D.number(l.annual_value, lang), D.number(l.contract_value, lang)] for l in plan.lots]
         B.append(Block("table", header=[text(lang, "col_no"), text(lang, "col_title"), text(lang, "col_cpv"),
                                         text(lang, "col_nuts"), text(lang, "col_value_year", c=cur),
                                         text(lang, "col_value_total", c=cur)], rows=rows, numeric=(4, 5)))
@@ -234,8 +234,8 @@ def _lots(plan: LotPlan, lang: str) -> list[Block]:
                 (text(lang, "k_cpv"), codes),
                 (text(lang, "k_place"), text(lang, "place_v", nuts=", ".join(C.lot_nuts(plan, lot)) or "–",
                                              areas=", ".join(C.area_names(plan, lot)))),
-                (text(lang, "k_value"), text(lang, "lot_value_v", year=C.money(lot.annual_value, cur, lang),
-                                             total=C.money(lot.contract_value, cur, lang)))]
+                (text(lang, "k_value"), text(lang, "lot_value_v", year=D.amount(lot.annual_value, cur, lang),
+                                             total=D.amount(lot.contract_value, cur, lang)))]
         if lot.exempt:
             rows.append((text(lang, "k_rules"), text(lang, "lot_exempt", cite=law.cite("dir_5_10", lang))))
         B.append(Block("meta", rows=rows))
@@ -340,7 +340,7 @@ def _reasons_divided(plan: LotPlan, r: Reasons, lang: str) -> list[str]:
     what = text(lang, "what_some", kinds=kind_word(plan, lang, 2)) if bundled else text(lang, "what_one", kind=kind)
     lo = min(l.annual_value for l in plan.lots)
     hi = max(l.annual_value for l in plan.lots)
-    out.append(text(lang, "r_size", what=what, lo=C.money(lo, cur, lang), hi=C.money(hi, cur, lang)))
+    out.append(text(lang, "r_size", what=what, lo=D.amount(lo, cur, lang), hi=D.amount(hi, cur, lang)))
     worse_split = {a.lots[0] for a in r.splits if a.kind == "split_groups" and (a.d_objective >= 0 or not a.feasible)}
     kept = [l for l in plan.lots if len(l.groups) > 1 and l.id in worse_split]
     if kept:

@@ -5,7 +5,7 @@ internal memo.
 Blocks: headings, paragraphs, notes, bullet lists, key-value tables (``meta``), tables,
 and figures (a PNG drawn at its physical size, on a landscape page of its own when it asks
 for one).  Typesetting that both renderers share: amounts, percentages and codes (CPV,
-lot ids) never break across lines, and fill-in fields for the contracting authority
+lot ids) never break across lines (amounts: :func:`amount`), and fill-in fields for the contracting authority
 (:func:`fill`) are marked.
 
 PDF: DejaVu Sans embedded (å ä ö æ ø), every text at least 7 pt, page numbers ("Sida 2
@@ -36,7 +36,17 @@ MIN_PT = 7.0
 BODY_PT, TABLE_PT, NOTE_PT, FOOT_PT = 9.5, 8.5, 8.0, 7.5
 
 _CODE = re.compile(r"\b(?:\d{8}-\d|LOT-\d{4}|GLO-\d{4}|[A-Z]{2}\d{3})\b")
-_UNIT = re.compile(r"(\d) (SEK|DKK|EUR|NOK|%|kr\.|år|years?|km)\b")
+
+
+def number(x: float, lang: str, *, decimals: int = 0) -> str:
+    """A number the local way (:func:`lotsplit.export.common.number`) with a true minus sign."""
+    s = C.number(abs(x), lang, decimals=decimals)
+    return ("\u2212" + s) if x < 0 and s.strip("0,. \u00a0") else s
+
+
+def amount(x: float, currency: str, lang: str) -> str:
+    """``16 069 375 SEK`` with a no-break space before the currency (never split)."""
+    return f"{number(x, lang)}\u00a0{currency}"
 
 
 def fill(label: str) -> str:
@@ -49,13 +59,7 @@ def plain(s: str) -> str:
     return str(s).replace(FILL_OPEN, "").replace(FILL_CLOSE, "")
 
 
-_MINUS = re.compile(r"(?<![\w\-−])-(?=\d)")
 
-
-def _glue(s: str) -> str:
-    # An amount stays with its unit ("1 234 SEK", "40 %"); a negative number gets a minus sign.
-    s = _UNIT.sub(lambda m: f"{m.group(1)}\u00a0{m.group(2)}", str(s))
-    return _MINUS.sub("\u2212", s)
 
 
 @dataclass
@@ -153,7 +157,7 @@ HTML = """<!DOCTYPE html>
 
 def html_text(s) -> Markup:
     """Escaped text with codes kept on one line and fill-in fields marked."""
-    out = str(escape(_glue(s)))
+    out = str(escape(str(s)))
     out = _CODE.sub(lambda m: f'<span class="nw">{m.group(0)}</span>', out)
     out = out.replace(FILL_OPEN, '<mark class="fill">').replace(FILL_CLOSE, "</mark>")
     return Markup(out)
@@ -217,7 +221,7 @@ def _pdf_class():
 
 def _pdf(s) -> str:
     """Text for the PDF: glyphs DejaVu lacks replaced, fill-in markers dropped (the brackets stay)."""
-    return C.font_safe(plain(_glue(s)))
+    return C.font_safe(plain(str(s)))
 
 
 def render_pdf(doc: Document, path: str | Path, *, date: dt.date) -> Path:

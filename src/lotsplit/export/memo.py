@@ -78,11 +78,11 @@ def violation_text(plan: LotPlan, v) -> str:
     params = {}
     for key, value in v.params.items():
         if key.endswith("_money"):
-            value = C.money(value, s.currency, lang)
+            value = D.amount(value, s.currency, lang)
         elif key.endswith("_pct"):
             value = C.percent(value, lang, decimals=1)
         elif key.endswith("_dec"):
-            value = C.number(value, lang, decimals=2)
+            value = D.number(value, lang, decimals=2)
         params[key] = value
     return text(lang, "violation_" + code, **params)
 
@@ -145,7 +145,7 @@ def sentence(s: str) -> str:
 
 
 def _money(plan: LotPlan, x: float) -> str:
-    return C.money(x, plan.scenario.currency, plan.scenario.config.language)
+    return D.amount(x, plan.scenario.currency, plan.scenario.config.language)
 
 
 def _pct(plan: LotPlan, x: float, d: int = 1) -> str:
@@ -167,7 +167,7 @@ def _summary(plan: LotPlan, r: Reasons, lang: str) -> list[Block]:
     if reg.known:
         n = reg.national
         items.append(text(lang, "s_regime", total=_money(plan, reg.total),
-                          th=C.money(n.value, n.currency, lang) if n.currency != "EUR" else _eur(lang, n.value),
+                          th=D.amount(n.value, n.currency, lang) if n.currency != "EUR" else _eur(lang, n.value),
                           status=_figure_status(lang, n),
                           ed=reg.edition, eur=_eur(lang, reg.eur.value) if reg.eur else "–"))
         if reg.close:
@@ -181,7 +181,7 @@ def _summary(plan: LotPlan, r: Reasons, lang: str) -> list[Block]:
 
 
 def _eur(lang: str, v: float) -> str:
-    return text(lang, "eur", v=C.number(v, lang))
+    return text(lang, "eur", v=D.number(v, lang))
 
 
 def _measures(plan: LotPlan, lang: str) -> list[Block]:
@@ -196,9 +196,9 @@ def _measures(plan: LotPlan, lang: str) -> list[Block]:
             (text(lang, "me_no_local"), str(m["lots_without_local_bidder"])),
             (text(lang, "me_no_sme"), str(m["lots_without_sme_bidder"])),
             (text(lang, "me_min_elig"), str(m["min_eligible_bidders"])),
-            (text(lang, "me_bids"), C.number(m["expected_bids_mean"], lang, decimals=1)),
+            (text(lang, "me_bids"), D.number(m["expected_bids_mean"], lang, decimals=1)),
             (text(lang, "me_risk", p=_pct(plan, m["at_risk_no_bid_chance"], 0)), str(m["lots_at_risk"])),
-            (text(lang, "me_objective", kind=text(lang, f"obj_{obj.kind}")), C.number(plan.objective, lang))]
+            (text(lang, "me_objective", kind=text(lang, f"obj_{obj.kind}")), D.number(plan.objective, lang))]
     return [Block("h2", text(lang, "h_measures")), Block("meta", rows=rows)]
 
 
@@ -212,9 +212,9 @@ def _lots(plan: LotPlan, lang: str) -> list[Block]:
     for l in plan.lots:
         local = sum(bool(sup.loc[x, "local"]) for x in l.eligible)
         sme = sum(bool(sup.loc[x, "sme"]) for x in l.eligible)
-        rows.append([C.lot_label(l.id), C.number(l.annual_value, lang), str(l.n_eligible), str(local), str(sme),
-                     C.number(l.expected_bids, lang, decimals=1), _pct(plan, l.no_bid_chance, 0),
-                     _pct(plan, l.local_chance, 0), _pct(plan, l.sme_chance, 0), C.number(l.net_cost, lang)])
+        rows.append([C.lot_label(l.id), D.number(l.annual_value, lang), str(l.n_eligible), str(local), str(sme),
+                     D.number(l.expected_bids, lang, decimals=1), _pct(plan, l.no_bid_chance, 0),
+                     _pct(plan, l.local_chance, 0), _pct(plan, l.sme_chance, 0), D.number(l.net_cost, lang)])
     B.append(Block("table", header=[text(lang, "col_no"), text(lang, "col_year", c=cur), text(lang, "col_elig"),
                                     text(lang, "col_elig_local"), text(lang, "col_elig_sme"), text(lang, "col_bids"),
                                     text(lang, "col_no_bid"), text(lang, "col_local"), text(lang, "col_sme"),
@@ -237,9 +237,9 @@ def _assumptions(plan: LotPlan, lang: str) -> list[Block]:
     sup = s.suppliers
     costs = cfg.costs
     items = [text(lang, "a_eligible", kinds=kind_word(plan, lang, 2), kind_one=kind_word(plan, lang),
-                  tau=C.number(s.turnover_multiple, lang, decimals=1)),
-             text(lang, "a_propensity", lo=C.number(float(sup["propensity"].min()), lang, decimals=2),
-                  hi=C.number(float(sup["propensity"].max()), lang, decimals=2)),
+                  tau=D.number(s.turnover_multiple, lang, decimals=1)),
+             text(lang, "a_propensity", lo=D.number(float(sup["propensity"].min()), lang, decimals=2),
+                  hi=D.number(float(sup["propensity"].max()), lang, decimals=2)),
              text(lang, "a_local", n_local=int(sup["local"].astype(bool).sum()), n_sme=int(sup["sme"].astype(bool).sum()),
                   n=len(sup)),
              text(lang, "a_costs", per_lot=_money(plan, costs.per_lot), per_bid=_money(plan, costs.per_bid),
@@ -250,7 +250,7 @@ def _assumptions(plan: LotPlan, lang: str) -> list[Block]:
     else:
         d = s.defaults
         own_spread, own_sat = cfg.competition.price_spread is not None, cfg.competition.saturation_bids is not None
-        items.append(text(lang, "a_competition", spread=_pct(plan, spread, 0), sat=C.number(sat, lang, decimals=0),
+        items.append(text(lang, "a_competition", spread=_pct(plan, spread, 0), sat=D.number(sat, lang, decimals=0),
                           spread_status=text(lang, "a_set_in_scenario") if own_spread else
                           _status(lang, d.competition_price_spread.status),
                           sat_status=text(lang, "a_set_in_scenario") if own_sat else
@@ -270,7 +270,7 @@ def _assumptions(plan: LotPlan, lang: str) -> list[Block]:
 def _competition(plan: LotPlan, r: Reasons, lang: str) -> list[Block]:
     m, m1 = plan.metrics, r.single.plan.metrics
     return [Block("h2", text(lang, "h_competition")),
-            Block("p", text(lang, "c_text", bids=C.number(m["expected_bids_mean"], lang, decimals=1),
+            Block("p", text(lang, "c_text", bids=D.number(m["expected_bids_mean"], lang, decimals=1),
                             value=_money(plan, m["competition_value"]),
                             bids1=ntext(lang, "n_bids", round(m1["expected_bids_mean"], 1)),
                             value1=_money(plan, m1["competition_value"])))]
@@ -283,10 +283,10 @@ def _alternatives(plan: LotPlan, r: Reasons, lang: str) -> list[Block]:
     named = [(text(lang, "alt_this"), plan, None)] + [(alt_name(plan, a, lang), a.plan, a.d_objective) for a in shown]
 
     def signed(x: float) -> str:
-        return ("+" if x > 0 else "−" if x < 0 else "±") + C.number(abs(x), lang)
+        return ("+" if x > 0 else "−" if x < 0 else "±") + D.number(abs(x), lang)
 
-    costs = [[name, str(p.metrics["n_lots"]), C.number(p.metrics["admin_cost"], lang),
-              C.number(p.metrics["competition_value"], lang), C.number(p.metrics["net_cost"], lang)]
+    costs = [[name, str(p.metrics["n_lots"]), D.number(p.metrics["admin_cost"], lang),
+              D.number(p.metrics["competition_value"], lang), D.number(p.metrics["net_cost"], lang)]
              for name, p, _ in named]
     access = [[name, _pct(plan, p.metrics["local_share"]), _pct(plan, p.metrics["sme_share"]),
                "–" if d is None else signed(d), text(lang, "no" if p.violations else "yes")] for name, p, d in named]
@@ -317,13 +317,13 @@ def _solver(plan: LotPlan, lang: str) -> list[Block]:
         return B
     gap = "?" if o.gap is None else _pct(plan, o.gap, 2)
     solver = f"{o.solver} {o.version}".strip()
-    secs = C.number(o.seconds, lang, decimals=1)
+    secs = D.number(o.seconds, lang, decimals=1)
     if o.status.value == "optimal":
-        B.append(Block("p", text(lang, "sol_optimal", gap=gap, solver=solver, secs=secs, cols=C.number(o.columns, lang),
+        B.append(Block("p", text(lang, "sol_optimal", gap=gap, solver=solver, secs=secs, cols=D.number(o.columns, lang),
                                  complete="" if o.complete else text(lang, "sol_incomplete"))))
     else:
-        B.append(Block("p", text(lang, "sol_feasible", obj=C.number(o.objective or plan.objective, lang),
-                                 bound="?" if o.bound is None else C.number(o.bound, lang), gap=gap, solver=solver,
+        B.append(Block("p", text(lang, "sol_feasible", obj=D.number(o.objective or plan.objective, lang),
+                                 bound="?" if o.bound is None else D.number(o.bound, lang), gap=gap, solver=solver,
                                  secs=secs)))
     return B
 
@@ -363,7 +363,7 @@ def _checklist(plan: LotPlan, r: Reasons, lang: str, date: dt.date) -> list[Bloc
     n = reg.national
     if s.currency != "EUR" and (n is None or not n.current):
         items.append(text(lang, "cl_threshold", cur=s.currency, ed=reg.edition,
-                          value=C.money(n.value, n.currency, lang) if n else "–",
+                          value=D.amount(n.value, n.currency, lang) if n else "–",
                           status=_figure_status(lang, n) if n else "–"))
     if reg.close:
         items.append(text(lang, "cl_close"))
@@ -380,7 +380,7 @@ def _checklist(plan: LotPlan, r: Reasons, lang: str, date: dt.date) -> list[Bloc
         items.append(text(lang, "cl_exempt", share=_pct(plan, plan.metrics["exempt_share"])))
     cap = s.defaults.turnover_cap
     if cap.status != "verified":
-        items.append(text(lang, "cl_turnover", tau=C.number(s.turnover_multiple, lang, decimals=1),
+        items.append(text(lang, "cl_turnover", tau=D.number(s.turnover_multiple, lang, decimals=1),
                           status=_status(lang, cap.status)))
     if reg.light:
         items.append(text(lang, "cl_light"))
