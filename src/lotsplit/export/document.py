@@ -116,11 +116,12 @@ figcaption { font-size: 0.85em; font-style: italic; margin-top: 0.3em; }
 p.note { font-size: 0.85em; color: #444; }
 p.banner { border: 2px solid #a00; color: #a00; font-weight: bold; padding: 0.3em 0.6em; }
 @page { size: A4; margin: 16mm 18mm 18mm 18mm;
-        @bottom-right { content: "__PAGE__ " counter(page) " __OF__ " counter(pages); font-size: 8pt; } }
+        @bottom-right { content: "__PAGE__ " counter(page) " __OF__ " counter(pages); font-size: 8pt;
+                        font-family: "DejaVu Sans", Arial, sans-serif; } }
 @page landscape { size: A4 landscape; margin: 12mm 15mm 14mm 15mm; }
 @media print {
   body { margin: 0; max-width: none; font-size: 9.5pt; }
-  h1, h2, h3 { break-after: avoid; } tr, li { break-inside: avoid; } thead { display: table-header-group; }
+  h1, h2, h3 { break-after: avoid; } tr, li, table.meta { break-inside: avoid; } thead { display: table-header-group; }
   figure.landscape, h2.landscape, h3.landscape { page: landscape; }
   figure.landscape { margin: 0 0 4mm 0; } h2.landscape { margin-top: 0; }
 }

@@ -211,9 +211,10 @@ REFERENCES = {r.key: r for r in (
     _r("lou_4_14", "4 kap. 14 § lagen (2016:1145) om offentlig upphandling (LOU)",
        "4 kap. 14 § i den svenske lov om offentlig upphandling (LOU, 2016:1145)",
        "chapter 4 section 14 of the Swedish Public Procurement Act (LOU, 2016:1145)", _SUBJ["reasons"],
-       "secondary", "SKL (SKR) Q&A 'Har skyldigheten att motivera…'; Upphandlingsmyndigheten refers to 4 kap. 13–17 §§"),
+       "secondary", "SKL (SKR), Q&A 'Har skyldigheten att motivera…'; Upphandlingsmyndigheten, frågeportalen "
+       "1452204: 4 kap. 13–17 §§"),
     _r("lou_12_15", "12 kap. 15 § LOU", "12 kap. 15 § LOU", "chapter 12 section 15 LOU", _SUBJ["report"],
-       "secondary", "SKL (SKR) Q&A, as 4 kap. 14 §"),
+       "secondary", "SKL (SKR), Q&A 'Har skyldigheten att motivera…'"),
     _r("ubl_49_2", "49 § stk. 2 i den danska udbudsloven", "udbudslovens § 49, stk. 2",
        "section 49(2) of the Danish Public Procurement Act (udbudsloven)", _SUBJ["reasons"], "verified",
        "quoted by A-2, 'Opdel din kontrakt – eller forklar dig!' (a-2.dk); KFST FAQ 'opdel eller forklar'"),

@@ -195,12 +195,16 @@ def _legend(ax, plan: LotPlan, sections, styles_by_lot, *, extras: list, pt: flo
     sw_w, sw_h = 16.0, 11.0
     x_text = sw_w + 6
     y = h_pt - pt
-    ax.text(0, y, text(lang, "legend_head"), fontsize=pt + 0.5, fontweight="bold", va="top")
-    y -= 1.8 * line
+    for part in _wrap(text(lang, _one(plan, "legend_head")), pt + 0.5, w_pt, bold=True):
+        ax.text(0, y, part, fontsize=pt + 0.5, fontweight="bold", va="top")
+        y -= 1.3 * (pt + 0.5)
+    y -= 0.6 * line
     for heading, lots in sections:
         if heading:
-            ax.text(0, y, C.font_safe(heading), fontsize=pt, fontweight="bold", va="top")
-            y -= 1.4 * line
+            for part in _wrap(heading, pt, w_pt, bold=True):
+                ax.text(0, y, C.font_safe(part), fontsize=pt, fontweight="bold", va="top")
+                y -= line
+            y -= 0.4 * line
         for lot in lots:
             st = styles_by_lot.get(lot.id)
             lines = _wrap(C.lot_title(plan, lot, lang), pt, w_pt - x_text)
@@ -235,11 +239,11 @@ def _swatch(ax, x, y, w, h, st) -> None:
                                hatch=st.hatch))
 
 
-def _wrap(s: str, pt: float, width_pt: float) -> list[str]:
+def _wrap(s: str, pt: float, width_pt: float, *, bold: bool = False) -> list[str]:
     lines, cur = [], ""
     for w in str(s).split(" "):
         cand = f"{cur} {w}".strip()
-        if cur and L.text_width(cand, pt) > width_pt:
+        if cur and L.text_width(cand, pt, bold=bold) > width_pt:
             lines.append(cur)
             cur = w
         else:
@@ -258,9 +262,10 @@ def _extras(plan: LotPlan, panels, kinds: set[str]) -> list[tuple[str, str]]:
 
 def _legend_height(plan: LotPlan, sections, width_pt: float, pt: float, extras: int) -> float:
     line = 1.3 * pt
-    h = pt + 1.8 * line
+    h = pt + 0.6 * line + 1.3 * (pt + 0.5) * len(_wrap(text(plan.scenario.config.language,
+                                                            _one(plan, "legend_head")), pt + 0.5, width_pt, bold=True))
     for heading, lots in sections:
-        h += 1.4 * line if heading else 0
+        h += (len(_wrap(heading, pt, width_pt, bold=True)) + 0.4) * line if heading else 0
         for lot in lots:
             n = len(_wrap(C.lot_title(plan, lot, plan.scenario.config.language), pt, width_pt - 22))
             h += max((n + 1) * line, 11.0) + 0.5 * line
@@ -270,9 +275,14 @@ def _legend_height(plan: LotPlan, sections, width_pt: float, pt: float, extras: 
 
 # --------------------------------------------------------------------------- figures
 
+def _one(plan: LotPlan, key: str) -> str:
+    """``key`` or, for an undivided plan (one contract, no lots to number), ``key_one``."""
+    return f"{key}_one" if len(plan.lots) == 1 else key
+
+
 def _crs_note(plan: LotPlan) -> str:
     crs = CRS(plan.scenario.areas.crs)
-    return text(plan.scenario.config.language, "map_note", crs=f"{crs.name}, EPSG:{crs.to_epsg()}")
+    return text(plan.scenario.config.language, _one(plan, "map_note"), crs=f"{crs.name}, EPSG:{crs.to_epsg()}")
 
 
 def _panel_lots(plan: LotPlan, panel: C.Panel) -> list:
@@ -336,7 +346,10 @@ def plan_figure(plan: LotPlan) -> Figure:
         fig = Figure(figsize=(width, height), dpi=150)
         FigureCanvasAgg(fig)
         kind = word(lang, f"kind_{s.main_nature}", 1)
-        title = ntext(lang, "map_title" if n == 1 else "map_title_groups", len(plan.lots), name=s.name, kind=kind)
+        if len(plan.lots) == 1:
+            title = text(lang, "map_title_one", name=s.name)
+        else:
+            title = ntext(lang, "map_title" if n == 1 else "map_title_groups", len(plan.lots), name=s.name, kind=kind)
         fig.text(0.01, 1 - 0.12 / height, C.font_safe(title), fontsize=13, fontweight="bold", ha="left", va="top")
         map_frac = ncols * panel_w / width
         top, bottom = 1 - 0.75 / height, 0.35 / height
@@ -367,8 +380,9 @@ def print_pages(plan: LotPlan) -> list[MapPage]:
             fig.savefig(buf, format="png", dpi=PRINT_DPI, metadata=METADATA["png"])
         n_lots = len(_panel_lots(plan, panel))
         groups = join([lower_first(s.groups.loc[g, "name"]) for g in panel.groups], lang)
-        caption = text(lang, "map_caption" if len(panel_list) > 1 else "map_caption_one", k=k, n=len(panel_list),
-                       groups=groups, lots=ntext(lang, "n_lots", n_lots))
+        key = "map_caption_undivided" if len(plan.lots) == 1 else "map_caption" if len(panel_list) > 1 \
+            else "map_caption_one"
+        caption = text(lang, key, k=k, n=len(panel_list), groups=groups, lots=ntext(lang, "n_lots", n_lots))
         out.append(MapPage(buf.getvalue(), PRINT_MM[0], PRINT_MM[1], caption))
     return out
 

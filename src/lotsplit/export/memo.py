@@ -32,7 +32,7 @@ from lotsplit.export.annex import build as build_annex
 from lotsplit.export.annex import kind_word, lot_combinations, lots_words
 from lotsplit.export.document import Block
 from lotsplit.export.reasons import Alternative, Reasons, compare
-from lotsplit.export.texts import date_text, has_text, ntext, text
+from lotsplit.export.texts import date_text, has_text, lower_first, ntext, text
 from lotsplit.plan import LotPlan
 from lotsplit.scenario import LOCALE_FIELDS
 
@@ -160,7 +160,8 @@ def _summary(plan: LotPlan, r: Reasons, lang: str) -> list[Block]:
     if better:
         best = better[0]
         key = "s_better_divided" if one else "s_better"
-        items.append(text(lang, key, k=len(better), alt=alt_name(plan, best, lang), d=_money(plan, -best.d_objective)))
+        items.append(text(lang, key, k=len(better), alt=lower_first(alt_name(plan, best, lang)),
+                          d=_money(plan, -best.d_objective)))
     else:
         items.append(text(lang, "s_best"))
     reg = law.regime(plan)

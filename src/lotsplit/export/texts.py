@@ -58,6 +58,7 @@ T: dict[str, Entry] = {
                     "en": "{first} and others ({n} areas)"},
     "and": {"sv": "och", "da": "og", "en": "and"},
     "or": {"sv": "eller", "da": "eller", "en": "or"},
+    "and_also": {"sv": "samt", "da": "samt", "en": "as well as"},
     "none": {"sv": "ingen", "da": "ingen", "en": "none"},
     "yes": {"sv": "ja", "da": "ja", "en": "yes"},
     "no": {"sv": "nej", "da": "nej", "en": "no"},
@@ -76,6 +77,13 @@ T: dict[str, Entry] = {
                     "en": "Map {k} of {n}: {lots} for {groups}"},
     "map_caption_one": {"sv": "Karta: {lots} för {groups}", "da": "Kort: {lots} for {groups}",
                         "en": "Map: {lots} for {groups}"},
+    "map_caption_undivided": {"sv": "Karta: kontraktets område för {groups}", "da": "Kort: kontraktens område for {groups}",
+                              "en": "Map: the contract's area for {groups}"},
+    "map_title_one": {"sv": "{name}: ett kontrakt", "da": "{name}: én kontrakt", "en": "{name}: one contract"},
+    "legend_head_one": {"sv": "Kontraktet – uppskattat värde per år exkl. moms", "da": "Kontrakten – anslået værdi pr. år ekskl. moms",
+                        "en": "The contract – estimated value per year excl. VAT"},
+    "map_note_one": {"sv": "Gränser: upphandlingens områden ({crs}).", "da": "Grænser: udbuddets områder ({crs}).",
+                     "en": "Boundaries: the procurement's areas ({crs})."},
     "map_panel_title": {"sv": "Delkontrakt för {groups}", "da": "Delkontrakter for {groups}",
                         "en": "Lots for {groups}"},
     "legend_head": {"sv": "Delkontrakt – uppskattat värde per år exkl. moms",
@@ -230,11 +238,19 @@ def date_text(lang: str, d: dt.date | dt.datetime) -> str:
 
 
 def join(items, lang: str, *, conj: str = "and") -> str:
-    """``a, b och c`` / ``a, b og c`` / ``a, b and c``."""
+    """``a, b och c`` / ``a, b og c`` / ``a, b and c``; ``kött och chark samt fisk`` when an
+    item already holds the word.
+
+    >>> join(["kött och chark", "fisk"], "sv")
+    'kött och chark samt fisk'
+    """
     items = [str(i) for i in items]
     if len(items) <= 1:
         return "".join(items)
-    return f"{', '.join(items[:-1])} {text(lang, conj)} {items[-1]}"
+    word_ = text(lang, conj)
+    if conj == "and" and any(f" {word_} " in i for i in items):
+        word_ = text(lang, "and_also")
+    return f"{', '.join(items[:-1])} {word_} {items[-1]}"
 
 
 def lower_first(name: str) -> str:

@@ -30,9 +30,9 @@ MEMO = {
                             "en": "The data's description is written in another language and is not reproduced here."},
     # ---------------------------------------------------------------- summary
     "h_summary": {"sv": "Sammanfattning", "da": "Sammenfatning", "en": "Summary"},
-    "s_plan": {"sv": "Vald indelning: {lots}; den offentliga bilagan redovisar skälen med hänvisning till små och medelstora företag, konkurrens, marknad och administrativ börda. Detta underlag visar analysen bakom.",
-               "da": "Valgt opdeling: {lots}; det offentlige bilag begrunder den med små og mellemstore virksomheder, konkurrence, marked og administrativ byrde. Dette grundlag viser analysen bag.",
-               "en": "Chosen division: {lots}; the public annex gives the reasons in terms of small and medium-sized enterprises, competition, the market and the administrative burden. This memo shows the analysis behind it."},
+    "s_plan": {"sv": "Vald indelning: {lots}. Den offentliga bilagan redovisar skälen; detta underlag visar analysen bakom dem.",
+               "da": "Valgt opdeling: {lots}. Det offentlige bilag giver begrundelsen; dette grundlag viser analysen bag den.",
+               "en": "Chosen division: {lots}. The public annex gives the reasons; this memo shows the analysis behind them."},
     "s_one": {"sv": "ett kontrakt (ingen uppdelning)", "da": "én kontrakt (ingen opdeling)", "en": "one contract (not divided)"},
     "s_better": {"sv": "Observera: {k} av de prövade alternativen ger ett bättre resultat enligt myndighetens egna vikter än den valda indelningen, bäst {alt} (målfunktionen {d} bättre).",
                  "da": "Bemærk: {k} af de afprøvede alternativer giver et bedre resultat efter ordregiverens egne vægte end den valgte opdeling, bedst {alt} (målfunktionen {d} bedre).",

@@ -299,7 +299,8 @@ def render(plan: LotPlan) -> str:
             "sme_chance": C.percent(lot.sme_chance, lang),
             "panels": [i for i, p in enumerate(panel_list) if lot.groups[0] in p.groups],
         }
-    title = ntext(lang, "map_title", len(plan.lots), name=s.name)
+    title = (text(lang, "map_title_one", name=s.name) if len(plan.lots) == 1
+             else ntext(lang, "map_title", len(plan.lots), name=s.name))
     hint = text(lang, "web_hint")
     data = {"title": title, "hint": hint, "empty": S.NO_DEMAND, "panels": panels_data, "lots": lots,
             "words": {key: text(lang, key) for key in ("lot", "areas", "groups", "value_year", "value_total",
