@@ -15,7 +15,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.lines import Line2D
 from shapely.geometry import box
 
 import lotsplit

@@ -4,7 +4,6 @@ Fixture: the in-memory scenarios of ``test_export_annex``."""
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 import lotsplit

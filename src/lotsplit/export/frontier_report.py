@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from lotsplit.export import common as C
 from lotsplit.export import document as D
-from lotsplit.export.texts import has_text, ntext, text
+from lotsplit.export.texts import has_text, ntext, text, word
 
 if TYPE_CHECKING:
     from lotsplit.frontier import Frontier
@@ -41,9 +41,16 @@ def headline(f: Frontier) -> str:
 
 
 def baseline_name(b, lang: str) -> str:
-    """A standard baseline's name in ``lang``; a legacy plan keeps the name it was given."""
+    """A standard baseline's name in ``lang`` (``ett delkontrakt per tjänst``); a legacy
+    plan keeps the name it was given."""
     key = f"bl_{b.key}"
-    return text(lang, key) if has_text(key) else b.name
+    if not has_text(key):
+        return b.name
+    nature = b.plan.scenario.main_nature
+    kind = word(lang, f"kind_{nature}", 1)
+    if lang == "en" and nature == "supplies":
+        kind = "group" if b.key == "per-area-group" else "product group"
+    return text(lang, key, kind=kind)
 
 
 def _share(x: float, lang: str) -> str:
@@ -185,7 +192,8 @@ def plot(frontier: Frontier, ax=None, *, title: str | None = None):
         else:
             marker, colour, size = _MARKERS.get(b.key, "P"), "tab:orange", 10
         x, y = 100 * m["local_share"], m["net_cost"]
-        label = text(lang, "fp_baseline", name=baseline_name(b, lang), lots=ntext(lang, "n_lots", m["n_lots"]))
+        label = baseline_name(b, lang) if m["n_lots"] == 1 else \
+            text(lang, "fp_baseline", name=baseline_name(b, lang), lots=ntext(lang, "n_lots", m["n_lots"]))
         if bad:
             label += text(lang, "fp_breaks")
         if y > ylim:
