@@ -34,15 +34,15 @@ def test_same_plan_same_bytes(plan, tmp_path):
     write_all(plan, dirs["a"], timestamp=FIXED)
     # Another time on the same day: only the manifest may differ.
     write_all(plan, dirs["b"], timestamp=FIXED + dt.timedelta(hours=3, seconds=7))
-    # Another day: the export date is isolated in the workbook, the annex and the OCDS release.
+    # Another day: the export date is isolated in the workbook, the annex, the memo and the OCDS release.
     write_all(plan, dirs["c"], timestamp=FIXED + dt.timedelta(days=1))
 
     def differing(x, y):
         return {p.name for p in dirs[x].iterdir() if p.read_bytes() != (dirs[y] / p.name).read_bytes()}
 
     assert differing("a", "b") == TIMESTAMPED
-    assert differing("a", "c") <= TIMESTAMPED | {"lots.xlsx", "annex.html", "annex.pdf", "ocds_release_package.json",
-                                                "eforms_notice.xml"}
+    assert differing("a", "c") <= TIMESTAMPED | {"lots.xlsx", "annex.html", "annex.pdf", "memo.html", "memo.pdf",
+                                                 "ocds_release_package.json", "eforms_notice.xml"}
 
 
 def test_interrupted_export_leaves_nothing(plan, tmp_path, monkeypatch):

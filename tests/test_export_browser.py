@@ -41,9 +41,9 @@ def test_screenshot_shows_the_lots(page, tmp_path):
     with Image.open(shot) as im:
         rgb = im.convert("RGB")
         colours = {c for _, c in rgb.getcolors(maxcolors=1_000_000)}
-    from lotsplit.export.common import lot_colours
+    from lotsplit.export.styles import lot_styles
 
-    wanted = {tuple(int(h[i:i + 2], 16) for i in (1, 3, 5)) for h in lot_colours(plan).values()}
+    wanted = {tuple(int(st.colour[i:i + 2], 16) for i in (1, 3, 5)) for st in lot_styles(plan).values()}
     assert wanted <= colours, "every lot colour is on the screen"
 
 
@@ -54,6 +54,6 @@ def test_script_runs_and_shows_a_lot(page, tmp_path):
     dom = r.stdout
     info = dom[dom.index('id="info"'):]
     info = info[:info.index("</div>")]
-    assert lot.id in info and "Eligible suppliers" in info       # the script filled the panel
+    assert lot.id in info and "Known eligible suppliers" in info  # the script filled the panel
     assert "Local chance" in info
     assert dom.count('class="area hl"') == len(lot.areas)       # its areas are highlighted

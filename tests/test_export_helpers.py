@@ -11,8 +11,8 @@ HOSTILE = ROOT / "tests" / "fixtures" / "hostile" / "scenario.toml"
 FIXED = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone.utc)
 
 CORE_FILES = {"assignment.csv", "lots.csv", "plan.json", "lots.xlsx", "lots.gpkg", "lots.geojson", "map.png",
-              "map.svg", "map.pdf", "map.html", "annex.html", "annex.pdf", "eforms_notice.xml", "ocds_release_package.json",
-              "manifest.json",
+              "map.svg", "map.pdf", "map.html", "annex.html", "annex.pdf", "memo.html", "memo.pdf",
+              "eforms_notice.xml", "ocds_release_package.json", "manifest.json",
               # The test scenarios have no [buyer]/[procedure]: the notice lists what it lacks.
               "notice_missing_fields.txt"}
 

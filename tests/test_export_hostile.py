@@ -71,7 +71,7 @@ def test_lots_csv_is_neutralised_and_assignment_exact(exported):
     assert {r["area_id"] for r in a} == {"a1", "a2", "b1", "bø"}
 
 
-@pytest.mark.parametrize("name", ["map.html", "annex.html"])
+@pytest.mark.parametrize("name", ["map.html", "annex.html", "memo.html"])
 def test_html_has_only_our_markup(exported, name):
     plan, out = exported
     html = (out / name).read_text("utf-8")
@@ -80,7 +80,7 @@ def test_html_has_only_our_markup(exported, name):
     assert "img" not in tags or name == "annex.html"
     if name == "annex.html":
         imgs = [a for t, a in page.tags if t == "img"]
-        assert len(imgs) == 1 and imgs[0]["src"].startswith("data:image/png;base64,")
+        assert len(imgs) == 2 and all(i["src"].startswith("data:image/png;base64,") for i in imgs)   # one map per group
     assert tags.count("script") == (2 if name == "map.html" else 0)
     assert not [a for t, a in page.tags for k in a if k.startswith("on")], "no event-handler attributes"
     assert not [u for u in page.urls if u and not u.startswith("data:image/png;base64,")]
@@ -88,10 +88,13 @@ def test_html_has_only_our_markup(exported, name):
     for s in AREA_NAMES[:3] + [plan.scenario.name]:
         assert s in text, s
     if name == "annex.html":
-        for s in SUPPLIER_NAMES[:2]:
-            assert s in text
-        assert "udbudslovens § 49, stk. 2" in text          # Danish scenario: Danish law cited
+        for s in SUPPLIER_NAMES:                           # public: no supplier is named
+            assert s not in text
         assert "højst få tildelt 2 delkontrakter" in text     # max_lots_per_tenderer
+        assert "artikel 46, stk. 2, andet afsnit" in text     # ... with the rules the documents must give
+    elif name == "memo.html":
+        for s in SUPPLIER_NAMES:                           # internal: every eligible supplier named
+            assert s in text, s
     else:
         data = json.loads(next(s for s in page.scripts if s.lstrip().startswith("{")))
         assert SUPPLIER_NAMES[2] + " (lokal)" in [e for l in data["lots"].values() for e in l["eligible"]]
@@ -100,12 +103,13 @@ def test_html_has_only_our_markup(exported, name):
 
 def test_pdf_text_round_trips(exported):
     _, out = exported
-    reader = pypdf.PdfReader(out / "annex.pdf")
-    text = " ".join(p.extract_text() for p in reader.pages)
-    for s in ("Rønne & Åkirkeby", "Mælkeområdet æøå", "+45 Bageri ÆØÅ", "Bilag: opdeling af udbuddet i delkontrakter",
-              "udbudslovens § 49, stk. 2"):
-        assert s in text, s
-    assert "? Mælkeområdet" in text              # the emoji has no glyph in DejaVu: replaced, not dropped
+    annex = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(out / "annex.pdf").pages).split())
+    memo = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(out / "memo.pdf").pages).split())
+    for s in ("Rønne & Åkirkeby", "Mælkeområdet æøå", "Bilag – Opdeling af udbuddet i delkontrakter",
+              "artikel 46, stk. 2, andet afsnit"):
+        assert s in annex, s
+    assert "+45 Bageri ÆØÅ" in memo and "+45 Bageri ÆØÅ" not in annex
+    assert "? Mælkeområdet" in annex              # the emoji has no glyph in DejaVu: replaced, not dropped
 
 
 def test_geodata_and_xml_keep_names(exported):

@@ -207,35 +207,11 @@ class Frontier:
         return "Sampled Pareto frontier (some points not proven)"
 
     def describe(self) -> str:
-        """A few lines in words: the ends, the price of local access, the baselines."""
-        from lotsplit.report import money
+        """A few lines in words, in the scenario's language: the ends, the price of local
+        access, the baselines (``summary.txt``)."""
+        from lotsplit.export.frontier_report import describe
 
-        s = self.scenario
-        cur = s.currency
-        pts = self.points
-        if not pts:
-            return "No frontier point was found."
-        lo, hi = pts[0], pts[-1]
-        of = f" shown of {self.found} non-dominated plans found" if self.found > len(pts) else ""
-        lines = [f"{self.headline()} of {s.name}: {len(pts)} point(s){of}; "
-                 f"{self.mips} MIPs over {self.columns} candidate lots in {self.seconds:.1f} s."]
-        lines.append(f"  cheapest: {money(lo.cost, cur)} net cost, {lo.local_share:.1%} local share, "
-                     f"{lo.n_lots} lot(s)")
-        lines.append(f"  most local: {money(hi.cost, cur)} net cost, {hi.local_share:.1%} local share, "
-                     f"{hi.n_lots} lot(s)")
-        if hi.local_share > lo.local_share:
-            avg = (hi.cost - lo.cost) / (100 * (hi.local_share - lo.local_share))
-            lines.append(f"  one point of local share costs {money(avg, cur)} of net cost on average over the "
-                         "whole frontier; see marginal_cost_per_point for each step")
-        unproven = [(i, p) for i, p in enumerate(pts, 1) if p.status != Status.OPTIMAL]
-        if unproven:
-            lines.append("  not proven optimal (time limit): " + ", ".join(f"F{i:02d} (gap {_percent(p.gap)})"
-                                                                          for i, p in unproven))
-        for b in self.baselines:
-            lines.append(f"  {b.name}: {money(b.plan.metrics['net_cost'], cur)}, "
-                         f"{b.plan.metrics['local_share']:.1%} local, {b.plan.metrics['n_lots']} lot(s) — {b.verdict}")
-        lines += [f"  note: {n}" for n in self.notes]
-        return "\n".join(lines)
+        return describe(self)
 
     def plot(self, ax=None, *, title: str | None = None):
         """The frontier (local share → net cost), each point labelled with its number of

@@ -505,6 +505,7 @@ def build_scenario(
     demand_matrix = _check_demand(_as_str(demand), area_ids, group_ids, fname["demand"], problems)
     supplier_table = _check_suppliers(_as_str(suppliers), area_ids, group_ids, fname["suppliers"], problems)
     _check_rules(config, area_ids or [], group_ids or [], problems)
+    _check_locale(config, defaults, problems)
 
     # Geography: project, check polygons, adjacency, islands (independent of the CSVs, so
     # its problems are reported in the same round).
@@ -900,6 +901,38 @@ def _check_rules(config: ScenarioConfig, area_ids: list[str], group_ids: list[st
         problems.append(Problem("scenario", "rules.turnover_multiple", f"{tau} is above 2, the cap of Directive "
                                 "2014/24/EU art. 58(3) for contracts above the EU threshold",
                                 "use at most 2 unless every lot stays below the EU threshold", severity="warning"))
+
+
+LOCALE_FIELDS = "country, currency, language"
+
+
+def _check_locale(config: ScenarioConfig, defaults: Defaults, problems: list[Problem]) -> None:
+    """Country, currency and language that do not belong together: the exports cite the
+    country's law, compare the value with the EU threshold in the currency and write in
+    the language.  Another Nordic country's currency is an error; the rest are warnings."""
+    country, cur, lang = config.country, config.currency, config.language
+    own = {"SE": ("SEK", "sv", "Swedish law (LOU)"), "DK": ("DKK", "da", "Danish law (udbudsloven)")}
+    if country in own:
+        own_cur, own_lang, law = own[country]
+        if cur in ("SEK", "DKK") and cur != own_cur:
+            problems.append(Problem("scenario", LOCALE_FIELDS, f"country {country} with currency {cur}: the exports "
+                                    f"would cite {law} and compare the value with the EU threshold in {cur}",
+                                    f'set currency = "{own_cur}" (or "EUR"), or set country to the country whose law '
+                                    "applies"))
+        other = {"sv": "SE", "da": "DK"}.get(lang)
+        if other is not None and other != country:
+            problems.append(Problem("scenario", LOCALE_FIELDS, f"country {country} with language {lang}: the "
+                                    f"documents would be in {lang} and cite {law}",
+                                    f'set language = "{own_lang}" or "en", or country = "{other}"', severity="warning"))
+    elif cur in ("SEK", "DKK"):
+        problems.append(Problem("scenario", LOCALE_FIELDS, f"country 'other' with currency {cur}: the exports cite "
+                                "only the Directive, not national law", 'set country = "SE" or "DK" if its law applies',
+                                severity="warning"))
+    if defaults.eu_threshold("supplies", cur) is None:
+        problems.append(Problem("scenario", LOCALE_FIELDS, f"no EU threshold in {cur} in the defaults edition "
+                                f"{defaults.edition}: whether the procurement is above the threshold is not decided",
+                                'use currency "EUR", "SEK" or "DKK", or add the figure to lotsplit/data/defaults.toml',
+                                severity="warning"))
 
 
 def _locate_suppliers(suppliers: pd.DataFrame, areas, distance_matrix, fname, problems):

@@ -1,5 +1,5 @@
-"""What every exporter shares: lot labels and titles, the map panels, colours, number
-formats per language, and hashing.
+"""What every exporter shares: lot labels and titles, the map panels, number formats per
+language, and hashing (the lots' colours are in :mod:`lotsplit.export.styles`).
 
 Everything here is a pure function of the plan, so every file derived from it is the
 same for the same plan (byte-identical outputs, see ``write_all``).
@@ -14,15 +14,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import networkx as nx
 import shapely
 
 from lotsplit.export.texts import text
 from lotsplit.plan import Lot, LotPlan
-
-# Paul Tol's "light" scheme: distinguishable with every common colour-vision deficiency
-# and light enough for black labels (personal.sron.nl/~pault, scheme "light").
-PALETTE = ("#77AADD", "#EE8866", "#EEDD88", "#FFAABB", "#99DDFF", "#44BB99", "#BBCC33", "#AAAA00", "#DDDDDD")
 
 _LOT_ID = re.compile(r"^LOT-(\d{4})$")
 
@@ -254,40 +249,6 @@ def panels(plan: LotPlan) -> list[Panel]:
     for lot_ids, gs in by_lotset.items():
         area_lots = {a: tuple(l.id for l in plan.lots if l.id in lot_ids and a in l.areas) for a in s.areas.index}
         out.append(Panel(tuple(gs), area_lots))
-    return out
-
-
-def region_colours(plan: LotPlan, panel_list: list[Panel] | None = None) -> dict[tuple[str, ...], str]:
-    """A colour per region (the tuple of lots drawn on an area) such that regions that meet
-    on any map differ: greedy colouring of their contact graph, most neighbours first.  A
-    map needs few colours; the labels give identity."""
-    s = plan.scenario
-    panel_list = panels(plan) if panel_list is None else panel_list
-    contact = nx.Graph()
-    for p in panel_list:
-        contact.add_nodes_from(r for r in p.area_lots.values() if r)
-        for a, b in s.graph.edges():
-            ra, rb = p.area_lots.get(a, ()), p.area_lots.get(b, ())
-            if ra and rb and ra != rb:
-                contact.add_edge(ra, rb)
-    order = sorted(contact.nodes, key=lambda n: (-contact.degree(n), n))
-    colour: dict[tuple[str, ...], int] = {}
-    count = [0] * len(PALETTE)
-    for n in order:
-        used = {colour[m] for m in contact[n] if m in colour}
-        free = [i for i in range(len(PALETTE)) if i not in used] or list(range(len(PALETTE)))
-        # The least-used free colour: distinct lots get distinct colours while the palette lasts.
-        colour[n] = min(free, key=lambda i: (count[i], i))
-        count[colour[n]] += 1
-    return {n: PALETTE[c] for n, c in colour.items()}
-
-
-def lot_colours(plan: LotPlan, panel_list: list[Panel] | None = None) -> dict[str, str]:
-    """The colour of each lot on the maps (that of the region it is drawn in)."""
-    out: dict[str, str] = {}
-    for region, c in sorted(region_colours(plan, panel_list).items()):
-        for lot_id in region:
-            out.setdefault(lot_id, c)
     return out
 
 

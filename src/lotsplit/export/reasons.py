@@ -1,10 +1,21 @@
-"""The "divide or explain" evidence: the plan compared with its neighbours.
+"""The "divide or explain" evidence: the plan compared with its alternatives.
 
-Every alternative is scored with :func:`lotsplit.evaluate`, the same code that scores the
-plan, so the annex's numbers are the model's numbers: one contract for everything, the
-finest division (one lot per area × group), every way of splitting one lot by group or by
-area, and every merge of two lots that share their groups (neighbouring areas) or their
-areas (bundling their groups).
+Every alternative is scored with :func:`lotsplit.evaluate` on the scenario itself (its
+objective and its rules), the same code that scores the plan, so the documents' numbers
+are the model's numbers:
+
+- the standard baselines of :mod:`lotsplit.baselines`: one contract for everything, one
+  lot per product group, one lot per area × group (the finest division);
+- the scenario's legacy plans (``[[baselines.legacy]]``, e.g. last contract's lots);
+- the plan's neighbours: every way of splitting one lot by group or by area, and every
+  merge of two lots that share their groups (neighbouring areas) or their areas
+  (bundling their groups).
+
+>>> from lotsplit.synthetic import grid_scenario
+>>> import lotsplit
+>>> r = compare(lotsplit.optimize(grid_scenario(2, 2, 2, 4, seed=1)))
+>>> r.single.plan.metrics["n_lots"], r.finest.plan.metrics["n_lots"]
+(1, 8)
 """
 
 from __future__ import annotations
@@ -12,8 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import networkx as nx
-import pandas as pd
 
+from lotsplit import baselines as B
 from lotsplit.plan import LotPlan, evaluate
 
 MAX_MERGES = 60
@@ -21,59 +32,80 @@ MAX_MERGES = 60
 
 @dataclass(frozen=True)
 class Alternative:
-    kind: str                       # single | finest | split_groups | split_areas | merge
-    lots: tuple[str, ...]           # the plan's lots it changes
+    kind: str
+    """single | per_group | finest | legacy | split_groups | split_areas | merge"""
+    lots: tuple[str, ...]
+    """The plan's lots it changes (empty for the baselines)."""
     plan: LotPlan
-    d_objective: float              # alternative − plan, in the direction "positive = worse"
+    d_objective: float
+    """Alternative − plan on the scenario's objective, signed so that positive = worse."""
     d_admin: float
     d_local_points: float
+    d_sme_points: float = 0.0
+    d_net: float = 0.0
+    name: str = ""
+    """The legacy plan's name (as the scenario gives it)."""
 
     @property
     def feasible(self) -> bool:
+        """It meets every condition of the scenario (the planner's rules and targets)."""
         return not self.plan.violations
+
+    @property
+    def divided(self) -> bool:
+        return len(self.plan.lots) > 1
 
 
 @dataclass(frozen=True)
 class Reasons:
     base: LotPlan
     single: Alternative
+    per_group: Alternative
     finest: Alternative
+    legacy: tuple[Alternative, ...]
     splits: tuple[Alternative, ...]
     merges: tuple[Alternative, ...]
 
     @property
+    def baselines(self) -> tuple[Alternative, ...]:
+        """The standard baselines and the legacy plans."""
+        return (self.single, self.per_group, self.finest) + self.legacy
+
+    @property
     def all(self) -> tuple[Alternative, ...]:
-        return (self.single, self.finest) + self.splits + self.merges
+        return self.baselines + self.splits + self.merges
 
     def better(self) -> list[Alternative]:
-        """Feasible alternatives that beat the plan on its own objective."""
+        """Alternatives that meet the scenario's conditions and beat the plan on its own
+        objective, best first."""
         return sorted((a for a in self.all if a.feasible and a.d_objective < -1e-6), key=lambda a: a.d_objective)
 
-
-def _cells(plan: LotPlan) -> pd.DataFrame:
-    s = plan.scenario
-    d = s.demand.stack()
-    d = d[d > 0]
-    return pd.DataFrame({"area_id": [a for a, _ in d.index], "product_group_id": [g for _, g in d.index]})
+    def better_divided(self) -> list[Alternative]:
+        """As :meth:`better`, divided plans only (for an undivided plan: do the
+        authority's own weights favour dividing?)."""
+        return [a for a in self.better() if a.divided]
 
 
 def compare(plan: LotPlan) -> Reasons:
     """Score the plan's alternatives (about a second for a few hundred of them)."""
     s = plan.scenario
     base = evaluate(s, plan.assignment, outcome=plan.outcome)
-    kind = s.config.objective.kind
-    sign = -1.0 if kind == "max_local" else 1.0
+    sign = -1.0 if s.config.objective.kind == "max_local" else 1.0
+    bm = base.metrics
 
-    def alt(kind_: str, lots: tuple[str, ...], assignment: pd.DataFrame) -> Alternative:
+    def alt(kind: str, lots: tuple[str, ...], assignment, name: str = "") -> Alternative:
         p = evaluate(s, assignment)
-        return Alternative(kind_, lots, p, sign * (p.objective - base.objective),
-                           p.metrics["admin_cost"] - base.metrics["admin_cost"],
-                           100 * (p.metrics["local_share"] - base.metrics["local_share"]))
+        m = p.metrics
+        return Alternative(kind, lots, p, sign * (p.objective - base.objective), m["admin_cost"] - bm["admin_cost"],
+                           100 * (m["local_share"] - bm["local_share"]), 100 * (m["sme_share"] - bm["sme_share"]),
+                           m["net_cost"] - bm["net_cost"], name)
 
-    cells = _cells(plan)
-    single = alt("single", tuple(l.id for l in plan.lots), cells.assign(lot_id="ALL"))
-    finest = alt("finest", tuple(l.id for l in plan.lots),
-                 cells.assign(lot_id=[f"{a}|{g}" for a, g in zip(cells["area_id"], cells["product_group_id"])]))
+    single = alt("single", (), B.single_lot_assignment(s))
+    per_group = alt("per_group", (), B.per_group_assignment(s))
+    finest = alt("finest", (), B.per_cell_assignment(s))
+    from lotsplit.scenario import legacy_plans
+
+    legacy = tuple(alt("legacy", (), table, name) for name, table in legacy_plans(s))
 
     a = plan.assignment
     splits = []
@@ -100,4 +132,4 @@ def compare(plan: LotPlan) -> Reasons:
             b = a.copy()
             b.loc[b["lot_id"] == lb.id, "lot_id"] = la.id
             merges.append(alt("merge", (la.id, lb.id), b))
-    return Reasons(base, single, finest, tuple(splits), tuple(merges))
+    return Reasons(base, single, per_group, finest, legacy, tuple(splits), tuple(merges))

@@ -1,225 +1,132 @@
-"""Words of the exports in Swedish, Danish and English.
+"""Words of the exports in Swedish, Danish and English, and the grammar they need.
 
-Legal references follow ``shared/domain-facts.md`` §2–4: Directive 2014/24/EU art. 46 and
-udbudsloven § 49, stk. 2 were verified there; the LOU paragraph numbers were not (SKL cites
-4 kap. 14 §, Upphandlingsmyndigheten 4 kap. 13–17 §§), so the Swedish text cites the
-chapter and marks the paragraph as unverified.  Keep those marks until someone has checked
-the law text.
+``text(lang, key, **values)`` is the one entry point; ``ntext`` picks the singular or the
+plural (``1 delkontrakt`` / ``2 delkontrakter`` in Danish, ``1 lot`` / ``2 lots``), and the
+helpers below format what a sentence needs in each language: dates (``1 mars 2026``,
+``1. marts 2026``, ``1 March 2026``), years with a decimal comma, lists joined with
+"och"/"og"/"and", names in lower case mid-sentence and the words for the nature of a
+contract (services are *tjänster*, not *varugrupper*).
+
+The catalogue is split by document: this module holds the shared words, the maps, the web
+map, the workbook and the rule texts; :mod:`~lotsplit.export.texts_annex` the public annex,
+:mod:`~lotsplit.export.texts_memo` the internal memo and the frontier report.  An entry is
+``{lang: text}`` or, when it depends on a count, ``{lang: (singular, plural)}``.
+
+>>> ntext("da", "n_lots", 2)
+'2 delkontrakter'
+>>> date_text("sv", dt.date(2026, 3, 1))
+'1 mars 2026'
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 LANGS = ("sv", "da", "en")
 
-T: dict[str, dict[str, str]] = {
+Entry = dict[str, "str | tuple[str, str]"]
+
+T: dict[str, Entry] = {
+    # ---------------------------------------------------------------- counted words
+    "n_lots": {"sv": ("{n} delkontrakt", "{n} delkontrakt"), "da": ("{n} delkontrakt", "{n} delkontrakter"),
+               "en": ("{n} lot", "{n} lots")},
+    "n_areas": {"sv": ("{n} område", "{n} områden"), "da": ("{n} område", "{n} områder"),
+                "en": ("{n} area", "{n} areas")},
+    "n_suppliers": {"sv": ("{n} leverantör", "{n} leverantörer"), "da": ("{n} leverandør", "{n} leverandører"),
+                    "en": ("{n} supplier", "{n} suppliers")},
+    "n_years": {"sv": ("{n} år", "{n} år"), "da": ("{n} år", "{n} år"), "en": ("{n} year", "{n} years")},
+    "n_alternatives": {"sv": ("{n} alternativ", "{n} alternativ"), "da": ("{n} alternativ", "{n} alternativer"),
+                       "en": ("{n} alternative", "{n} alternatives")},
+    "n_points": {"sv": ("{n} procentenhet", "{n} procentenheter"), "da": ("{n} procentpoint", "{n} procentpoint"),
+                 "en": ("{n} percentage point", "{n} percentage points")},
+    "n_bids": {"sv": ("{n} anbud", "{n} anbud"), "da": ("{n} tilbud", "{n} tilbud"), "en": ("{n} bid", "{n} bids")},
+    # ---------------------------------------------------------------- contract nature
+    "nature_supplies": {"sv": "Varor", "da": "Varer", "en": "Supplies"},
+    "nature_services": {"sv": "Tjänster", "da": "Tjenesteydelser", "en": "Services"},
+    "nature_works": {"sv": "Byggentreprenad", "da": "Bygge- og anlægsarbejder", "en": "Works"},
+    # What one product group is called, by nature (singular, plural).
+    "kind_supplies": {"sv": ("varugrupp", "varugrupper"), "da": ("varegruppe", "varegrupper"),
+                      "en": ("product group", "product groups")},
+    "kind_services": {"sv": ("tjänst", "tjänster"), "da": ("tjenesteydelse", "tjenesteydelser"),
+                      "en": ("service", "services")},
+    "kind_works": {"sv": ("arbete", "arbeten"), "da": ("arbejde", "arbejder"), "en": ("works item", "works items")},
     # ---------------------------------------------------------------- generic
     "lot": {"sv": "Delkontrakt", "da": "Delkontrakt", "en": "Lot"},
-    "lots": {"sv": "delkontrakt", "da": "delkontrakter", "en": "lots"},
     "per_year": {"sv": "per år", "da": "pr. år", "en": "per year"},
+    "excl_vat": {"sv": "exkl. moms", "da": "ekskl. moms", "en": "excl. VAT"},
     "areas_short": {"sv": "{first} m.fl. ({n} områden)", "da": "{first} m.fl. ({n} områder)",
                     "en": "{first} and others ({n} areas)"},
-    "local_chance": {"sv": "chans för lokalt anbud", "da": "chance for lokalt bud", "en": "local chance"},
-    "unverified": {"sv": "ej verifierad", "da": "ikke verificeret", "en": "unverified"},
+    "and": {"sv": "och", "da": "og", "en": "and"},
+    "or": {"sv": "eller", "da": "eller", "en": "or"},
+    "and_also": {"sv": "samt", "da": "samt", "en": "as well as"},
     "none": {"sv": "ingen", "da": "ingen", "en": "none"},
+    "yes": {"sv": "ja", "da": "ja", "en": "yes"},
+    "no": {"sv": "nej", "da": "nej", "en": "no"},
+    "page": {"sv": "Sida {p} av {n}", "da": "Side {p} af {n}", "en": "Page {p} of {n}"},
+    "date": {"sv": "Datum", "da": "Dato", "en": "Date"},
     # ---------------------------------------------------------------- maps
-    "map_title": {"sv": "{name}: {n} delkontrakt", "da": "{name}: {n} delkontrakter", "en": "{name}: {n} lots"},
-    "map_title_groups": {"sv": "{name}: {n} delkontrakt, karta per varugrupp",
-                         "da": "{name}: {n} delkontrakter, kort pr. varegruppe",
-                         "en": "{name}: {n} lots, one map per product group"},
-    "legend_head": {"sv": "Delkontrakt – värde per år – chans för lokalt anbud",
-                    "da": "Delkontrakt – værdi pr. år – chance for lokalt bud",
-                    "en": "Lot – value per year – local chance"},
-    "legend_local": {"sv": "lokalt", "da": "lokalt", "en": "local"},
-    "map_note": {"sv": "Gränser: scenariots områden ({crs}). Lokalt = sannolikheten att minst en lokal leverantör lämnar anbud.",
-                 "da": "Grænser: scenariets områder ({crs}). Lokalt = sandsynligheden for, at mindst én lokal leverandør byder.",
-                 "en": "Boundaries: the scenario's areas ({crs}). Local = probability that at least one local supplier bids."},
+    "map_title": {"sv": ("{name}: {n} delkontrakt", "{name}: {n} delkontrakt"),
+                  "da": ("{name}: {n} delkontrakt", "{name}: {n} delkontrakter"),
+                  "en": ("{name}: {n} lot", "{name}: {n} lots")},
+    "map_title_groups": {"sv": ("{name}: {n} delkontrakt, en karta per {kind}",
+                                "{name}: {n} delkontrakt, en karta per {kind}"),
+                         "da": ("{name}: {n} delkontrakt, ét kort pr. {kind}",
+                                "{name}: {n} delkontrakter, ét kort pr. {kind}"),
+                         "en": ("{name}: {n} lot, one map per {kind}", "{name}: {n} lots, one map per {kind}")},
+    "map_caption": {"sv": "Karta {k} av {n}: {lots} för {groups}", "da": "Kort {k} af {n}: {lots} for {groups}",
+                    "en": "Map {k} of {n}: {lots} for {groups}"},
+    "map_caption_one": {"sv": "Karta: {lots} för {groups}", "da": "Kort: {lots} for {groups}",
+                        "en": "Map: {lots} for {groups}"},
+    "map_caption_undivided": {"sv": "Karta: kontraktets område för {groups}", "da": "Kort: kontraktens område for {groups}",
+                              "en": "Map: the contract's area for {groups}"},
+    "map_title_one": {"sv": "{name}: ett kontrakt", "da": "{name}: én kontrakt", "en": "{name}: one contract"},
+    "legend_head_one": {"sv": "Kontraktet – uppskattat värde per år exkl. moms", "da": "Kontrakten – anslået værdi pr. år ekskl. moms",
+                        "en": "The contract – estimated value per year excl. VAT"},
+    "map_note_one": {"sv": "Gränser: upphandlingens områden ({crs}).", "da": "Grænser: udbuddets områder ({crs}).",
+                     "en": "Boundaries: the procurement's areas ({crs})."},
+    "map_panel_title": {"sv": "Delkontrakt för {groups}", "da": "Delkontrakter for {groups}",
+                        "en": "Lots for {groups}"},
+    "legend_head": {"sv": "Delkontrakt – uppskattat värde per år exkl. moms",
+                    "da": "Delkontrakt – anslået værdi pr. år ekskl. moms",
+                    "en": "Lot – estimated value per year excl. VAT"},
+    "legend_no_demand": {"sv": "Ingår inte (inget behov i området)", "da": "Indgår ikke (intet behov i området)",
+                         "en": "Not included (no demand in the area)"},
+    "link_ferry": {"sv": "Färjeförbindelse", "da": "Færgeforbindelse", "en": "Ferry link"},
+    "link_bridge": {"sv": "Broförbindelse", "da": "Broforbindelse", "en": "Bridge link"},
+    "link_road": {"sv": "Vägförbindelse", "da": "Vejforbindelse", "en": "Road link"},
+    "link_other": {"sv": "Annan förbindelse", "da": "Anden forbindelse", "en": "Other link"},
+    "link_nearest": {"sv": "Förbindelse till närmaste område", "da": "Forbindelse til nærmeste område",
+                     "en": "Link to the nearest area"},
+    "map_note": {"sv": "Gränser: upphandlingens områden ({crs}). Siffrorna är delkontraktens nummer.",
+                 "da": "Grænser: udbuddets områder ({crs}). Tallene er delkontrakternes numre.",
+                 "en": "Boundaries: the procurement's areas ({crs}). The numbers are the lot numbers."},
+    "scale_km": {"sv": "{km} km", "da": "{km} km", "en": "{km} km"},
+    "north": {"sv": "N", "da": "N", "en": "N"},
     # ---------------------------------------------------------------- web map
     "web_hint": {"sv": "Peka eller klicka på ett område för att se delkontraktet.",
                  "da": "Peg eller klik på et område for at se delkontrakten.",
                  "en": "Hover over or click an area to see its lot."},
-    "web_show": {"sv": "Visa varugrupp", "da": "Vis varegruppe", "en": "Show product group"},
+    "web_show": {"sv": "Visa", "da": "Vis", "en": "Show"},
     "areas": {"sv": "Områden", "da": "Områder", "en": "Areas"},
-    "groups": {"sv": "Varugrupper", "da": "Varegrupper", "en": "Product groups"},
-    "value_year": {"sv": "Uppskattat värde per år", "da": "Anslået værdi pr. år", "en": "Estimated value per year"},
-    "value_total": {"sv": "Uppskattat värde, hela avtalstiden", "da": "Anslået værdi, hele kontraktperioden",
-                    "en": "Estimated value, whole contract"},
-    "eligible": {"sv": "Leverantörer som kan lämna anbud", "da": "Leverandører, der kan byde",
-                 "en": "Eligible suppliers"},
-    "expected_bids": {"sv": "Förväntat antal anbud", "da": "Forventet antal bud", "en": "Expected bids"},
-    "local_chance_cap": {"sv": "Chans för lokalt anbud", "da": "Chance for lokalt bud", "en": "Local chance"},
+    "groups": {"sv": "Varugrupper och tjänster", "da": "Varegrupper og tjenesteydelser",
+               "en": "Product groups and services"},
+    "value_year": {"sv": "Uppskattat värde per år exkl. moms", "da": "Anslået værdi pr. år ekskl. moms",
+                   "en": "Estimated value per year excl. VAT"},
+    "value_total": {"sv": "Uppskattat värde, hela avtalstiden, exkl. moms",
+                    "da": "Anslået værdi, hele kontraktperioden, ekskl. moms",
+                    "en": "Estimated value, whole contract, excl. VAT"},
+    "eligible": {"sv": "Kända leverantörer som kan lämna anbud (internt)",
+                 "da": "Kendte leverandører, der kan byde (internt)", "en": "Known eligible suppliers (internal)"},
+    "expected_bids": {"sv": "Förväntat antal anbud (modellens uppskattning)",
+                      "da": "Forventet antal tilbud (modellens skøn)", "en": "Expected bids (model estimate)"},
+    "local_chance_cap": {"sv": "Chans för lokalt anbud (modellens uppskattning)",
+                         "da": "Chance for lokalt tilbud (modellens skøn)", "en": "Local chance (model estimate)"},
+    "sme_chance_cap": {"sv": "Chans för anbud från SMF (modellens uppskattning)",
+                       "da": "Chance for tilbud fra SMV (modellens skøn)", "en": "SME chance (model estimate)"},
     "local_mark": {"sv": "lokal", "da": "lokal", "en": "local"},
-    # ---------------------------------------------------------------- annex
-    "annex_title": {"sv": "Bilaga: indelning av upphandlingen i delkontrakt",
-                    "da": "Bilag: opdeling af udbuddet i delkontrakter",
-                    "en": "Annex: division of the procurement into lots"},
-    "buyer": {"sv": "Upphandlande myndighet", "da": "Ordregiver", "en": "Contracting authority"},
-    "procurement": {"sv": "Upphandling", "da": "Udbud", "en": "Procurement"},
-    "contract_period": {"sv": "Avtalsperiod", "da": "Kontraktperiode", "en": "Contract period"},
-    "years": {"sv": "{y} år inklusive eventuella förlängningar", "da": "{y} år inklusive eventuelle forlængelser",
-              "en": "{y} years including any extensions"},
-    "total_value": {"sv": "Uppskattat totalt värde", "da": "Anslået samlet værdi", "en": "Estimated total value"},
-    "total_value_v": {"sv": "{year} per år, {total} för hela avtalsperioden",
-                      "da": "{year} pr. år, {total} for hele kontraktperioden",
-                      "en": "{year} per year, {total} over the whole contract"},
-    "regime": {"sv": "Förfarande", "da": "Procedure", "en": "Procedure"},
-    "regime_above": {"sv": "Över EU:s tröskelvärde ({th}): EU-förfarande för alla delkontrakt, eftersom delkontraktens sammanlagda värde avgör (direktiv 2014/24/EU art. 5).",
-                     "da": "Over EU's tærskelværdi ({th}): EU-udbud for alle delkontrakter, da delkontrakternes samlede værdi er afgørende (direktiv 2014/24/EU art. 5).",
-                     "en": "Above the EU threshold ({th}): EU procedure for every lot, since the aggregate value of all lots decides (Directive 2014/24/EU art. 5)."},
-    "regime_below": {"sv": "Under EU:s tröskelvärde ({th}).", "da": "Under EU's tærskelværdi ({th}).",
-                     "en": "Below the EU threshold ({th})."},
-    "regime_unknown": {"sv": "Tröskelvärde saknas för valutan.", "da": "Ingen tærskelværdi for valutaen.",
-                       "en": "No threshold is known for this currency."},
-    "threshold_status": {"sv": "status: {s}", "da": "status: {s}", "en": "status: {s}"},
-    "h_lots": {"sv": "Delkontrakt", "da": "Delkontrakter", "en": "Lots"},
-    "col_lot": {"sv": "Delkontrakt", "da": "Delkontrakt", "en": "Lot"},
-    "col_title": {"sv": "Benämning", "da": "Titel", "en": "Title"},
-    "col_cpv": {"sv": "CPV", "da": "CPV", "en": "CPV"},
-    "col_value_year": {"sv": "Värde per år ({c})", "da": "Værdi pr. år ({c})", "en": "Value per year ({c})"},
-    "col_value_total": {"sv": "Värde totalt ({c})", "da": "Værdi i alt ({c})", "en": "Total value ({c})"},
-    "lot_desc": {"sv": "Leverans av {groups} till {areas}. Huvudsaklig CPV-kod {cpv}{cpv_more}. Utförandeort (NUTS-3): {nuts}. Uppskattat värde {year} per år och {total} för hela avtalsperioden ({years} år).",
-                 "da": "Levering af {groups} til {areas}. Hoved-CPV-kode {cpv}{cpv_more}. Udførelsessted (NUTS-3): {nuts}. Anslået værdi {year} pr. år og {total} for hele kontraktperioden ({years} år).",
-                 "en": "Supply of {groups} to {areas}. Main CPV code {cpv}{cpv_more}. Place of performance (NUTS-3): {nuts}. Estimated value {year} per year and {total} over the whole contract ({years} years)."},
-    "lot_desc_services": {"sv": "Utförande av {groups} i {areas}. Huvudsaklig CPV-kod {cpv}{cpv_more}. Utförandeort (NUTS-3): {nuts}. Uppskattat värde {year} per år och {total} för hela avtalsperioden ({years} år).",
-                          "da": "Udførelse af {groups} i {areas}. Hoved-CPV-kode {cpv}{cpv_more}. Udførelsessted (NUTS-3): {nuts}. Anslået værdi {year} pr. år og {total} for hele kontraktperioden ({years} år).",
-                          "en": "Provision of {groups} in {areas}. Main CPV code {cpv}{cpv_more}. Place of performance (NUTS-3): {nuts}. Estimated value {year} per year and {total} over the whole contract ({years} years)."},
-    "cpv_more": {"sv": ", ytterligare {codes}", "da": ", supplerende {codes}", "en": ", additional {codes}"},
-    "exempt_note": {"sv": "Delkontraktet tilldelas enligt undantaget för små delkontrakt (direktiv 2014/24/EU art. 5.10).",
-                    "da": "Delkontrakten tildeles efter undtagelsen for små delkontrakter (direktiv 2014/24/EU art. 5, stk. 10).",
-                    "en": "This lot is awarded under the small-lots exemption (Directive 2014/24/EU art. 5(10))."},
-    "h_map": {"sv": "Karta", "da": "Kort", "en": "Map"},
-    "h_limit": {"sv": "Begränsning av antalet delkontrakt per anbudsgivare",
-                "da": "Begrænsning af antallet af delkontrakter pr. tilbudsgiver",
-                "en": "Limit on lots per tenderer"},
-    "limit": {"sv": "En anbudsgivare kan lämna anbud på alla delkontrakt men tilldelas högst {k} delkontrakt (direktiv 2014/24/EU art. 46.2).",
-              "da": "En tilbudsgiver kan afgive tilbud på alle delkontrakter, men kan højst få tildelt {k} delkontrakter (direktiv 2014/24/EU art. 46, stk. 2).",
-              "en": "A tenderer may bid for every lot but will be awarded at most {k} lots (Directive 2014/24/EU art. 46(2))."},
-    "limit_rule": {"sv": "Annonsen ska ange objektiva och icke-diskriminerande regler för vilka delkontrakt som tilldelas en anbudsgivare som skulle vinna fler än {k}. [Fylls i av den upphandlande myndigheten.]",
-                   "da": "Udbudsbekendtgørelsen skal angive objektive og ikke-diskriminerende regler for, hvilke delkontrakter en tilbudsgiver, der ville vinde flere end {k}, får tildelt. [Udfyldes af ordregiveren.]",
-                   "en": "The notice must state objective, non-discriminatory rules for choosing the lots awarded to a tenderer that would win more than {k}. [To be completed by the contracting authority.]"},
-    "no_limit": {"sv": "En anbudsgivare kan lämna anbud på och tilldelas ett, flera eller alla delkontrakt.",
-                 "da": "En tilbudsgiver kan afgive tilbud på og få tildelt én, flere eller alle delkontrakter.",
-                 "en": "A tenderer may bid for and be awarded one, several or all lots."},
-    # ---------------------------------------------------------------- reasons
-    "h_reasons": {"sv": "Skäl för indelningen", "da": "Begrundelse for opdelingen", "en": "Reasons for the division"},
-    "law_SE": {"sv": "Enligt artikel 46 i direktiv 2014/24/EU och 4 kap. lagen (2016:1145) om offentlig upphandling (LOU) ska en upphandlande myndighet som inte delar upp ett kontrakt i delkontrakt ange skälen för det i upphandlingsdokumenten eller i den individuella rapporten. [Paragrafnummer ej verifierade mot lagtexten: skyldigheten att motivera anges i 4 kap. 14 § och den individuella rapporten i 12 kap. 15 § LOU enligt sekundärkällor.]",
-               "da": "Efter artikel 46 i direktiv 2014/24/EU og 4. kapitel i den svenske lov (2016:1145) om offentlige indkøb (LOU) skal en ordregiver, der ikke opdeler en kontrakt i delkontrakter, begrunde det i udbudsmaterialet eller i den individuelle rapport. [Paragrafnumre ikke verificeret mod lovteksten: begrundelsespligten angives i 4 kap. 14 § LOU ifølge sekundære kilder.]",
-               "en": "Under Article 46 of Directive 2014/24/EU and chapter 4 of the Swedish Public Procurement Act (LOU, 2016:1145), a contracting authority that does not divide a contract into lots must give its reasons in the procurement documents or the individual report. [Paragraph numbers unverified against the statute: secondary sources place the duty in chapter 4 section 14 and the individual report in chapter 12 section 15 LOU.]"},
-    "law_DK": {"sv": "Enligt artikel 46 i direktiv 2014/24/EU och 49 § stk. 2 i den danska udbudsloven ska en upphandlande myndighet som inte delar upp ett kontrakt i delkontrakt ange skälen i upphandlingsdokumenten (”dela upp eller förklara”).",
-               "da": "Efter artikel 46 i direktiv 2014/24/EU og udbudslovens § 49, stk. 2, skal en ordregiver, der ikke udbyder særskilte delkontrakter, i udbudsmaterialet oplyse om baggrunden herfor (»opdel eller forklar«).",
-               "en": "Under Article 46 of Directive 2014/24/EU and section 49(2) of the Danish Public Procurement Act (udbudsloven), a contracting authority that does not divide a contract into lots must state the reasons in the procurement documents (\"divide or explain\")."},
-    "law_other": {"sv": "Enligt artikel 46 i direktiv 2014/24/EU ska en upphandlande myndighet som inte delar upp ett kontrakt i delkontrakt ange huvudskälen i upphandlingsdokumenten eller i den individuella rapporten.",
-                  "da": "Efter artikel 46 i direktiv 2014/24/EU skal en ordregiver, der ikke opdeler en kontrakt i delkontrakter, angive hovedbegrundelsen i udbudsmaterialet eller den individuelle rapport.",
-                  "en": "Under Article 46 of Directive 2014/24/EU a contracting authority that does not divide a contract into lots must give the main reasons in the procurement documents or the individual report (\"divide or explain\")."},
-    "divided": {"sv": "Upphandlingen delas upp i {n} delkontrakt efter geografiskt område och varugrupp. Nedan redovisas vilka lokala leverantörer som därigenom kan lämna anbud, vad uppdelningen kostar och varför ytterligare uppdelning eller sammanslagning inte valdes. Uppgifterna är beräknade med lotsplit ur underlaget till upphandlingen.",
-                "da": "Udbuddet opdeles i {n} delkontrakter efter geografisk område og varegruppe. Nedenfor vises, hvilke lokale leverandører der derved kan byde, hvad opdelingen koster, og hvorfor yderligere opdeling eller sammenlægning ikke er valgt. Tallene er beregnet med lotsplit ud fra udbuddets grundlag.",
-                "en": "The procurement is divided into {n} lots by geographic area and product group. Below: which local suppliers can bid as a result, what the division costs, and why further division or merging was not chosen. The figures are computed with lotsplit from the procurement's data."},
-    "not_divided": {"sv": "Upphandlingen delas inte upp i delkontrakt. Skälen, beräknade med lotsplit ur underlaget till upphandlingen, redovisas nedan: vilka lokala leverantörer som skulle kunna lämna anbud och vad en uppdelning skulle kosta och ge.",
-                    "da": "Udbuddet opdeles ikke i delkontrakter. Begrundelsen, beregnet med lotsplit ud fra udbuddets grundlag, følger nedenfor: hvilke lokale leverandører der kunne byde, og hvad en opdeling ville koste og give.",
-                    "en": "The procurement is not divided into lots. The reasons, computed with lotsplit from the procurement's data, follow: which local suppliers could bid, and what a division would cost and achieve."},
-    "h_local": {"sv": "Lokala leverantörers möjlighet att lämna anbud", "da": "Lokale leverandørers mulighed for at byde",
-                "en": "Local suppliers' access"},
-    "eligibility_rule": {"sv": "En leverantör räknas som möjlig anbudsgivare på ett delkontrakt när den erbjuder alla varugrupper i delkontraktet, når alla dess områden, har kapacitet för delkontraktets årsvärde och en årsomsättning på minst {tau} gånger årsvärdet.",
-                         "da": "En leverandør regnes som mulig tilbudsgiver på en delkontrakt, når den tilbyder alle varegrupper i delkontrakten, dækker alle dens områder, har kapacitet til delkontraktens årsværdi og en årsomsætning på mindst {tau} gange årsværdien.",
-                         "en": "A supplier counts as able to bid for a lot when it offers every product group of the lot, reaches every area of it, has the capacity for its annual value and an annual turnover of at least {tau} times that value."},
-    "local_summary": {"sv": "{k} av {n} delkontrakt, med {share_val} av det totala värdet, har minst en lokal leverantör som kan lämna anbud. Den lokalt tillgängliga värdeandelen (värdet viktat med sannolikheten att minst en lokal leverantör lämnar anbud) är {share}.",
-                      "da": "{k} af {n} delkontrakter, med {share_val} af den samlede værdi, har mindst én lokal leverandør, der kan byde. Den lokalt tilgængelige værdiandel (værdien vægtet med sandsynligheden for, at mindst én lokal leverandør byder) er {share}.",
-                      "en": "{k} of {n} lots, holding {share_val} of the total value, have at least one local supplier able to bid. The local-accessible value share (value weighted by the probability that at least one local supplier bids) is {share}."},
-    "no_local_lots": {"sv": "För {k} delkontrakt finns ingen lokal leverantör som uppfyller villkoren; de kan i dag bara betjänas av större leverantörer.",
-                      "da": "For {k} delkontrakter er der ingen lokal leverandør, der opfylder betingelserne; de kan i dag kun betjenes af større leverandører.",
-                      "en": "For {k} lots no local supplier meets the conditions; today only larger suppliers can serve them."},
-    "col_supplier": {"sv": "Lokal leverantör", "da": "Lokal leverandør", "en": "Local supplier"},
-    "col_can_bid": {"sv": "Kan lämna anbud på", "da": "Kan byde på", "en": "Can bid for"},
-    "no_local_suppliers": {"sv": "Ingen lokal leverantör kan lämna anbud på något delkontrakt.",
-                           "da": "Ingen lokal leverandør kan byde på nogen delkontrakt.",
-                           "en": "No local supplier can bid for any lot."},
-    "h_cost": {"sv": "Vad uppdelningen kostar", "da": "Hvad opdelingen koster", "en": "What the division costs"},
-    "cost": {"sv": "Den administrativa kostnaden för {n} delkontrakt beräknas till {admin} under avtalsperioden: {per_lot} per delkontrakt för upphandlingen, {per_bid} per anbud som ska utvärderas och {per_year} per delkontrakt och avtalsår för avtalsförvaltning{retender}.",
-             "da": "De administrative omkostninger for {n} delkontrakter anslås til {admin} over kontraktperioden: {per_lot} pr. delkontrakt for udbuddet, {per_bid} pr. tilbud, der skal evalueres, og {per_year} pr. delkontrakt og kontraktår til kontraktstyring{retender}.",
-             "en": "The administrative cost of {n} lots is estimated at {admin} over the contract: {per_lot} per lot for the procedure, {per_bid} per bid to evaluate and {per_year} per lot and contract year for contract management{retender}."},
-    "retender": {"sv": ", samt risken för att ett delkontrakt måste upphandlas på nytt ({c} vägt med sannolikheten att inget anbud kommer in)",
-                 "da": ", samt risikoen for genudbud ({c} vægtet med sandsynligheden for, at der ikke kommer tilbud)",
-                 "en": ", plus the risk of re-tendering a lot ({c} weighted by the chance of no bid)"},
-    "h_alternatives": {"sv": "Prövade alternativ", "da": "Afprøvede alternativer", "en": "Alternatives considered"},
-    "objective_weighted": {"sv": "Avvägningen: en procentenhet lokalt tillgänglig värdeandel värderas till {price} i administrativ kostnad. En uppdelning väljs när den ökar den lokala andelen mer än den kostar.",
-                           "da": "Afvejningen: ét procentpoint lokalt tilgængelig værdiandel vurderes til {price} i administrative omkostninger. En opdeling vælges, når den øger den lokale andel mere, end den koster.",
-                           "en": "The trade-off: one percentage point of local-accessible value share is valued at {price} of administrative cost. A division is chosen when it raises the local share by more than it costs."},
-    "objective_min_cost": {"sv": "Målet: lägsta administrativa kostnad, med villkoret att minst {target} av värdet är lokalt tillgängligt.",
-                           "da": "Målet: lavest mulige administrative omkostninger, på betingelse af at mindst {target} af værdien er lokalt tilgængelig.",
-                           "en": "The goal: the lowest administrative cost such that at least {target} of the value is accessible to local suppliers."},
-    "objective_max_local": {"sv": "Målet: största möjliga lokalt tillgängliga värdeandel inom en administrativ budget på {budget}.",
-                            "da": "Målet: størst mulig lokalt tilgængelig værdiandel inden for et administrativt budget på {budget}.",
-                            "en": "The goal: the largest local-accessible value share within an administrative budget of {budget}."},
-    "alt_single": {"sv": "Ett enda kontrakt för hela upphandlingen", "da": "Én samlet kontrakt for hele udbuddet",
-                   "en": "One contract for the whole procurement"},
-    "alt_finest": {"sv": "Finast möjliga indelning: ett delkontrakt per område och varugrupp ({n} delkontrakt)",
-                   "da": "Finest mulige opdeling: én delkontrakt pr. område og varegruppe ({n} delkontrakter)",
-                   "en": "The finest division: one lot per area and product group ({n} lots)"},
-    "alt_split_groups": {"sv": "Dela delkontrakt {lot} per varugrupp", "da": "Opdel delkontrakt {lot} pr. varegruppe",
-                         "en": "Split lot {lot} by product group"},
-    "alt_split_areas": {"sv": "Dela delkontrakt {lot} per område", "da": "Opdel delkontrakt {lot} pr. område",
-                        "en": "Split lot {lot} by area"},
-    "alt_merge": {"sv": "Slå ihop delkontrakt {a} och {b}", "da": "Læg delkontrakt {a} og {b} sammen",
-                  "en": "Merge lots {a} and {b}"},
-    "alt_this": {"sv": "Vald indelning", "da": "Valgt opdeling", "en": "Chosen division"},
-    "col_alt": {"sv": "Alternativ", "da": "Alternativ", "en": "Alternative"},
-    "col_n": {"sv": "Antal delkontrakt", "da": "Antal delkontrakter", "en": "Lots"},
-    "col_admin": {"sv": "Adm. kostnad ({c})", "da": "Adm. omkostninger ({c})", "en": "Admin cost ({c})"},
-    "col_local": {"sv": "Lokalt tillgänglig andel", "da": "Lokalt tilgængelig andel", "en": "Local-accessible share"},
-    "col_min_elig": {"sv": "Minsta antal möjliga anbudsgivare", "da": "Mindste antal mulige tilbudsgivere",
-                     "en": "Fewest eligible suppliers"},
-    "col_rules": {"sv": "Regelbrott", "da": "Regelbrud", "en": "Rule violations"},
-    "alt_intro": {"sv": "Tabellen jämför den valda indelningen med ett enda kontrakt, den finast möjliga indelningen och de närmaste alternativen där ett delkontrakt delas eller två slås ihop ({k} alternativ prövades).",
-                  "da": "Tabellen sammenligner den valgte opdeling med én samlet kontrakt, den finest mulige opdeling og de nærmeste alternativer, hvor en delkontrakt opdeles eller to lægges sammen ({k} alternativer afprøvet).",
-                  "en": "The table compares the chosen division with one contract, the finest division and the closest alternatives that split one lot or merge two ({k} alternatives evaluated)."},
-    "why_single": {"sv": "Ett enda kontrakt skulle kosta {d_admin} mindre i administration, men den lokalt tillgängliga andelen skulle bli {local} i stället för {local_plan}{elig}.",
-                   "da": "Én samlet kontrakt ville koste {d_admin} mindre i administration, men den lokalt tilgængelige andel ville blive {local} i stedet for {local_plan}{elig}.",
-                   "en": "One contract would cost {d_admin} less to administer, but the local-accessible share would be {local} instead of {local_plan}{elig}."},
-    "why_single_more": {"sv": "Ett enda kontrakt skulle inte vara billigare att administrera ({admin}) och ge en lokalt tillgänglig andel på {local}{elig}.",
-                        "da": "Én samlet kontrakt ville ikke være billigere at administrere ({admin}) og give en lokalt tilgængelig andel på {local}{elig}.",
-                        "en": "One contract would not be cheaper to administer ({admin}) and would give a local-accessible share of {local}{elig}."},
-    "single_elig": {"sv": "; bara {k} leverantör(er) skulle kunna lämna anbud ({names})",
-                    "da": "; kun {k} leverandør(er) ville kunne byde ({names})",
-                    "en": "; only {k} supplier(s) could bid ({names})"},
-    "why_finest": {"sv": "Den finaste indelningen skulle kosta {d_admin} mer i administration och ge en lokalt tillgänglig andel på {local}.",
-                   "da": "Den fineste opdeling ville koste {d_admin} mere i administration og give en lokalt tilgængelig andel på {local}.",
-                   "en": "The finest division would cost {d_admin} more to administer and give a local-accessible share of {local}."},
-    "why_rules": {"sv": "Den bryter dessutom mot upphandlingens villkor: {v}.", "da": "Den bryder desuden med udbuddets betingelser: {v}.",
-                  "en": "It also breaks the procurement's rules: {v}."},
-    "why_split": {"sv": "Ytterligare uppdelning: {k} sätt att dela ett delkontrakt prövades. {best}",
-                  "da": "Yderligere opdeling: {k} måder at opdele en delkontrakt på blev afprøvet. {best}",
-                  "en": "Further division: {k} ways of splitting a lot were evaluated. {best}"},
-    "why_merge": {"sv": "Sammanslagning: {k} sammanslagningar av två delkontrakt prövades. {best}",
-                  "da": "Sammenlægning: {k} sammenlægninger af to delkontrakter blev afprøvet. {best}",
-                  "en": "Merging: {k} merges of two lots were evaluated. {best}"},
-    "best_alt": {"sv": "Det närmaste alternativet ({alt}) skulle ändra den administrativa kostnaden med {d_admin} och den lokalt tillgängliga andelen med {d_local} procentenheter, vilket är sämre enligt avvägningen ovan{rules}.",
-                 "da": "Det nærmeste alternativ ({alt}) ville ændre de administrative omkostninger med {d_admin} og den lokalt tilgængelige andel med {d_local} procentpoint, hvilket er dårligere efter afvejningen ovenfor{rules}.",
-                 "en": "The closest alternative ({alt}) would change the administrative cost by {d_admin} and the local-accessible share by {d_local} percentage points, which is worse under the trade-off above{rules}."},
-    "best_alt_rules": {"sv": " och bryter mot villkoren", "da": " og bryder med betingelserne", "en": " and breaks the rules"},
-    "better_alt": {"sv": "Observera: {k} av de prövade alternativen ger ett bättre resultat enligt avvägningen än den valda indelningen, t.ex. {alt}. Indelningen är alltså inte den bästa enligt modellen.",
-                   "da": "Bemærk: {k} af de afprøvede alternativer giver et bedre resultat efter afvejningen end den valgte opdeling, fx {alt}. Opdelingen er altså ikke den bedste ifølge modellen.",
-                   "en": "Note: {k} of the alternatives evaluated do better under the trade-off than the chosen division, e.g. {alt}. The division is therefore not the best one under the model."},
-    "verdict_worse": {"sv": "Enligt avvägningen ovan är det sämre än den valda indelningen.",
-                      "da": "Efter afvejningen ovenfor er det dårligere end den valgte opdeling.",
-                      "en": "Under the trade-off above it is worse than the chosen division."},
-    "verdict_better": {"sv": "Enligt avvägningen ovan är det bättre än den valda indelningen.",
-                       "da": "Efter afvejningen ovenfor er det bedre end den valgte opdeling.",
-                       "en": "Under the trade-off above it is better than the chosen division."},
-    "none_tried": {"sv": "Inget sådant alternativ finns i denna plan.", "da": "Der findes ikke et sådant alternativ i denne plan.",
-                   "en": "There is no such alternative in this plan."},
-    "status_optimal": {"sv": "Indelningen är bevisat optimal enligt modellen ({solver}).",
-                       "da": "Opdelingen er bevist optimal efter modellen ({solver}).",
-                       "en": "The division is proven optimal under the model ({solver})."},
-    "status_feasible": {"sv": "Indelningen är den bästa som hittades inom tidsgränsen men är inte bevisat optimal (återstående gap {gap}, {solver}).",
-                        "da": "Opdelingen er den bedste, der blev fundet inden for tidsgrænsen, men er ikke bevist optimal (resterende gap {gap}, {solver}).",
-                        "en": "The division is the best found within the time limit but is not proven optimal (remaining gap {gap}, {solver})."},
-    "status_evaluated": {"sv": "Indelningen har angetts av den upphandlande myndigheten och utvärderats med samma mått; den har inte optimerats.",
-                         "da": "Opdelingen er angivet af ordregiveren og vurderet med de samme mål; den er ikke optimeret.",
-                         "en": "The division was given by the contracting authority and evaluated on the same measures; it was not optimised."},
-    "violations": {"sv": "Indelningen bryter mot följande villkor i underlaget:", "da": "Opdelingen bryder med følgende betingelser i grundlaget:",
-                   "en": "The division breaks these rules of the scenario:"},
-    "generated": {"sv": "Texten är genererad ur underlaget och ska granskas innan den används i upphandlingsdokumenten. Leverantörsuppgifter och sannolikheter är antaganden i underlaget.",
-                  "da": "Teksten er genereret ud fra grundlaget og skal gennemgås, før den bruges i udbudsmaterialet. Leverandøroplysninger og sandsynligheder er antagelser i grundlaget.",
-                  "en": "This text is generated from the data and must be reviewed before it is used in the procurement documents. Supplier data and probabilities are assumptions of the data."},
+    "web_internal": {"sv": "Internt arbetsmaterial: visar kända leverantörer och modellens uppskattningar.",
+                     "da": "Internt arbejdsmateriale: viser kendte leverandører og modellens skøn.",
+                     "en": "Internal working material: shows known suppliers and the model's estimates."},
     # ---------------------------------------------------------------- workbook: what each Lots column means
     "columns_sheet": {"en": 'Columns', "sv": 'Kolumner', "da": 'Kolonner'},
     "columns_column": {"en": 'column', "sv": 'kolumn', "da": 'kolonne'},
@@ -254,7 +161,7 @@ T: dict[str, dict[str, str]] = {
     "violation_bundle": {"sv": "delkontrakt {lot}: varugrupperna {bundle} får inte samlas i ett delkontrakt", "da": "delkontrakt {lot}: varegrupperne {bundle} må ikke samles i én delkontrakt", "en": "lot {lot}: the bundle {bundle} is not allowed by the bundling rules"},
     "violation_value_low": {"sv": "delkontrakt {lot}: årsvärdet {value_money} är under lägsta tillåtna {limit_money}", "da": "delkontrakt {lot}: årsværdien {value_money} er under mindste tilladte {limit_money}", "en": "lot {lot}: annual value {value_money} is below the minimum {limit_money}"},
     "violation_value_high": {"sv": "delkontrakt {lot}: årsvärdet {value_money} är över högsta tillåtna {limit_money}", "da": "delkontrakt {lot}: årsværdien {value_money} er over højeste tilladte {limit_money}", "en": "lot {lot}: annual value {value_money} is above the maximum {limit_money}"},
-    "violation_few_eligible": {"sv": "delkontrakt {lot}: {n} möjliga anbudsgivare, villkoren kräver {need}", "da": "delkontrakt {lot}: {n} mulige tilbudsgivere, betingelserne kræver {need}", "en": "lot {lot}: {n} eligible supplier(s), the rules need {need}"},
+    "violation_few_eligible": {"sv": "delkontrakt {lot}: {n} möjliga anbudsgivare, villkoren kräver {need}", "da": "delkontrakt {lot}: {n} mulige tilbudsgivere, betingelserne kræver {need}", "en": "lot {lot}: {n} eligible suppliers, the rules need {need}"},
     "violation_few_bids": {"sv": "delkontrakt {lot}: {bids_dec} förväntade anbud, villkoren kräver {need_dec}", "da": "delkontrakt {lot}: {bids_dec} forventede bud, betingelserne kræver {need_dec}", "en": "lot {lot}: {bids_dec} expected bids, the rules need {need_dec}"},
     "violation_no_bid": {"sv": "delkontrakt {lot}: risken att inget anbud kommer in ({chance_pct}) är över {limit_pct}", "da": "delkontrakt {lot}: risikoen for, at der ikke kommer bud ({chance_pct}), er over {limit_pct}", "en": "lot {lot}: chance of no bid {chance_pct} is above {limit_pct}"},
     "violation_together": {"sv": "delkontrakt {lot}: innehåller bara några av områdena som ska ingå i samma delkontrakt ({areas})", "da": "delkontrakt {lot}: indeholder kun nogle af de områder, der skal være i samme delkontrakt ({areas})", "en": "lot {lot}: holds only some of the areas that must share a lot ({areas})"},
@@ -270,8 +177,107 @@ T: dict[str, dict[str, str]] = {
 }
 
 
+def _entry(lang: str, key: str):
+    entry = T[key]
+    return entry.get(lang) or entry["en"]
+
+
 def text(lang: str, key: str, **kw) -> str:
     """The text ``key`` in ``lang`` (falling back to English), formatted with ``kw``."""
-    entry = T[key]
-    s = entry.get(lang) or entry["en"]
+    s = _entry(lang, key)
+    if isinstance(s, tuple):
+        s = s[1]
     return s.format(**kw) if kw else s
+
+
+def has_text(key: str) -> bool:
+    return key in T
+
+
+def ntext(lang: str, key: str, n: float, **kw) -> str:
+    """The singular or the plural of ``key`` for the count ``n`` (given as ``{n}``, in the
+    language's number format).
+
+    >>> ntext("sv", "n_suppliers", 1), ntext("en", "n_lots", 3)
+    ('1 leverantör', '3 lots')
+    """
+    s = _entry(lang, key)
+    if isinstance(s, tuple):
+        s = s[0] if n == 1 else s[1]
+    return s.format(n=_count(n, lang), **kw)
+
+
+def _count(n: float, lang: str) -> str:
+    if float(n).is_integer():
+        return str(int(n))
+    return f"{n:g}".replace(".", ",") if lang in ("sv", "da") else f"{n:g}"
+
+
+def word(lang: str, key: str, n: float = 2) -> str:
+    """A word without a number, singular for ``n == 1``: ``word("da", "kind_services")``
+    -> ``tjenesteydelser``."""
+    s = _entry(lang, key)
+    return (s[0] if n == 1 else s[1]) if isinstance(s, tuple) else s
+
+
+MONTHS = {
+    "sv": ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
+           "november", "december"),
+    "da": ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
+           "november", "december"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"),
+}
+
+
+def date_text(lang: str, d: dt.date | dt.datetime) -> str:
+    """A date the way a document in ``lang`` writes it; a date-time adds the time of day."""
+    month = MONTHS.get(lang, MONTHS["en"])[d.month - 1]
+    day = f"{d.day}." if lang == "da" else f"{d.day}"
+    out = f"{day} {month} {d.year}"
+    if isinstance(d, dt.datetime):
+        t = f"{d.hour:02d}.{d.minute:02d}" if lang == "da" else f"{d.hour:02d}:{d.minute:02d}"
+        out += {"sv": f" kl. {t}", "da": f" kl. {t}"}.get(lang, f" at {t}")
+    return out
+
+
+def join(items, lang: str, *, conj: str = "and") -> str:
+    """``a, b och c`` / ``a, b og c`` / ``a, b and c``; ``kött och chark samt fisk`` when an
+    item already holds the word.
+
+    >>> join(["kött och chark", "fisk"], "sv")
+    'kött och chark samt fisk'
+    """
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    word_ = text(lang, conj)
+    if conj == "and" and any(f" {word_} " in i for i in items):
+        word_ = text(lang, "and_also")
+    return f"{', '.join(items[:-1])} {word_} {items[-1]}"
+
+
+def lower_first(name: str) -> str:
+    """A name as it reads mid-sentence: ``Mejeriprodukter`` -> ``mejeriprodukter``, but
+    ``MSB-material`` and ``Bornholm`` stay (an acronym, or a name with a capital inside
+    the first word is left alone; place names are not passed here)."""
+    s = str(name)
+    first = s.split(" ", 1)[0]
+    if len(first) > 1 and first[0].isupper() and first[1:].replace("-", "").replace("/", "").islower() \
+            and not any(c.isupper() for c in first[1:]):
+        return s[0].lower() + s[1:]
+    return s
+
+
+def _merge() -> None:
+    from lotsplit.export.texts_annex import ANNEX
+    from lotsplit.export.texts_memo import MEMO
+
+    for part in (ANNEX, MEMO):
+        clash = set(part) & set(T)
+        if clash:
+            raise RuntimeError(f"text keys defined twice: {sorted(clash)}")
+        T.update(part)
+
+
+_merge()

@@ -4,9 +4,14 @@ One self-contained file: the areas are drawn as inline SVG (projected coordinate
 to the picture, shared borders simplified together so neighbours still meet), the lot
 data is inlined as JSON, and a few lines of inline JavaScript colour the map per product
 group and show a lot's areas, groups, value, eligible suppliers and local chance on hover
-or click.  No CDN, no tiles, no fonts to fetch; a Content-Security-Policy forbids any
-request, so a stray reference cannot reach the network either.  Input text reaches the
-page only as escaped HTML or through ``textContent``.
+or click.  Every lot has the same colour and hatch (an SVG pattern defined in the page) as
+on the static maps, on every product group's map; every area is named (beside it with a
+leader line where the name does not fit), and ferry, bridge and road links are drawn.
+It is a working map for the planner (it shows known suppliers and model estimates), not
+a public document.  No CDN, no tiles, no fonts to fetch; a Content-Security-Policy forbids
+any request, so a stray reference cannot reach the network either (``url(#…)`` only names
+a pattern inside the page).  Input text reaches the page only as escaped HTML or through
+``textContent``.
 """
 
 from __future__ import annotations
@@ -18,10 +23,10 @@ import jinja2
 from markupsafe import Markup
 import numpy as np
 import shapely
-from shapely.ops import polylabel
-
 from lotsplit.export import common as C
-from lotsplit.export.texts import text
+from lotsplit.export import labels as L
+from lotsplit.export import styles as S
+from lotsplit.export.texts import ntext, text
 from lotsplit.plan import LotPlan
 
 WIDTH = 1000.0
@@ -41,13 +46,18 @@ h1 { font-size: 20px; margin: 0 0 4px; }
 header p { margin: 2px 0; color: #555; font-size: 13px; }
 main { display: flex; gap: 16px; padding: 8px 16px 16px; align-items: flex-start; flex-wrap: wrap; }
 #mapbox { flex: 1 1 560px; min-width: 320px; max-width: 900px; }
-svg { width: 100%; height: auto; max-height: calc(100vh - 110px); display: block; }
+svg#map { width: 100%; height: auto; max-height: calc(100vh - 110px); display: block; }
 .area { stroke: #fff; stroke-width: 0.8; cursor: pointer; }
 .area.hl { stroke: #000; stroke-width: 2.4; }
-.outline { fill: none; stroke: #333; stroke-width: 1.8; pointer-events: none; }
+.outline { fill: none; stroke: #333; stroke-width: 2.6; pointer-events: none; }
 .lbl { font: bold {{ label_size }}px "DejaVu Sans", Arial, sans-serif; text-anchor: middle; dominant-baseline: central;
        paint-order: stroke; stroke: #fff; stroke-width: 5px; pointer-events: none; }
-.lotline { fill: none; stroke: #333; stroke-width: 1.6; pointer-events: none; }
+.lotline { fill: none; stroke: #333; stroke-width: 2.2; pointer-events: none; }
+.name { font: italic {{ name_size }}px "DejaVu Sans", Arial, sans-serif; text-anchor: middle; dominant-baseline: central;
+        fill: #222; paint-order: stroke; stroke: #fff; stroke-width: 3px; pointer-events: none; }
+.leader { stroke: #333; stroke-width: 1.3; fill: none; pointer-events: none; }
+.link { fill: none; stroke-width: 2.2; pointer-events: none; }
+.area.empty { stroke: #9a9a9a; }
 aside { flex: 0 1 380px; font-size: 13px; }
 #info { border: 1px solid #bbb; border-radius: 4px; padding: 8px 10px; min-height: 120px; background: #fafafa; }
 #info h2 { font-size: 15px; margin: 0 0 6px; }
@@ -56,7 +66,7 @@ aside { flex: 0 1 380px; font-size: 13px; }
 table { border-collapse: collapse; font-size: 12px; margin-top: 10px; width: 100%; }
 td, th { border-bottom: 1px solid #ddd; padding: 2px 4px; text-align: left; vertical-align: top; }
 td.n { text-align: right; white-space: nowrap; }
-.sw { display: inline-block; width: 12px; height: 12px; border: 1px solid #333; vertical-align: middle; }
+.sw { display: inline-block; vertical-align: middle; }
 tr.lot { cursor: pointer; }
 tr.lot:hover { background: #eef; }
 </style>
@@ -65,23 +75,28 @@ tr.lot:hover { background: #eef; }
 <header>
 <h1>{{ title }}</h1>
 <p>{{ hint }}</p>
+<p>{{ internal }}</p>
 {% if panels|length > 1 %}<p><label>{{ show }} <select id="panel">{% for p in panels %}<option value="{{ loop.index0 }}">{{ p.title }}</option>{% endfor %}</select></label></p>{% endif %}
 </header>
 <main>
 <div id="mapbox">
-<svg id="map" viewBox="0 0 {{ w }} {{ h }}" role="img" aria-label="{{ title }}">
+<svg id="map" viewBox="{{ vx }} {{ vy }} {{ vw }} {{ vh }}" role="img" aria-label="{{ title }}">
+<defs>{% for p in patterns %}<pattern id="{{ p.id }}" patternUnits="userSpaceOnUse" width="9" height="9"{% if p.rotate %} patternTransform="rotate({{ p.rotate }})"{% endif %}><rect width="9" height="9" fill="{{ p.colour }}"/>{{ p.marks }}</pattern>
+{% endfor %}</defs>
 <g id="areas">{% for a in areas %}
 <path class="area" id="area-{{ loop.index0 }}" data-area="{{ a.id }}" fill="{{ a.fill }}" d="{{ a.d }}"><title>{{ a.name }}</title></path>{% endfor %}
 </g>
 <path id="lotlines" class="lotline" d="{{ lotlines }}"/>
 <path class="outline" d="{{ outline }}"/>
+<g id="links">{% for l in links %}<path class="link" stroke="{{ l.colour }}"{% if l.dash %} stroke-dasharray="{{ l.dash }}"{% endif %} d="{{ l.d }}"/>{% endfor %}</g>
+<g id="names">{% for n in names %}{% if n.leader %}<path class="leader" d="{{ n.leader }}"/>{% endif %}<text class="name" x="{{ n.x }}" y="{{ n.y }}">{{ n.text }}</text>{% endfor %}</g>
 <g id="labels">{% for l in labels %}<text class="lbl" x="{{ l.x }}" y="{{ l.y }}">{{ l.text }}</text>{% endfor %}</g>
 </svg>
 </div>
 <aside>
 <div id="info"><h2>{{ title }}</h2><p>{{ hint }}</p></div>
 <table id="lots"><thead><tr><th></th><th>{{ lot_head }}</th><th>{{ value_head }}</th><th>{{ local_head }}</th></tr></thead><tbody>
-{% for l in lots %}<tr class="lot" data-lot="{{ l.id }}"><td><span class="sw" style="background:{{ l.colour }}"></span></td><td><b>{{ l.label }}</b> {{ l.title }}</td><td class="n">{{ l.value }}</td><td class="n">{{ l.local }}</td></tr>
+{% for l in lots %}<tr class="lot" data-lot="{{ l.id }}"><td><svg class="sw" viewBox="0 0 12 12" width="14" height="14"><rect width="12" height="12" fill="{{ l.fill }}" stroke="#333"/></svg></td><td><b>{{ l.label }}</b> {{ l.title }}</td><td class="n">{{ l.value }}</td><td class="n">{{ l.local }}</td></tr>
 {% endfor %}</tbody></table>
 </aside>
 </main>
@@ -98,7 +113,10 @@ tr.lot:hover { background: #eef; }
   function draw(k) {
     current = k;
     var p = D.panels[k];
-    paths.forEach(function (node) { node.setAttribute("fill", p.fill[node.getAttribute("data-area")] || D.empty); });
+    paths.forEach(function (node) {
+      var f = p.fill[node.getAttribute("data-area")];
+      node.setAttribute("fill", f || D.empty); node.classList.toggle("empty", !f);
+    });
     document.getElementById("lotlines").setAttribute("d", p.lines);
     while (labels.firstChild) labels.removeChild(labels.firstChild);
     p.labels.forEach(function (l) {
@@ -120,7 +138,7 @@ tr.lot:hover { background: #eef; }
       [[D.words.areas, L.area_names.join(", ")], [D.words.groups, L.group_names.join(", ")],
        [D.words.value_year, L.value_year], [D.words.value_total, L.value_total],
        [D.words.eligible, L.eligible.join(", ") || "-"], [D.words.expected_bids, L.expected_bids],
-       [D.words.local_chance, L.local_chance]].forEach(function (kv) { dl.appendChild(el("dt", kv[0])); dl.appendChild(el("dd", kv[1])); });
+       [D.words.local_chance, L.local_chance], [D.words.sme_chance, L.sme_chance]].forEach(function (kv) { dl.appendChild(el("dt", kv[0])); dl.appendChild(el("dd", kv[1])); });
       info.appendChild(dl);
     });
   }
@@ -175,13 +193,39 @@ def _path_d(geom, tx) -> str:
     return "".join(parts)
 
 
+_MARKS = {
+    # hatch -> (rotation, marks drawn on a 9 × 9 tile)
+    "////": (45, '<line x1="0" y1="0" x2="0" y2="9" stroke="{c}" stroke-width="1.3"/>'),
+    "\\\\\\\\": (-45, '<line x1="0" y1="0" x2="0" y2="9" stroke="{c}" stroke-width="1.3"/>'),
+    "----": (0, '<line x1="0" y1="4.5" x2="9" y2="4.5" stroke="{c}" stroke-width="1.2"/>'),
+    "xxxx": (45, '<line x1="0" y1="0" x2="0" y2="9" stroke="{c}" stroke-width="1"/>'
+                 '<line x1="0" y1="0" x2="9" y2="0" stroke="{c}" stroke-width="1"/>'),
+    "....": (0, '<circle cx="4.5" cy="4.5" r="1.2" fill="{c}"/>'),
+}
+
+
+def _patterns(styles) -> tuple[list[dict], dict]:
+    """SVG patterns for the hatched styles, and the fill of every style."""
+    out, fill = [], {}
+    for k, st in enumerate(sorted(set(styles.values()))):
+        if not st.hatch:
+            fill[st] = st.colour
+            continue
+        rotate, marks = _MARKS.get(st.hatch, _MARKS["////"])
+        pid = f"lot-style-{k}"
+        out.append({"id": pid, "colour": st.colour, "rotate": rotate, "marks": Markup(marks.format(c=S.HATCH_COLOUR))})
+        fill[st] = f"url(#{pid})"
+    return out, fill
+
+
 def render(plan: LotPlan) -> str:
     s = plan.scenario
     lang = s.config.language
     cur = s.currency
     panel_list = C.panels(plan)
-    colours = C.region_colours(plan, panel_list)
-    lot_colour = C.lot_colours(plan, panel_list)
+    styles = S.region_styles(plan, panel_list)
+    patterns, style_fill = _patterns(styles)
+    lot_style = S.lot_styles(plan, panel_list)
     minx, miny, maxx, maxy = s.areas.total_bounds
     k = WIDTH / max(maxx - minx, 1.0)
     height = round((maxy - miny) * k, 1)
@@ -193,9 +237,12 @@ def render(plan: LotPlan) -> str:
     # Simplify the areas together so shared borders stay shared (no slivers between them).
     simple = shapely.coverage_simplify(geoms.to_numpy(), tolerance=0.6 / k)
     simple = {a: g for a, g in zip(s.areas.index, simple)}
+    label_size = round(0.032 * max(WIDTH, height))
+    name_size = max(11, round(0.55 * label_size))
     panels_data = []
+    lot_boxes = []
     for p in panel_list:
-        fill = {a: colours[r] for a, r in p.area_lots.items() if r}
+        fill = {a: style_fill[styles[r]] for a, r in p.area_lots.items() if r}
         regions: dict[tuple, list[str]] = {}
         for a, r in p.area_lots.items():
             if r:
@@ -204,13 +251,39 @@ def render(plan: LotPlan) -> str:
         for r, areas in sorted(regions.items()):
             shape = C.dissolved(plan, areas)
             lines.append(_path_d(shapely.union_all([simple[a] for a in areas]), tx))
-            biggest = max(getattr(shape, "geoms", [shape]), key=lambda g: g.area)
-            pt = polylabel(biggest, tolerance=max(biggest.length / 500, 1.0))
+            pt = L.anchor(shape)
             (x, y), = tx(np.array([[pt.x, pt.y]]))
-            labels.append({"x": round(float(x), 1), "y": round(float(y), 1),
-                           "text": ", ".join(C.lot_label(i) for i in r)})
+            text_ = ", ".join(C.lot_label(i) for i in r)
+            labels.append({"x": round(float(x), 1), "y": round(float(y), 1), "text": text_})
+            w = (L.text_width(text_, label_size, bold=True) + 8) / k
+            h = (label_size + 6) / k
+            lot_boxes.append((pt.x - w / 2, pt.y - h / 2, pt.x + w / 2, pt.y + h / 2))
         panels_data.append({"title": p.title(plan), "fill": fill, "labels": labels, "lines": "".join(lines),
                             "area_lots": {a: list(r) for a, r in p.area_lots.items() if r}})
+    # Area names: placed once (clear of every map's lot labels), so they stay put when the
+    # product group shown changes.
+    span = max(maxx - minx, maxy - miny)
+    bounds = (minx - 0.12 * span, miny - 0.08 * span, maxx + 0.12 * span, maxy + 0.05 * span)
+    items = [(a, str(s.areas.loc[a, "name"]), g) for a, g in geoms.items()]
+    placed = L.place_names(items, bounds=bounds, taken=lot_boxes,
+                           measure=lambda n: (L.text_width(n, name_size, italic=True) / k, 1.2 * name_size / k))
+    names = []
+    for pl in placed:
+        (x, y), = tx(np.array([[pl.x, pl.y]]))
+        leader = ""
+        if pl.leader is not None:
+            (sx, sy), (lx, ly) = tx(np.array([pl.leader_start(), pl.leader]))
+            leader = f"M{sx:.1f} {sy:.1f}L{lx:.1f} {ly:.1f}"
+        names.append({"x": round(float(x), 1), "y": round(float(y), 1), "text": pl.name, "leader": leader})
+    links = []
+    for a, b, d in sorted(s.graph.edges(data=True), key=lambda e: (e[0], e[1])):
+        kind = S.link_kind(d)
+        if kind is None:
+            continue
+        colour, _, dash = S.LINK_STYLES[kind]
+        (ax_, ay), (bx, by) = tx(np.array([[L.anchor(geoms[a]).x, L.anchor(geoms[a]).y],
+                                           [L.anchor(geoms[b]).x, L.anchor(geoms[b]).y]]))
+        links.append({"colour": colour, "dash": dash, "d": f"M{ax_:.1f} {ay:.1f}L{bx:.1f} {by:.1f}"})
     sup = s.suppliers
     local_word = text(lang, "local_mark")
     lots = {}
@@ -223,26 +296,31 @@ def render(plan: LotPlan) -> str:
                          for x in lot.eligible],
             "expected_bids": C.number(lot.expected_bids, lang, decimals=1),
             "local_chance": C.percent(lot.local_chance, lang),
+            "sme_chance": C.percent(lot.sme_chance, lang),
             "panels": [i for i, p in enumerate(panel_list) if lot.groups[0] in p.groups],
         }
-    title = text(lang, "map_title", name=s.name, n=len(plan.lots))
+    title = (text(lang, "map_title_one", name=s.name) if len(plan.lots) == 1
+             else ntext(lang, "map_title", len(plan.lots), name=s.name))
     hint = text(lang, "web_hint")
-    data = {"title": title, "hint": hint, "empty": "#F4F4F4", "panels": panels_data, "lots": lots,
+    data = {"title": title, "hint": hint, "empty": S.NO_DEMAND, "panels": panels_data, "lots": lots,
             "words": {key: text(lang, key) for key in ("lot", "areas", "groups", "value_year", "value_total",
                                                         "eligible", "expected_bids")}
-            | {"local_chance": text(lang, "local_chance_cap")}}
+            | {"local_chance": text(lang, "local_chance_cap"), "sme_chance": text(lang, "sme_chance_cap")}}
     first = panels_data[0]
+    vx, vy = (bounds[0] - minx) * k, (maxy - bounds[3]) * k
+    vw, vh = (bounds[2] - bounds[0]) * k, (bounds[3] - bounds[1]) * k
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     return env.from_string(TEMPLATE).render(
-        lang=lang, title=title, label_size=round(0.032 * max(WIDTH, height)), hint=hint, show=text(lang, "web_show"), w=WIDTH, h=height,
-        panels=panels_data,
-        areas=[{"id": a, "name": str(s.areas.loc[a, "name"]), "fill": first["fill"].get(a, "#F4F4F4"),
+        lang=lang, title=title, label_size=label_size, name_size=name_size, hint=hint,
+        internal=text(lang, "web_internal"), show=text(lang, "web_show"),
+        vx=round(vx, 1), vy=round(vy, 1), vw=round(vw, 1), vh=round(vh, 1), panels=panels_data, patterns=patterns,
+        areas=[{"id": a, "name": str(s.areas.loc[a, "name"]), "fill": first["fill"].get(a, S.NO_DEMAND),
                 "d": _path_d(simple[a], tx)} for a in s.areas.index],
         outline=_path_d(shapely.union_all(list(simple.values())), tx),
-        labels=first["labels"], lotlines=first["lines"],
+        labels=first["labels"], lotlines=first["lines"], names=names, links=links,
         lot_head=text(lang, "lot"), value_head=text(lang, "value_year"), local_head=text(lang, "local_chance_cap"),
         lots=[{"id": lot.id, "label": C.lot_label(lot.id), "title": C.lot_title(plan, lot, lang),
-               "colour": lot_colour.get(lot.id, "#F4F4F4"), "value": C.money(lot.annual_value, cur, lang),
+               "fill": style_fill.get(lot_style.get(lot.id), S.NO_DEMAND), "value": C.money(lot.annual_value, cur, lang),
                "local": C.percent(lot.local_chance, lang)} for lot in plan.lots],
         data=Markup(_json_for_script(data)),
     )

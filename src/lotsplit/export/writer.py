@@ -12,7 +12,7 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from lotsplit.export import annex, eforms, geo, maps, ocds, webmap, xlsx
+from lotsplit.export import annex, eforms, geo, maps, memo, ocds, webmap, xlsx
 from lotsplit.export.common import has_geometry
 from lotsplit.export.manifest import write_manifest
 from lotsplit.export.reasons import compare
@@ -52,7 +52,9 @@ def write_all(plan: LotPlan, out_dir: str | Path, *, command: list[str] | None =
         written += maps.write_maps(plan, d)
         map_png = (d / "map.png").read_bytes()
         written.append(webmap.write_webmap(plan, d / "map.html"))
-    written += annex.write_annex(plan, compare(plan), map_png, d, date=date)
+    reasons = compare(plan)
+    written += annex.write_annex(plan, reasons, map_png, d, date=date)
+    written += memo.write_memo(plan, reasons, d, date=date)
     written += eforms.write_eforms(plan, d, timestamp=timestamp)
     written.append(ocds.write_ocds(plan, d / "ocds_release_package.json", date=date))
     written.append(write_manifest(plan, written, d, command=command, timestamp=timestamp))
