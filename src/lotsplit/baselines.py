@@ -90,7 +90,7 @@ def read_assignment(path: str | Path) -> pd.DataFrame:
 def neutral(scenario: Scenario) -> Scenario:
     """The scenario without its objective's constraints (local-share target, admin budget),
     so evaluating a plan lists only rule violations."""
-    from lotsplit.solve import with_overrides
+    from lotsplit.engine.optimize import with_overrides
 
     return with_overrides(scenario, objective={"kind": "min_cost", "local_share_target": 0.0,
                                                "compactness_weight": 0.0})
