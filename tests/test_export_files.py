@@ -274,7 +274,7 @@ def test_annex_table_columns_fit_their_longest_word(columns):
 def test_rule_violations_are_worded_in_the_scenarios_language():
     """The annex quotes broken rules in the scenario's language, with local number format;
     every violation code the evaluator emits has a text in every language."""
-    from lotsplit.baselines import per_cell_assignment
+    from lotsplit.frontier.baselines import per_cell_assignment
     from lotsplit.export.memo import violation_text
     from lotsplit.export.texts import LANGS, T
 

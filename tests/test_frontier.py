@@ -9,6 +9,7 @@ frontier point for point.
 from __future__ import annotations
 
 import math
+import time
 import shutil
 from pathlib import Path
 
@@ -18,7 +19,8 @@ import pytest
 from typer.testing import CliRunner
 
 import lotsplit
-from lotsplit.baselines import baseline_plans, neutral, single_lot_assignment
+from lotsplit import NoPlanFoundError
+from lotsplit.frontier.baselines import baseline_plans, neutral, single_lot_assignment
 from lotsplit.cli import app
 from lotsplit.errors import ScenarioError
 from lotsplit.frontier import frontier as compute_frontier
@@ -205,12 +207,11 @@ def test_sampled_search_spreads_points_each_proven_or_with_a_bound(small, monkey
     """With the search for every plan cut short (no time for it), the frontier samples:
     the ends are the exact ends, the points are non-dominated, each is the cheapest plan
     for its local share (or target) or carries a lower bound below its cost."""
-    import importlib
+    from lotsplit.frontier import search
 
-    fr = importlib.import_module("lotsplit.frontier")     # the module (the package exports the function)
     s, f_all = small
-    monkeypatch.setattr(fr, "HULL_SECONDS", 0.0)
-    monkeypatch.setattr(fr, "EXACT_SECONDS", 0.0)
+    monkeypatch.setattr(search, "HULL_SOLVES", 0)
+    monkeypatch.setattr(search, "EXACT_SOLVES", 0)
     f = compute_frontier(s, points=4, baselines=False)
     assert not f.exact and f.sampled and 2 <= len(f.points) <= 4
     assert _same([_pts(f)[0], _pts(f)[-1]], [_pts(f_all)[0], _pts(f_all)[-1]])
@@ -227,10 +228,17 @@ def test_sampled_search_spreads_points_each_proven_or_with_a_bound(small, monkey
 
 def test_time_limit_is_kept_and_reported():
     """A frontier too big for its time limit returns in time, not exact, every point a
-    real plan with its status; the S benchmark instance."""
+    real plan with its status, the time limit named; the S benchmark instance.  (On a
+    loaded machine the limit may cut before the two ends are found: then that is said.)"""
     s = grid_scenario(3, 4, 6, 30, seed=11)
-    f = compute_frontier(s, points=20, time_limit=8, baselines=False)
-    assert f.seconds < 8 + 15
+    started = time.perf_counter()
+    try:
+        f = compute_frontier(s, points=None, time_limit=3, baselines=False)
+    except NoPlanFoundError as err:
+        assert "time limit" in str(err)
+        return
+    finally:
+        assert time.perf_counter() - started < 3 + 15
     assert not f.exact and f.points
     assert all(p.plan.feasible for p in f.points)
     assert any("time limit" in n for n in f.notes)
@@ -393,15 +401,20 @@ def test_api_is_exported():
 @pytest.mark.parametrize("max_lots", [3, 5, 12])
 def test_solving_blocks_apart_gives_the_whole_masters_optimum(max_lots):
     """Groups that never share a lot, tied only by the lot count: each block is solved on
-    its own and the combination kept only when it meets the lot count; the optimum is that
-    of the whole master, for every weight of local share."""
-    from lotsplit.frontier import _Master
+    its own, and when the combination breaks the lot count the blocks' best plans with
+    fewer lots are combined exactly; the optimum is that of the whole master, for every
+    weight of local share."""
+    from lotsplit.frontier.baselines import neutral
+    from lotsplit.frontier.master import FrontierMaster
+    from lotsplit.frontier.search import independent_blocks
+    from lotsplit.model.lots import lot_space
 
     s = grid_scenario(2, 3, 3, 8, seed=4, config={"rules": {"bundling": "none", "max_lots": max_lots},
                                                   "competition": {"model": "none"}})
-    apart = _Master.of_scenario(s, threads=1, deadline=None)
-    whole = _Master.of_scenario(s, threads=1, deadline=None)
-    whole._blocks = []                          # no blocks: always the whole master
+    apart = FrontierMaster.of_space(lot_space(neutral(s)))
+    whole = FrontierMaster.of_space(lot_space(neutral(s)))
+    apart.blocks = [cols for cols, _ in independent_blocks(apart, tied=True)]
+    assert len(apart.blocks) == 3
     paths = set()
     for mu in (0.0, 1e5, 1e6, 1e7, -1.0):
         obj = apart.cost - mu * apart.local if mu >= 0 else -apart.local
@@ -409,7 +422,8 @@ def test_solving_blocks_apart_gives_the_whole_masters_optimum(max_lots):
         assert a.status == w.status == lotsplit.Status.OPTIMAL
         assert a.value == pytest.approx(w.value, rel=1e-9, abs=1e-6)
         assert len(a.cols) <= max_lots
-        paths.add("blocks" if "independent blocks" in a.message else "whole")
-    # cheap plans (few lots) come from the blocks; the most local ones break the lot count
-    # when the blocks are solved apart, so the whole master decides
-    assert paths == {"blocks", "whole"}
+        assert "independent blocks" in a.message
+        paths.add("shared out" if "shared out" in a.message else "apart")
+    # cheap plans (few lots) come straight from the blocks; the most local ones break the
+    # lot count when the blocks are solved apart, and the lots are shared out between them
+    assert paths == {"apart", "shared out"}

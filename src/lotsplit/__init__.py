@@ -16,7 +16,7 @@ from lotsplit.plan import Lot, LotPlan, evaluate
 from lotsplit.scenario import Scenario, build_scenario, load_scenario
 from lotsplit.engine.optimize import optimize, with_overrides
 from lotsplit.engine.highs import SolveOutcome, Status
-from lotsplit.baselines import Baseline, baseline_plans
+from lotsplit.frontier.baselines import Baseline, baseline_plans
 from lotsplit.frontier import Frontier, FrontierPoint, frontier
 from lotsplit.variants import Comparison, Sweep, compare, sweep
 

@@ -286,7 +286,7 @@ class Comparison:
 
     def write(self, out: str | Path, *, overwrite: bool = False) -> Path:
         """compare.csv, compare.xlsx (sheets compare, lots), compare.png, plans/<label>/."""
-        from lotsplit.baselines import slug
+        from lotsplit.frontier.baselines import slug
         from lotsplit.export import output_directory, write_plan_files
 
         out = Path(out)

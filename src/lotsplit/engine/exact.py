@@ -59,7 +59,8 @@ def solve_exact(space: LotSpace, *, solver: str, effort: Effort, mip_gap: float)
         return mip(master, solver=solver, effort=effort, mip_gap=mip_gap), cols
     blocks = independent_blocks(space)
     if len(blocks) > 1:
-        res = _solve_blocks(space, master, blocks, effort=effort, mip_gap=mip_gap)
+        parts = [np.flatnonzero(np.isin(cols.bundle_index, block)) for block in blocks]
+        res = solve_blocks(master, parts, len(space.cells), effort=effort, mip_gap=mip_gap)
         if res is not None:
             return res, cols
     return exact_mip(master, effort=effort, mip_gap=mip_gap), cols
@@ -80,53 +81,57 @@ def independent_blocks(space: LotSpace) -> list[list[int]]:
     return sorted(blocks)
 
 
-def _solve_blocks(space: LotSpace, master: Master, blocks, *, effort: Effort, mip_gap: float):
-    """Each block on its own.  When the combination keeps every plan-level row it is
-    optimal (optimal for a relaxation and feasible).  When only the lot count is broken,
-    the best combination with at most ``max_lots`` lots is found by dynamic programming:
-    the blocks' best plans with at most ``k_b - d`` lots (``k_b`` the lots of its own best
-    plan, ``d = 0 … D``, ``D`` the lots too many), one MIP each, combined so that the
-    deficits add up to ``D``.  Otherwise None (the caller solves the whole master)."""
-    cols = space.columns
-    n_cells = len(space.cells)
+def solve_blocks(master: Master, blocks: list[np.ndarray], n_cells: int, *, effort: Effort, mip_gap: float = 0.0,
+                 tight: bool = False, nodes: int | None = None) -> RawResult | None:
+    """The master solved block by block: ``blocks`` are the columns of each independent
+    block (no two blocks share a row among the first ``n_cells``, the territory rows).
+
+    Each block on its own.  When the combination keeps every plan-level row it is optimal
+    (optimal for a relaxation and feasible).  When only the lot count is broken, the best
+    combination with at most ``max_lots`` lots is found by dynamic programming: the blocks'
+    best plans with at most ``k_b - d`` lots (``k_b`` the lots of its own best plan,
+    ``d = 0 … D``, ``D`` the lots too many), one MIP each, combined so that the deficits add
+    up to ``D``.  Otherwise None (the caller solves the whole master).  The result carries
+    the blocks' LP (``lp_bound``, ``duals`` over the territory rows: a relaxation without
+    the plan-level rows, so valid for every plan)."""
     cover = master.matrix[:n_cells]
     parts = []
-    for block in blocks:
-        in_block = np.flatnonzero(np.isin(cols.bundle_index, block))
+    for in_block in blocks:
         sub = cover[:, in_block]
         rows = np.flatnonzero(np.asarray(sub.sum(axis=1)).ravel() > 0)
         part = Master(master.cost[in_block], sub[rows], master.row_lo[rows], master.row_hi[rows])
-        res = exact_mip(part, effort=effort, mip_gap=mip_gap)
+        res = exact_mip(part, effort=effort, mip_gap=mip_gap, tight=tight, nodes=nodes, report=False)
         if res.x is None:
             return None if res.status != Status.INFEASIBLE else res
-        parts.append((in_block, part, {0: res}))
-    x = _combine(len(cols), [(in_block, found[0]) for in_block, _, found in parts])
+        parts.append((in_block, part, {0: res}, rows))
+    n = len(master.cost)
+    x = _combine(n, [(in_block, found[0]) for in_block, _, found, _ in parts])
     ax = master.matrix @ x
     lot_row = _lot_count_row(master)
     side = np.ones(len(ax), dtype=bool)
     side[:n_cells] = False
     broken = side & ((ax < master.row_lo - 1e-6) | (ax > master.row_hi + 1e-6))
     if not broken.any():
-        return _block_result(x, [found[0] for _, _, found in parts], len(blocks), "")
+        return _block_result(x, [found[0] for _, _, found, _ in parts], len(blocks), "", parts, master)
     if lot_row is None or broken.sum() > 1 or not broken[lot_row] or ax[lot_row] < master.row_lo[lot_row] - 1e-6:
         return None                     # another plan-level row binds: solve the whole master
     too_many = int(round(ax[lot_row] - master.row_hi[lot_row]))
     # f[b][d]: the best plan of block b with at most (its own lots - d) lots
-    for in_block, part, found in parts:
+    for in_block, part, found, _ in parts:
         own = int(round(found[0].x.sum()))
         for d in range(1, too_many + 1):
             if own - d < 1:
                 break
             capped = Master(part.cost, _with_row(part.matrix, np.ones(len(part.cost))),
                             np.r_[part.row_lo, -np.inf], np.r_[part.row_hi, own - d])
-            res = exact_mip(capped, effort=effort, mip_gap=mip_gap)
+            res = exact_mip(capped, effort=effort, mip_gap=mip_gap, tight=tight, nodes=nodes, report=False)
             if res.x is None:
                 if res.status == Status.INFEASIBLE:
                     break
                 return None
             found[d] = res
     best = {0: (0.0, [])}              # total deficit -> (objective, choice per block)
-    for _, _, found in parts:
+    for _, _, found, _ in parts:
         step = {}
         for total, (value, choice) in best.items():
             for d, res in found.items():
@@ -138,12 +143,13 @@ def _solve_blocks(space: LotSpace, master: Master, blocks, *, effort: Effort, mi
     if too_many not in best:
         return None
     _, choice = best[too_many]
-    chosen = [found[d] for (_, _, found), d in zip(parts, choice)]
-    x = _combine(len(cols), [(in_block, res) for (in_block, _, _), res in zip(parts, chosen)])
+    chosen = [found[d] for (_, _, found, _), d in zip(parts, choice)]
+    x = _combine(n, [(in_block, res) for (in_block, _, _, _), res in zip(parts, chosen)])
     ax = master.matrix @ x
     if np.any(ax < master.row_lo - 1e-6) or np.any(ax > master.row_hi + 1e-6):
         return None
-    return _block_result(x, chosen, len(blocks), f", the lot count shared out between them ({too_many} fewer)")
+    return _block_result(x, chosen, len(blocks), f", the lot count shared out between them ({too_many} fewer)",
+                         None, master)
 
 
 def _lot_count_row(master: Master) -> int | None:
@@ -163,16 +169,24 @@ def _combine(n: int, parts) -> np.ndarray:
     return x
 
 
-def _block_result(x: np.ndarray, results: list[RawResult], n_blocks: int, how: str) -> RawResult:
+def _block_result(x: np.ndarray, results: list[RawResult], n_blocks: int, how: str, parts, master: Master) -> RawResult:
     objective = float(sum(r.objective for r in results))
     bounds = [r.bound for r in results]
     proven = all(r.status == Status.OPTIMAL for r in results)
     bound = objective if proven else (float(sum(bounds)) if all(b is not None for b in bounds) else None)
     termination = Termination.OPTIMAL if proven else next(r.termination for r in results if r.status != Status.OPTIMAL)
-    return RawResult(Status.OPTIMAL if proven else Status.FEASIBLE, x, objective, bound, None,
-                     sum(r.seconds for r in results),
-                     f"{n_blocks} independent blocks{how}; " + "; ".join(sorted({r.message for r in results})),
-                     termination=termination)
+    out = RawResult(Status.OPTIMAL if proven else Status.FEASIBLE, x, objective, bound, None,
+                    sum(r.seconds for r in results),
+                    f"{n_blocks} independent blocks{how}; " + "; ".join(sorted({r.message for r in results})),
+                    termination=termination)
+    if parts is not None and all(found[0].duals is not None for _, _, found, _ in parts):
+        # the blocks' LPs together: the LP without plan-level rows, duals on the territory rows
+        duals = np.zeros(master.matrix.shape[0])
+        for _, _, found, rows in parts:
+            duals[rows] = found[0].duals
+        out.lp_bound = float(sum(found[0].lp_bound for _, _, found, _ in parts))
+        out.duals = duals
+    return out
 
 
 def exact_mip(master: Master, *, effort: Effort = UNLIMITED, mip_gap: float = 0.0, lp: RawResult | None = None,

@@ -90,6 +90,12 @@ class Effort:
     def of(cls, time_limit: float | None, *, threads: int = 1, seed: int = 0) -> Effort:
         return cls(None if time_limit is None else time.perf_counter() + time_limit, max(1, int(threads)), int(seed))
 
+    def within(self, seconds: float) -> Effort:
+        """The same effort with a user's limit of at most ``seconds`` more (a per-step
+        limit the user asked for); its ``stops`` are its own."""
+        end = time.perf_counter() + seconds
+        return Effort(end if self.deadline is None else min(self.deadline, end), self.threads, self.seed, set())
+
     def left(self) -> float | None:
         """Seconds to the user's limit (at least 0.01), or None without one."""
         return None if self.deadline is None else max(0.01, self.deadline - time.perf_counter())

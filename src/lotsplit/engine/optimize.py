@@ -185,8 +185,11 @@ def _solve_partition(scenario: Scenario, *, effort: Effort, mip_gap: float) -> t
                              f"districting engine: {res.message}"), considered)
 
 
-def plan_from_columns(space: LotSpace, lots: Columns, outcome: SolveOutcome) -> LotPlan:
-    """Turn chosen columns into a LotPlan through ``evaluate`` (one source of truth)."""
+def plan_from_columns(space: LotSpace, lots: Columns, outcome: SolveOutcome, *,
+                      scenario: Scenario | None = None) -> LotPlan:
+    """Turn chosen columns into a LotPlan through ``evaluate`` (one source of truth), lots
+    ordered by their first product group, then their first area; ``scenario``: evaluate
+    under this variant of the space's scenario (the frontier's points)."""
     m = space.market
     order = sorted(range(len(lots)), key=lambda k: (
         min(m.group_index(space.bundles[lots.bundle_index[k]])),
@@ -202,5 +205,5 @@ def plan_from_columns(space: LotSpace, lots: Columns, outcome: SolveOutcome) -> 
         if lots.exempt[k]:
             exempt.add(lot_id)
     assignment = pd.DataFrame(rows, columns=["area_id", "product_group_id", "lot_id"])
-    return evaluate(space.scenario, assignment, outcome=outcome,
+    return evaluate(scenario or space.scenario, assignment, outcome=outcome,
                     exempt=exempt if space.columns.exempt.any() else None)

@@ -1,6 +1,6 @@
 """The frontier in words and as a chart, in the scenario's language: ``summary.txt``
 (:func:`describe`), ``frontier.png`` (:func:`plot`) and each baseline's verdict
-(:func:`verdict`).  :class:`lotsplit.frontier.Frontier` and :mod:`lotsplit.baselines`
+(:func:`verdict`).  :class:`lotsplit.frontier.Frontier` and :mod:`lotsplit.frontier.baselines`
 delegate their display text here; the numbers are theirs.
 
 >>> from lotsplit.synthetic import grid_scenario

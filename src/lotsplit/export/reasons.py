@@ -4,7 +4,7 @@ Every alternative is scored with :func:`lotsplit.evaluate` on the scenario itsel
 objective and its rules), the same code that scores the plan, so the documents' numbers
 are the model's numbers:
 
-- the standard baselines of :mod:`lotsplit.baselines`: one contract for everything, one
+- the standard baselines of :mod:`lotsplit.frontier.baselines`: one contract for everything, one
   lot per product group, one lot per area × group (the finest division);
 - the scenario's legacy plans (``[[baselines.legacy]]``, e.g. last contract's lots);
 - the plan's neighbours: every way of splitting one lot by group or by area, and every
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from lotsplit import baselines as B
+from lotsplit.frontier import baselines as B
 from lotsplit.plan import LotPlan, evaluate
 
 MAX_MERGES = 60
