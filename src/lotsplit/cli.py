@@ -134,9 +134,10 @@ class Session:
     # ------------------------------------------------------------------ the stages
     def load(self, path: Path):
         from lotsplit import progress
-        from lotsplit.scenario import load_scenario
 
         progress.report("stage", name="load", detail=Path(path).name)
+        from lotsplit.scenario import load_scenario
+
         s = load_scenario(path)
         self.timer.lap("load")
         self.display.notes(s.notes)
@@ -591,6 +592,9 @@ def sweep(scenario: Path = typer.Argument(..., help="Scenario TOML file"),
             result = run_sweep(s if workers == 1 else scenario, grid, workers=workers, seed=seed,
                                time_limit=opts.get("time_limit"), progress=False)
             ses.timer.lap("solve")
+            from lotsplit import progress
+
+            progress.report("stage", name="export", detail="sweep files")
             result.write(out, overwrite=overwrite)
             ses.timer.lap("export")
         ses.summary |= {"out": Path(out).as_posix(), "all_proven": result.all_proven}

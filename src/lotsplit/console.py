@@ -25,6 +25,7 @@ through it appear above the live lines instead of breaking them.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
@@ -33,7 +34,7 @@ import socket
 import sys
 import threading
 import time
-from typing import Any
+from typing import Any, Iterator
 
 from lotsplit import progress
 
@@ -76,12 +77,11 @@ class Display:
     def __enter__(self) -> Display:
         if self.live:
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, \
-                TimeElapsedColumn
+            from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
             self._console = Console(file=self.stream, stderr=True, highlight=False)
             self._progress = Progress(SpinnerColumn(finished_text="[green]✓"), TextColumn("{task.description}"),
-                                      BarColumn(bar_width=24), MofNCompleteColumn(), TimeElapsedColumn(),
+                                      BarColumn(bar_width=24), _count_column(), TimeElapsedColumn(),
                                       console=self._console, transient=False, refresh_per_second=8)
             self._progress.start()
         self._handler = self._make_handler()
@@ -212,11 +212,53 @@ class Display:
         log.warning("%s", message)
 
 
+def _count_column():
+    """``done/total`` for stages that count (files, runs); nothing for the others."""
+    from rich.progress import ProgressColumn
+    from rich.text import Text
+
+    class Count(ProgressColumn):
+        def render(self, task) -> Text:
+            if task.total is None or task.total <= 1:
+                return Text("")
+            return Text(f"{task.completed:.0f}/{task.total:.0f}", style="green")
+
+    return Count()
+
+
 def _isatty(stream) -> bool:
     try:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+class _NoBar:
+    def advance(self) -> None:
+        pass
+
+
+class _Bar:
+    def __init__(self, prog, task) -> None:
+        self._prog, self._task = prog, task
+
+    def advance(self) -> None:
+        self._prog.update(self._task, advance=1)
+
+
+@contextlib.contextmanager
+def run_bar(total: int, desc: str, *, enabled: bool = True) -> Iterator[_Bar | _NoBar]:
+    """A progress bar of ``total`` runs on stderr (rich; in a notebook it draws in the
+    cell), for callers that show no :class:`Display` of their own; ``.advance()`` per run."""
+    if not enabled or total <= 0:
+        yield _NoBar()
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(file=sys.stderr, stderr=True), transient=False) as prog:
+        yield _Bar(prog, prog.add_task(desc, total=total))
 
 
 # --------------------------------------------------------------------------- Ctrl-C
@@ -236,6 +278,7 @@ class CtrlC:
         self.count = 0
         self._abort = False
         self._installed = False
+        self._timer: threading.Timer | None = None
 
     @property
     def interrupted(self) -> bool:
@@ -259,6 +302,8 @@ class CtrlC:
         return self
 
     def __exit__(self, *exc) -> None:
+        if self._timer is not None:
+            self._timer.cancel()         # the main thread did stop: no hard exit
         if not self._installed:
             return
         signal.set_wakeup_fd(self._old_fd)
@@ -294,9 +339,9 @@ class CtrlC:
 
             self._abort = True
             _thread.interrupt_main()     # a KeyboardInterrupt where the main thread is
-            timer = threading.Timer(self.grace, self._hard_exit)
-            timer.daemon = True
-            timer.start()
+            self._timer = threading.Timer(self.grace, self._hard_exit)
+            self._timer.daemon = True
+            self._timer.start()
             return
         self._hard_exit()
 

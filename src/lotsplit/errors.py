@@ -48,11 +48,12 @@ class ScenarioError(LotsplitError):
     """The scenario or its data files are invalid; ``problems`` lists every problem."""
 
     exit_code = 2
+    where = "in the scenario"
 
     def __init__(self, problems: list[Problem] | tuple[Problem, ...]):
         self.problems = tuple(problems)
         n = len(self.problems)
-        lines = [f"{n} problem{'s' if n != 1 else ''} in the scenario:"]
+        lines = [f"{n} problem{'s' if n != 1 else ''} {self.where}:"]
         lines += [f"  - {p}" for p in self.problems]
         super().__init__("\n".join(lines))
 
@@ -98,6 +99,8 @@ class OutputError(LotsplitError):
 class OptionError(ScenarioError):
     """A command-line option is invalid (checked by the same rules as the scenario
     field it overrides)."""
+
+    where = "in the command-line options"
 
 
 class InterruptedRunError(LotsplitError):

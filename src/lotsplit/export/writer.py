@@ -186,11 +186,11 @@ def _jobs(plan: LotPlan, d: Path, date: dt.date) -> list[tuple[str, str, Callabl
         ("tables", "main", lambda: write_plan_files(plan, d)),
         ("xlsx", "side", workbook),
         ("geo", "side", geopackage),
-        ("geo", "main", geojson),
+        ("geo", "side", geojson),
         ("webmap", "main", web_map),
         ("annex", "main", annex_files),
-        ("eforms", "main", eforms_lots),
-        ("ocds", "main", ocds_lots),
+        ("eforms", "side", eforms_lots),
+        ("ocds", "side", ocds_lots),
     ]
 
 
