@@ -161,8 +161,8 @@ class Display:
     def _close_stage(self) -> None:
         if self._progress is not None and self._stage is not None:
             t = self._tasks[self._stage]
-            total = self._totals.get(self._stage) or 1
-            self._progress.update(t, total=total, completed=total)
+            if self._stage not in self._totals:       # a stage that counts keeps its count (2/3)
+                self._progress.update(t, total=1, completed=1)
             self._progress.stop_task(t)
         self._stage = None
 
