@@ -277,6 +277,7 @@ class CtrlC:
         self.grace = grace
         self.count = 0
         self._abort = False
+        self._echo = 0
         self._installed = False
         self._timer: threading.Timer | None = None
 
@@ -324,6 +325,9 @@ class CtrlC:
                     self._on_sigint()
 
     def _on_sigint(self) -> None:
+        if self._echo:                   # the SIGINT that interrupt_main() below simulates
+            self._echo -= 1
+            return
         self.count += 1
         if self.count == 1:
             if self.run is not None:
@@ -338,6 +342,7 @@ class CtrlC:
             import _thread
 
             self._abort = True
+            self._echo += 1
             _thread.interrupt_main()     # a KeyboardInterrupt where the main thread is
             self._timer = threading.Timer(self.grace, self._hard_exit)
             self._timer.daemon = True

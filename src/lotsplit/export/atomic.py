@@ -310,9 +310,15 @@ def current_reservation(out: str | Path) -> Reservation | None:
 
 
 def abort_cleanup() -> None:
-    """Remove the temporary folders being written (for a hard abort: second Ctrl-C)."""
+    """Remove the temporary folders being written and the lock files held (for a hard
+    abort: second Ctrl-C while the main thread is busy in C code)."""
     for tmp in list(_ACTIVE):
         shutil.rmtree(tmp, ignore_errors=True)
+    with _HELD_LOCK:
+        held = list(_HELD)
+    for out in held:
+        with contextlib.suppress(OSError):
+            os.unlink(lock_path(out))
 
 
 # --------------------------------------------------------------------------- the atomic folder
