@@ -2,8 +2,12 @@
 
 The resolved scenario (``config.model_dump()``, data-file paths relative to the scenario
 file), the SHA-256 of every input file, package and solver versions, the command line, the
-solve outcome (including its seconds) and every file written with its SHA-256.  This is the
-one file that changes between identical runs: it holds the export time and the solve time.
+solve outcome (including its seconds), the scenario's warnings and notes, and every file
+written with its SHA-256; the CLI adds ``interrupted`` (Ctrl-C) and ``timings`` (seconds of
+load and solve).  ``"lotsplit_manifest"`` marks the folder as lotsplit's, so that
+``--overwrite`` may replace it.  This is the one file that changes between identical runs:
+it holds the export time and the solve time.  The command line holds no machine path (see
+:func:`lotsplit.cli.command_line`).
 """
 
 from __future__ import annotations
