@@ -92,7 +92,8 @@ def test_ctrl_c_during_the_solve_writes_the_best_plan_marked_interrupted(tiny, t
 
     monkeypatch.setattr(lotsplit.solve, "optimize", stopped_early)
     out = tmp_path / "out"
-    r = CliRunner().invoke(app, ["run", str(tiny / "scenario.toml"), "--out", str(out), "--json"])
+    r = CliRunner().invoke(app, ["run", str(tiny / "scenario.toml"), "--out", str(out), "--json",
+                                 "--exports", "tables"])
     assert r.exit_code == 5, r.output
     doc = json.loads(r.stdout)
     assert doc["interrupted"] is True and doc["status"] == "feasible" and doc["exit_code"] == 5
@@ -113,7 +114,7 @@ def test_ctrl_c_after_a_proven_optimum_changes_nothing(tiny, tmp_path, monkeypat
 
     monkeypatch.setattr(lotsplit.solve, "optimize", late)
     out = tmp_path / "out"
-    r = CliRunner().invoke(app, ["run", str(tiny / "scenario.toml"), "--out", str(out)])
+    r = CliRunner().invoke(app, ["run", str(tiny / "scenario.toml"), "--out", str(out), "--exports", "tables"])
     assert r.exit_code == 0, r.output
     assert "Optimal plan (proven)" in r.stdout
     assert json.loads((out / "manifest.json").read_text("utf-8"))["interrupted"] is False

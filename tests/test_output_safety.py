@@ -109,14 +109,14 @@ def test_overwrite_replaces_only_a_folder_lotsplit_wrote(tiny, tmp_path):
     assert (out / "minutes.docx").read_text() == "board minutes"
 
     out = tmp_path / "run"
-    assert invoke("run", tiny / "scenario.toml", "--out", out).exit_code == 0
+    assert invoke("run", tiny / "scenario.toml", "--out", out, "--exports", "tables").exit_code == 0
     (out / "my-notes.txt").write_text("mine")                      # added by the planner afterwards
-    r = invoke("run", tiny / "scenario.toml", "--out", out, "--overwrite")
+    r = invoke("run", tiny / "scenario.toml", "--out", out, "--overwrite", "--exports", "tables")
     assert r.exit_code == 2, r.output
     assert "holds files lotsplit did not write (my-notes.txt)" in r.stderr
     assert (out / "my-notes.txt").read_text() == "mine"
     (out / "my-notes.txt").unlink()
-    r = invoke("run", tiny / "scenario.toml", "--out", out, "--overwrite")
+    r = invoke("run", tiny / "scenario.toml", "--out", out, "--overwrite", "--exports", "tables")
     assert r.exit_code == 0, r.output
 
 
@@ -175,7 +175,7 @@ def test_a_second_writer_is_refused_while_the_first_holds_the_lock(tiny, tmp_pat
         holder.kill()                                        # kill -9: the kernel releases the lock
         holder.wait()
     monkeypatch.undo()
-    r = invoke("run", tiny / "scenario.toml", "--out", out)
+    r = invoke("run", tiny / "scenario.toml", "--out", out, "--exports", "tables")
     assert r.exit_code == 0, r.output
     assert leftovers(tmp_path) == []
 
@@ -234,7 +234,7 @@ def test_a_read_only_folder_is_found_before_solving(tiny, tmp_path, monkeypatch)
 
 def test_disk_full_while_writing_is_one_line_and_keeps_the_earlier_run(tiny, tmp_path, monkeypatch):
     out = tmp_path / "out"
-    assert invoke("run", tiny / "scenario.toml", "--out", out).exit_code == 0
+    assert invoke("run", tiny / "scenario.toml", "--out", out, "--exports", "tables").exit_code == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     from lotsplit.export import writer
 
@@ -300,3 +300,21 @@ def test_manifest_command_keeps_no_machine_path(tmp_path):
     assert m["command"] == ["cli.py", "run", "scenarios/malung-salen-winter/scenario.toml", "--out=out", "--exports",
                             "tables"]
     assert str(tmp_path) not in json.dumps(m) and str(ROOT) not in json.dumps(m)
+
+
+def test_two_lanes_write_the_same_bytes_as_one(tmp_path):
+    import datetime as dt
+
+    import lotsplit
+    from lotsplit.export import write_all
+    from lotsplit.synthetic import grid_scenario
+
+    plan = lotsplit.optimize(grid_scenario(2, 2, 2, 4, seed=1))
+    when = dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc)
+    files = {}
+    for workers in (1, 2):
+        d = tmp_path / f"w{workers}"
+        d.mkdir()
+        files[workers] = {p.name: p.read_bytes() for p in write_all(plan, d, timestamp=when, workers=workers)
+                          if p.name != "manifest.json"}
+    assert files[1] == files[2] and len(files[1]) == 14
