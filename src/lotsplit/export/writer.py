@@ -9,8 +9,8 @@ The exports are named (``EXPORTS``; ``--exports`` picks some of them).  Each is 
 below, run in one of two lanes: on Linux with two or more cores, the ``side`` lane runs
 in a forked copy of the process (the plan is already in its memory: nothing to send),
 while this process runs the ``main`` lane; the static maps and the PDF annex, which
-dominate, end up in different processes.  Elsewhere, or with ``workers=1``, the lanes
-run one after the other.  A new export is one line in ``_jobs`` and one in ``EXPORTS``.
+dominate, end up in different processes.  Elsewhere, on a machine with no free core, or
+with ``workers=1``, the lanes run one after the other.  A new export is one line in ``_jobs`` and one in ``EXPORTS``.
 """
 
 from __future__ import annotations
@@ -76,7 +76,8 @@ def write_all(plan: LotPlan, out_dir: str | Path, *, command: list[str] | None =
     directory; see :func:`lotsplit.export.output_directory`) and return the paths.
 
     ``exports``: names from ``EXPORTS`` (default: all).  ``workers``: 1 renders in this
-    process only; default two lanes where the system can fork.  ``extra``: more fields
+    process only, 2 in two lanes; default two lanes where the system can fork and a core
+    is free.  ``extra``: more fields
     for ``manifest.json`` (the CLI records ``interrupted`` and the timings).  Reports a
     ``file`` progress event per file.
 
@@ -204,11 +205,25 @@ def _run(fns: list[Callable]) -> list[Path]:
 
 
 def _can_fork(workers: int | None) -> bool:
+    """Two lanes when asked (``workers`` ≥ 2), or by default when the system can fork and
+    a core is free: on a machine already busy (load average at or above cores − 1) the
+    second process only competes for the same cores and imports the plotting libraries a
+    second time, so one lane is faster there (measured: benchmarks/commands.py)."""
+    env = os.environ.get("LOTSPLIT_EXPORT_WORKERS", "").strip()
+    if workers is None and env in ("1", "2"):
+        workers = int(env)
     if workers is not None and workers <= 1:
         return False
-    if os.environ.get("LOTSPLIT_EXPORT_WORKERS", "").strip() == "1":
+    if not (sys.platform.startswith("linux") and hasattr(os, "fork")):
         return False
-    return sys.platform.startswith("linux") and hasattr(os, "fork") and (os.cpu_count() or 1) > 1
+    if workers is not None:
+        return True
+    cores = os.cpu_count() or 1
+    try:
+        busy = os.getloadavg()[0]
+    except OSError:
+        busy = 0.0
+    return cores > 1 and busy < cores - 1
 
 
 class _Forked:
