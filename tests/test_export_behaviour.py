@@ -132,5 +132,6 @@ def test_cli_run_evaluate_export_write_the_same_set(tmp_path, monkeypatch):
 
     m = json.loads((tmp_path / "exp" / "manifest.json").read_text("utf-8"))
     # no machine paths: the temporary folders outside the working folder keep only their name
-    assert m["command"] == ["lotsplit", "export", HOSTILE.relative_to(Path.cwd()).as_posix() if HOSTILE.is_relative_to(
-        Path.cwd()) else HOSTILE.name, "plan.csv", "--out", "exp"] and m["outcome"] is None
+    assert m["command"] == ["lotsplit", "evaluate", HOSTILE.relative_to(Path.cwd()).as_posix()
+                            if HOSTILE.is_relative_to(Path.cwd()) else HOSTILE.name, "assignment.csv", "--out", "exp",
+                            "--overwrite"] and m["outcome"] is None
