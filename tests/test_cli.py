@@ -96,25 +96,32 @@ def test_run_infeasible_exits_3_naming_the_uncovered_cells(tiny, tmp_path):
     assert not out.exists()
 
 
-def test_run_refuses_a_non_empty_out_unless_overwrite(tiny, tmp_path):
+def test_run_refuses_a_non_empty_out_and_overwrites_only_its_own(tiny, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "earlier.txt").write_text("keep me", "utf-8")
     r = invoke("run", tiny / "scenario.toml", "--out", out)
     assert r.exit_code == 2, r.output
     assert "not empty" in r.stderr and "--overwrite" in r.stderr
-    assert (out / "earlier.txt").read_text("utf-8") == "keep me"
+    r = invoke("run", tiny / "scenario.toml", "--out", out, "--overwrite")   # not lotsplit's folder
+    assert r.exit_code == 2, r.output
+    assert "was not written by lotsplit" in r.stderr
     assert sorted(p.name for p in out.iterdir()) == ["earlier.txt"]
+    assert (out / "earlier.txt").read_text("utf-8") == "keep me"
 
-    r = invoke("run", tiny / "scenario.toml", "--out", out, "--overwrite")
+    (out / "earlier.txt").unlink()
+    r = invoke("run", tiny / "scenario.toml", "--out", out)                  # empty: fine
+    assert r.exit_code == 0, r.output
+    first = out.stat().st_ino
+    r = invoke("run", tiny / "scenario.toml", "--out", out, "--overwrite")   # lotsplit's own: replaced
     assert r.exit_code == 0, r.output
     assert "Optimal plan (proven)" in r.stdout
-    assert not (out / "earlier.txt").exists()
+    assert out.stat().st_ino != first                                     # a new folder swapped in
     assignment = pd.read_csv(out / "assignment.csv", dtype=str)
     assert len(assignment) == 8                                           # every area × group cell once
     assert not assignment.duplicated(["area_id", "product_group_id"]).any()
     assert (out / "lots.csv").is_file() and (out / "plan.json").is_file()
-    assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]   # no temporary directory left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "tiny"]  # no partial folder, no lock left
 
 
 # --------------------------------------------------------------------------- evaluate

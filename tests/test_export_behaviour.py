@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -51,7 +52,7 @@ def test_interrupted_export_leaves_nothing(plan, tmp_path, monkeypatch):
     def boom(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(maps, "write_maps", boom)
+    monkeypatch.setattr(maps, "plan_figure", boom)
     out = tmp_path / "out"
     with pytest.raises(KeyboardInterrupt):
         with output_directory(out) as tmp:
@@ -98,7 +99,9 @@ def test_cli_export_writes_everything_and_refuses_non_empty_out(tmp_path, monkey
     import json
 
     m = json.loads((tmp_path / "exp" / "manifest.json").read_text("utf-8"))
-    assert m["command"] == ["lotsplit", *args] and m["outcome"] is None
+    # no machine paths: the temporary folders outside the working folder keep only their name
+    assert m["command"] == ["lotsplit", "export", HOSTILE.relative_to(Path.cwd()).as_posix() if HOSTILE.is_relative_to(
+        Path.cwd()) else HOSTILE.name, "plan.csv", "--out", "exp"] and m["outcome"] is None
     assert json.loads((tmp_path / "exp" / "plan.json").read_text("utf-8"))["metrics"]["n_lots"] == 2
     r = runner.invoke(app, args)
     assert r.exit_code == 2 and "--overwrite" in r.output
@@ -129,4 +132,7 @@ def test_cli_run_evaluate_export_write_the_same_set(tmp_path, monkeypatch):
     import json
 
     m = json.loads((tmp_path / "exp" / "manifest.json").read_text("utf-8"))
-    assert m["command"] == ["lotsplit", *args] and m["outcome"] is None
+    # no machine paths: the temporary folders outside the working folder keep only their name
+    assert m["command"] == ["lotsplit", "evaluate", HOSTILE.relative_to(Path.cwd()).as_posix()
+                            if HOSTILE.is_relative_to(Path.cwd()) else HOSTILE.name, "assignment.csv", "--out", "exp",
+                            "--overwrite"] and m["outcome"] is None

@@ -212,7 +212,8 @@ def test_compare_variants_side_by_side(tiny, tmp_path):
     assert t.loc[2, "status"] == "infeasible" and t.loc[2, "message"]
     assert c.all_proven             # an infeasible variant is an answer, not a failure
     out = c.write(tmp_path / "cmp")
-    assert set(p.name for p in out.iterdir()) == {"compare.csv", "compare.xlsx", "compare.png", "plans"}
+    assert set(p.name for p in out.iterdir()) == {"compare.csv", "compare.xlsx", "compare.png", "plans",
+                                                    "manifest.json"}
     assert sorted(p.name for p in (out / "plans").iterdir()) == ["base", "few-lots"]
     x = pd.read_excel(out / "compare.xlsx", sheet_name=None)
     assert set(x) == {"compare", "lots"} and len(x["compare"]) == 3

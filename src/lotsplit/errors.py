@@ -27,8 +27,15 @@ class Problem:
 
     def __str__(self) -> str:
         where = f" {self.where}:" if self.where else ""
-        fix = f" Fix: {self.fix}" if self.fix else ""
-        return f"{self.file}:{where} {self.message}.{fix}".replace("..", ".")
+        fix = f" Fix: {_sentence(self.fix)}" if self.fix else ""
+        return f"{self.file}:{where} {_sentence(self.message)}{fix}"
+
+
+def _sentence(text: str) -> str:
+    """``text`` ending in a full stop: one is added only where none is (a path, a range
+    such as ``-180..180`` or an ellipsis inside the text is left as it is)."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?", "…")) else text + "."
 
 
 class LotsplitError(ValueError):
@@ -41,11 +48,12 @@ class ScenarioError(LotsplitError):
     """The scenario or its data files are invalid; ``problems`` lists every problem."""
 
     exit_code = 2
+    where = "in the scenario"
 
     def __init__(self, problems: list[Problem] | tuple[Problem, ...]):
         self.problems = tuple(problems)
         n = len(self.problems)
-        lines = [f"{n} problem{'s' if n != 1 else ''} in the scenario:"]
+        lines = [f"{n} problem{'s' if n != 1 else ''} {self.where}:"]
         lines += [f"  - {p}" for p in self.problems]
         super().__init__("\n".join(lines))
 
@@ -75,9 +83,30 @@ class SolverError(LotsplitError):
 
 
 class OutputExistsError(LotsplitError):
-    """``--out`` exists and is not empty (use ``--overwrite``)."""
+    """``--out`` may not be written: it exists and is not empty (use ``--overwrite``), it
+    was not written by lotsplit, or it holds (or is above) an input of the run."""
 
     exit_code = 2
+
+
+class OutputError(LotsplitError):
+    """The output cannot be written: no permission, a read-only or full disk, or another
+    run is writing the same ``--out`` (one line, naming the folder and the fix)."""
+
+    exit_code = 6
+
+
+class OptionError(ScenarioError):
+    """A command-line option is invalid (checked by the same rules as the scenario
+    field it overrides)."""
+
+    where = "in the command-line options"
+
+
+class InterruptedRunError(LotsplitError):
+    """Stopped (Ctrl-C) before any plan was found: nothing was written."""
+
+    exit_code = 130
 
 
 def raise_if_errors(problems: list[Problem]) -> None:

@@ -86,39 +86,33 @@ def make_executor(workers: int | None = None) -> Executor:
 
 def run_many(fn: Callable, tasks: list, *, executor: Executor | None = None, workers: int | None = None,
              progress: bool = False, desc: str = "runs") -> list:
-    """``[fn(t) for t in tasks]`` through an Executor, with a progress bar; results in task order."""
+    """``[fn(t) for t in tasks]`` through an Executor; results in task order.  A ``runs``
+    progress event (``done``, ``total``, ``desc``) as each run ends; with ``progress`` a
+    bar on stderr too (scripts, notebooks: the CLI shows the events instead)."""
+    from lotsplit import progress as events
+    from lotsplit.console import run_bar
+
     own = executor is None
     ex = make_executor(workers) if own else executor
-    bar = _progress(len(tasks), desc, progress)
+    results: list = [None] * len(tasks)
     try:
-        futures = {ex.submit(fn, t): i for i, t in enumerate(tasks)}
-        results: list = [None] * len(tasks)
-        for f in as_completed(futures):
-            results[futures[f]] = f.result()
-            bar.update(1)
+        with run_bar(len(tasks), desc, enabled=progress) as bar:
+            def done(k: int, i: int, value) -> None:
+                results[i] = value
+                bar.advance()
+                events.report("runs", done=k, total=len(tasks), desc=desc)
+
+            if isinstance(ex, InlineExecutor):      # one at a time, so the bar moves as each run ends
+                for k, (i, t) in enumerate(enumerate(tasks), 1):
+                    done(k, i, fn(t))
+            else:
+                futures = {ex.submit(fn, t): i for i, t in enumerate(tasks)}
+                for k, f in enumerate(as_completed(futures), 1):
+                    done(k, futures[f], f.result())
         return results
     finally:
-        bar.close()
         if own:
             ex.shutdown(wait=True)
-
-
-class _NoBar:
-    def update(self, n: int) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _progress(total: int, desc: str, enabled: bool):
-    if not enabled:
-        return _NoBar()
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover - tqdm is a dependency; keep working without it
-        return _NoBar()
-    return tqdm(total=total, desc=desc, unit="run", file=sys.stderr, leave=False)
 
 
 # --------------------------------------------------------------------------- one run

@@ -2,8 +2,12 @@
 
 The resolved scenario (``config.model_dump()``, data-file paths relative to the scenario
 file), the SHA-256 of every input file, package and solver versions, the command line, the
-solve outcome (including its seconds) and every file written with its SHA-256.  This is the
-one file that changes between identical runs: it holds the export time and the solve time.
+solve outcome (including its seconds), the scenario's warnings and notes, and every file
+written with its SHA-256; the CLI adds ``interrupted`` (Ctrl-C) and ``timings`` (seconds of
+load and solve).  ``"lotsplit_manifest"`` marks the folder as lotsplit's, so that
+``--overwrite`` may replace it.  This is the one file that changes between identical runs:
+it holds the export time and the solve time.  The command line holds no machine path (see
+:func:`lotsplit.cli.command_line`).
 """
 
 from __future__ import annotations
@@ -66,8 +70,17 @@ def inputs(plan: LotPlan) -> list[dict]:
     return out
 
 
+def notes(plan: LotPlan) -> list[dict]:
+    """The scenario's warnings and notes (reprojection, a turnover requirement above the
+    legal cap, a group no supplier reaches…), as the commands print them."""
+    return [{"severity": p.severity, "text": str(p)} for p in plan.scenario.notes
+            if p.severity in ("warning", "note")]
+
+
 def manifest(plan: LotPlan, written: list[Path], directory: Path, *, command: list[str] | None,
-             timestamp: dt.datetime) -> dict:
+             timestamp: dt.datetime, extra: dict | None = None) -> dict:
+    """The manifest as a dict; ``extra`` fields (the CLI's ``interrupted`` flag and stage
+    timings) are added at the top level."""
     s = plan.scenario
     o = plan.outcome
     return {
@@ -76,6 +89,7 @@ def manifest(plan: LotPlan, written: list[Path], directory: Path, *, command: li
         "command": list(command) if command is not None else None,
         "scenario": {"name": s.name, "file": Path(s.path).name if s.path else None, "config": config_dump(plan)},
         "inputs": inputs(plan),
+        "warnings": notes(plan),
         "versions": versions(),
         "solver": {"name": o.solver, "version": o.version} if o else None,
         "outcome": o.to_dict() if o else None,
@@ -84,14 +98,15 @@ def manifest(plan: LotPlan, written: list[Path], directory: Path, *, command: li
         "files": [{"path": p.relative_to(directory).as_posix(), "sha256": sha256_file(p), "bytes": p.stat().st_size}
                   for p in sorted(written)],
         "platform": {"system": platform.system(), "machine": platform.machine(), "python": sys.version.split()[0]},
+        **(extra or {}),
     }
 
 
 def write_manifest(plan: LotPlan, written: list[Path], directory: str | Path, *, command: list[str] | None,
-                   timestamp: dt.datetime) -> Path:
+                   timestamp: dt.datetime, extra: dict | None = None) -> Path:
     d = Path(directory)
     path = d / "manifest.json"
-    doc = manifest(plan, written, d, command=command, timestamp=timestamp)
+    doc = manifest(plan, written, d, command=command, timestamp=timestamp, extra=extra)
     path.write_text(json.dumps(doc, indent=2, ensure_ascii=False, default=_jsonable) + "\n", "utf-8")
     return path
 
