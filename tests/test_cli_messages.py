@@ -99,7 +99,7 @@ def test_help_imports_nothing_heavy():
     p = subprocess.run([sys.executable, "-c", "import sys, lotsplit; print('pandas' in sys.modules, "
                                               "lotsplit.frontier.__module__, callable(lotsplit.optimize))"],
                        capture_output=True, text=True, timeout=120)
-    assert p.stdout.split() == ["False", "lotsplit.frontier", "True"]
+    assert p.stdout.split() == ["False", "lotsplit.frontier.search", "True"]
 
 
 # --------------------------------------------------------------------------- --json, --exports, warnings

@@ -85,6 +85,27 @@ def stop_requested() -> bool:
     return _current.get().stop.is_set() or _GLOBAL.stop.is_set()
 
 
+def stop_check():
+    """A function that tells whether a stop was asked for in *this* run, for code that
+    runs in other threads (HiGHS's callbacks, which do not see this thread's scope)."""
+    scope = _current.get()
+    return lambda: scope.stop.is_set() or _GLOBAL.stop.is_set()
+
+
+def reporter():
+    """:func:`report` bound to this run's listeners, for other threads (like :func:`stop_check`)."""
+    scope = _current.get()
+
+    def send(event: str, **fields: Any) -> None:
+        token = _current.set(scope)
+        try:
+            report(event, **fields)
+        finally:
+            _current.reset(token)
+
+    return send
+
+
 def request_stop() -> None:
     """Ask the current run (outside a scope: every run of the process) to stop."""
     _current.get().stop.set()

@@ -61,8 +61,8 @@ def solve_exact(space: LotSpace, *, solver: str, effort: Effort, mip_gap: float)
     if len(blocks) > 1:
         parts = [np.flatnonzero(np.isin(cols.bundle_index, block)) for block in blocks]
         res = solve_blocks(master, parts, len(space.cells), effort=effort, mip_gap=mip_gap)
-        if res is not None:
-            return res, cols
+        if res is not None or effort.out_of_time():
+            return res if res is not None else _stopped(effort, None, master), cols
     return exact_mip(master, effort=effort, mip_gap=mip_gap), cols
 
 
@@ -102,7 +102,9 @@ def solve_blocks(master: Master, blocks: list[np.ndarray], n_cells: int, *, effo
         part = Master(master.cost[in_block], sub[rows], master.row_lo[rows], master.row_hi[rows])
         res = exact_mip(part, effort=effort, mip_gap=mip_gap, tight=tight, nodes=nodes, report=False)
         if res.x is None:
-            return None if res.status != Status.INFEASIBLE else res
+            if res.status == Status.INFEASIBLE or effort.out_of_time():
+                return res                # no plan in this block: none for the whole (or a stop)
+            return None
         parts.append((in_block, part, {0: res}, rows))
     n = len(master.cost)
     x = _combine(n, [(in_block, found[0]) for in_block, _, found, _ in parts])
@@ -128,6 +130,8 @@ def solve_blocks(master: Master, blocks: list[np.ndarray], n_cells: int, *, effo
             if res.x is None:
                 if res.status == Status.INFEASIBLE:
                     break
+                if effort.out_of_time():
+                    return res
                 return None
             found[d] = res
     best = {0: (0.0, [])}              # total deficit -> (objective, choice per block)
@@ -199,6 +203,8 @@ def exact_mip(master: Master, *, effort: Effort = UNLIMITED, mip_gap: float = 0.
     it wants: the LP (its bound and reduced costs) is over every column, the plan exact
     among those allowed.  ``tight``: row tolerance 1e-9.  The result carries the LP
     relaxation (``lp_bound``, ``duals``) for reduced-cost fixing by the caller."""
+    if lp is None and effort.out_of_time():
+        return _stopped(effort, incumbent, master)
     lp = lp or lp_relaxation(master, effort=effort)
     res = _exact_mip(master, lp, effort=effort, mip_gap=mip_gap, incumbent=incumbent, nodes=nodes,
                      allowed=allowed, tight=tight, report=report)
@@ -273,6 +279,15 @@ def _exact_mip(master: Master, lp: RawResult, *, effort: Effort, mip_gap: float,
     out.bound = bound
     out.message = f"{res.message} ({len(keep)} of {n} lots left after reduced-cost fixing)"
     return out
+
+
+def _stopped(effort: Effort, incumbent: np.ndarray | None, master: Master) -> RawResult:
+    """What a solve asked to stop before it began has: the incumbent it was given."""
+    if incumbent is None:
+        return RawResult(Status.NO_PLAN, None, None, None, None, 0.0, "stopped before the solve",
+                         termination=effort.termination)
+    return RawResult(Status.FEASIBLE, incumbent, float(master.cost @ incumbent), None, None, 0.0,
+                     "stopped before the solve: the plan given", termination=effort.termination)
 
 
 def _lifted(res: RawResult, idx: np.ndarray, n: int) -> RawResult:

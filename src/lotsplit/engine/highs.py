@@ -247,8 +247,12 @@ def run(h, *, effort: Effort | None = None, mip: bool = False, nodes: int | None
     if iterations is not None:
         h.setOptionValue("simplex_iteration_limit", int(max(1, iterations)))
     if not getattr(h, "_lotsplit_callbacks", False):
+        # HiGHS may call back from its own threads: the run's stop flag and listeners are
+        # bound here, in the thread that runs the solve.
+        stopped, send = progress.stop_check(), progress.reporter()
+
         def interrupt(e):
-            if progress.stop_requested():
+            if stopped():
                 e.interrupt()
         h.cbSimplexInterrupt.subscribe(interrupt)
         h.cbIpmInterrupt.subscribe(interrupt)
@@ -256,9 +260,9 @@ def run(h, *, effort: Effort | None = None, mip: bool = False, nodes: int | None
         if report:
             def improved(e):
                 out = e.data_out
-                progress.report("incumbent", objective=float(out.objective_function_value),
-                                bound=float(out.mip_dual_bound) if math.isfinite(out.mip_dual_bound) else None,
-                                gap=float(out.mip_gap) if math.isfinite(out.mip_gap) else None)
+                send("incumbent", objective=float(out.objective_function_value),
+                     bound=float(out.mip_dual_bound) if math.isfinite(out.mip_dual_bound) else None,
+                     gap=float(out.mip_gap) if math.isfinite(out.mip_gap) else None)
             h.cbMipImprovingSolution.subscribe(improved)
         h._lotsplit_callbacks = True
     t0 = time.perf_counter()
@@ -306,6 +310,10 @@ def solve_highs(master: Master, *, integer: bool, effort: Effort | None = None, 
     if time_limit is not None:
         effort = Effort(min(x for x in (effort.deadline, time.perf_counter() + time_limit) if x is not None),
                         effort.threads, effort.seed, effort.stops)
+    if effort.out_of_time():                      # do not even build the model
+        return RawResult(Status.NO_PLAN if incumbent is None else Status.FEASIBLE, incumbent,
+                         None if incumbent is None else float(master.cost @ incumbent), None, None, 0.0,
+                         "stopped before the solve", termination=effort.termination)
     h = new_highs(threads or effort.threads, presolve=presolve, seed=effort.seed)
     if integer:
         h.setOptionValue("mip_rel_gap", float(max(mip_gap, 1e-9)))

@@ -29,7 +29,7 @@ from lotsplit.engine.generated import solve_generated
 from lotsplit import progress
 from lotsplit.engine.highs import Effort, RawResult, SolveOutcome, Status, Termination, gap_of, highs_version
 from lotsplit.errors import InfeasibleError, NoPlanFoundError, SolverError
-from lotsplit.model.lots import Columns, LotSpace, lot_space
+from lotsplit.model.lots import Columns, LotSpace, StopRequested, lot_space
 from lotsplit.model.master import add_award_cut
 from lotsplit.model.objective import objective_value
 from lotsplit.plan import LotPlan, evaluate, isclose, lot_ids
@@ -99,7 +99,10 @@ def optimize(scenario: Scenario, *, time_limit: float | None = None, solver: str
         cols, bound_is_global = space.columns, True
     else:
         progress.report("stage", name="enumerate", detail="candidate lots")
-        space = lot_space(scenario)
+        try:
+            space = lot_space(scenario)
+        except StopRequested:
+            raise NoPlanFoundError("stopped on request while the candidate lots were enumerated") from None
         progress.report("lots", count=len(space.columns), complete=space.complete)
         explain_uncovered(space)
         progress.report("stage", name="solve", detail="exact MIP" if space.complete else "lots generated")

@@ -130,7 +130,19 @@ def connected_area_sets(neighbours: list[int], *, budget: int, **prune) -> list[
         out += chunk
         if len(out) > budget:
             raise BudgetExceeded(budget)
+        stop_if_requested()
     return out
+
+
+class StopRequested(Exception):
+    """A stop was requested (Ctrl-C) while the candidate lots were enumerated."""
+
+
+def stop_if_requested() -> None:
+    from lotsplit import progress
+
+    if progress.stop_requested():
+        raise StopRequested
 
 
 def iter_area_sets(
@@ -357,6 +369,7 @@ def build_columns(scenario: Scenario, market: Market, bundles, area_sets: np.nda
     rejected: dict[str, int] = {}
     parts = []
     for b_idx, bundle in enumerate(bundles):
+        stop_if_requested()
         m = market.evaluate(area_sets, bundle, reaches=reaches)
         verdicts = lot_rules.check(lot_rules.LotBatch(scenario, market, tuple(bundle), area_sets, m))
         keep = np.ones(n_sets, dtype=bool)
