@@ -251,6 +251,36 @@ def sweep(scenario: Path = typer.Argument(..., help="Scenario TOML file"),
         raise typer.Exit(EXIT_NOT_PROVEN)
 
 
+@app.command()
+def template(scenario: Optional[Path] = typer.Argument(None, help="Scenario to fill the workbook with (TOML or "
+                                                                  ".xlsx); without it the workbook is empty"),
+             out: Path = typer.Option(..., "--out", help="Workbook to write (.xlsx)"),
+             language: Optional[str] = typer.Option(None, "--language", help="sv, da or en (default: the "
+                                                                             "scenario's language, else en)"),
+             overwrite: bool = typer.Option(False, help="Replace an existing --out"),
+             debug: bool = typer.Option(False, help="Show tracebacks")) -> None:
+    """Write a scenario workbook to fill in (instructions, scenario, areas, product groups,
+    demand, suppliers, costs, rules, links); check, run, frontier and compare read it."""
+    from lotsplit.errors import OutputExistsError
+    from lotsplit.scenario import load_scenario
+    from lotsplit.scenario.template import write_template
+
+    try:
+        if language is not None and language not in ("sv", "da", "en"):
+            raise LotsplitError(f"--language must be sv, da or en, not {language!r}")
+        if out.suffix.lower() != ".xlsx":
+            raise LotsplitError(f"--out must be an .xlsx file, not {out.name!r}")
+        if out.exists() and not overwrite:
+            raise OutputExistsError(f"{out} exists; use --overwrite to replace it")
+        s = load_scenario(scenario) if scenario is not None else None
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_template(s, out, language=language)
+    except LotsplitError as exc:
+        _fail(exc, debug)
+    typer.echo(f"Wrote {out}" + (f" from {scenario.name}" if scenario is not None else "")
+               + f". Fill in the yellow cells, then: lotsplit check {out}")
+
+
 def main() -> None:  # pragma: no cover
     app()
 
