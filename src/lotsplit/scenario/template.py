@@ -30,7 +30,7 @@ from lotsplit.config import ScenarioConfig, TableConfig
 from lotsplit.scenario import fields
 from lotsplit.scenario.model import Scenario
 
-EXTRA_ROWS = 30          # empty input rows below each table, with the same validation
+EXTRA_ROWS = 15          # empty input rows below each table, with the same validation
 VALIDATION_ROWS = 1000   # rows a table's drop-down lists and ranges cover
 SUPPLIER_COLUMNS = ("id", "name", "lon", "lat", "area_id")
 SUPPLIER_TAIL = ("reach_km", "reach_areas", "capacity", "turnover", "local", "sme", "propensity")
@@ -120,12 +120,10 @@ class _Book:
         ws.write_string(0, 0, d["title"][self.lang], self.f["title"])
         ws.write_string(1, 0, fields.word("input_legend", self.lang), self.f["wrap"])
         r = 3
-        for step in d["steps"]:
-            ws.write_string(r, 0, step[self.lang], self.f["wrap"])
-            r += 1
-        r += 1
-        for key in ("lists", "numbers"):
-            ws.write_string(r, 0, d[key][self.lang], self.f["wrap"])
+        for text in [s[self.lang] for s in d["steps"]] + [""] + [d[k][self.lang] for k in ("lists", "numbers")]:
+            if text:
+                ws.write_string(r, 0, text, self.f["wrap"])
+                ws.set_row(r, row_height([(text, 110)]))
             r += 1
         ws.write_string(r + 1, 0, " · ".join(self.sheet[k] for k in fields.data()["sheets"] if k != "instructions"),
                         self.f["help"])
@@ -150,22 +148,27 @@ class _Book:
             ws.write_string(r, 0, label, self.f["label"])
             ws.write_string(r, 2, entry["help"][self.lang], self.f["help"])
             value = _config_value(config, key, base) if config else _default(key)
-            self.value_cell(ws, r, 1, key, value)
+            shown = self.value_cell(ws, r, 1, key, value)
             self.comment(ws, r, 1, entry["help"][self.lang])
+            ws.set_row(r, row_height([(label, 44), (shown, 36), (entry["help"][self.lang], 70)]))
             r += 1
 
-    def value_cell(self, ws, r: int, c: int, key: str, value: Any) -> None:
+    def value_cell(self, ws, r: int, c: int, key: str, value: Any) -> str:
+        """Write a field's value with its validation; return the text shown (for the height)."""
         kind = fields.kind(key)
         f = self.f
+        shown = ""
         if kind == "bool":
             words = [fields.word("yes", self.lang), fields.word("no", self.lang)]
             ws.data_validation(r, c, r, c, {"validate": "list", "source": words})
-            _text(ws, r, c, words[0 if value else 1] if value is not None else "", f["in"])
+            shown = words[0 if value else 1] if value is not None else ""
+            _text(ws, r, c, shown, f["in"])
         elif kind == "choice":
             values = fields.literal_values(key)
             words = [fields.choice_word(key, v, self.lang) for v in values] if fields.choice_list(key) else values
             ws.data_validation(r, c, r, c, {"validate": "list", "source": words})
-            _text(ws, r, c, fields.choice_word(key, value, self.lang) if value is not None else "", f["in"])
+            shown = fields.choice_word(key, value, self.lang) if value is not None else ""
+            _text(ws, r, c, shown, f["in"])
         elif kind in ("int", "float"):
             lower, upper, strict = fields.bounds(key)
             rule: dict[str, Any] = {"validate": "integer" if kind == "int" else "decimal", "ignore_blank": True,
@@ -183,17 +186,22 @@ class _Book:
                 ws.write_number(r, c, float(value), f["in_int"] if float(value).is_integer() else f["in_dec"])
         elif kind in ("date", "datetime") and isinstance(value, (dt.date, dt.datetime)):
             if isinstance(value, dt.datetime) and value.tzinfo is not None:
-                _text(ws, r, c, value.isoformat(), f["in"])
+                shown = value.isoformat()
+                _text(ws, r, c, shown, f["in"])
             else:
                 ws.write_datetime(r, c, value if isinstance(value, dt.datetime) else
                                   dt.datetime(value.year, value.month, value.day),
                                   f["in_time"] if isinstance(value, dt.datetime) else f["in_date"])
         elif kind == "sets":
-            _text(ws, r, c, "; ".join(" + ".join(s) for s in value or ()), f["in"])
+            shown = "; ".join(" + ".join(s) for s in value or ())
+            _text(ws, r, c, shown, f["in"])
         elif kind == "numbers":
-            _text(ws, r, c, "; ".join(_num(x) for x in value or ()), f["in"])
+            shown = "; ".join(_num(x) for x in value or ())
+            _text(ws, r, c, shown, f["in"])
         else:
-            _text(ws, r, c, "" if value is None else str(value), f["in_text"] if key == "defaults" else f["in"])
+            shown = "" if value is None else str(value)
+            _text(ws, r, c, shown, f["in_text"] if key == "defaults" else f["in"])
+        return shown
 
     # ------------------------------------------------------------------ tables
 
@@ -306,8 +314,7 @@ class _Book:
                 v = values[col]
                 if isinstance(v, float):
                     if math.isfinite(v):
-                        fmt = self.f["in_int"] if col in ("capacity", "turnover") else self.f["in_dec"]
-                        ws.write_number(i, j, v, fmt)
+                        ws.write_number(i, j, v, self.f["in_int"] if v.is_integer() else self.f["in_dec"])
                     else:
                         ws.write_blank(i, j, None, self.f["in"])
                 else:
@@ -361,6 +368,30 @@ class _Book:
         for i in range(len(items) + 1, len(items) + 1 + 10):
             for j in range(2):
                 ws.write_blank(i, j, None, self.f["in"])
+
+
+def wrapped_lines(text: str, width: float, *, chars_per_unit: float = 1.1) -> int:
+    """Lines ``text`` takes in a column ``width`` wide when wrapped at spaces (a greedy wrap,
+    as spreadsheets do; one width unit holds about one character)."""
+    capacity = max(1, int(width * chars_per_unit))
+    total = 0
+    for paragraph in str(text).split("\n"):
+        lines, used = 1, 0
+        for w in paragraph.split(" "):
+            need = len(w) if used == 0 else used + 1 + len(w)
+            if need <= capacity:
+                used = need
+            else:
+                lines += max(1, math.ceil(len(w) / capacity)) if used else math.ceil(len(w) / capacity) - 1
+                used = len(w) % capacity or capacity
+        total += lines
+    return max(1, total)
+
+
+def row_height(cells: list[tuple[str, float]], *, line: float = 15.0, chars_per_unit: float = 1.1) -> float:
+    """Height (points) a row needs so wrapped text shows in full: ``cells`` are ``(text,
+    column width)``.  Spreadsheets do not grow rows written by a program, so it is set."""
+    return line * max([1] + [wrapped_lines(t, w, chars_per_unit=chars_per_unit) for t, w in cells])
 
 
 def _text(ws, r: int, c: int, value: str, fmt) -> None:
