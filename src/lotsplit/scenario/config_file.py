@@ -67,7 +67,8 @@ def _config_problem(file: str, err: dict, locate: Callable[[tuple], str] | None 
         return Problem(file, loc, "unknown field", f"{hint}fields allowed here: {', '.join(known)} (see README.md "
                        "and src/lotsplit/config.py)")
     if kind == "missing":
-        return Problem(file, loc, "required field is missing", "add it to the scenario file")
+        return Problem(file, loc, "required field is missing",
+                       "fill in the cell" if locate is not None else "add it to the scenario file")
     got = err.get("input")
     if not isinstance(got, (dict, list)) and err["loc"]:
         msg = f"{msg} (got {got!r})"

@@ -30,6 +30,10 @@ from lotsplit.config import ScenarioConfig, TableConfig
 from lotsplit.scenario import fields
 from lotsplit.scenario.model import Scenario
 
+BLANK = {"sv": {"language": "sv", "country": "SE", "currency": "SEK"},
+         "da": {"language": "da", "country": "DK", "currency": "DKK"},
+         "en": {"language": "en", "country": "other", "currency": "EUR"}}
+"""What an empty workbook starts with, by its language (the planner can change each)."""
 EXTRA_ROWS = 15          # empty input rows below each table, with the same validation
 VALIDATION_ROWS = 1000   # rows a table's drop-down lists and ranges cover
 SUPPLIER_COLUMNS = ("id", "name", "lon", "lat", "area_id")
@@ -48,7 +52,7 @@ def write_template(scenario: Scenario | None, out: str | Path, *, language: str 
     out = Path(out)
     lang = language or (scenario.config.language if scenario else "en")
     config = scenario.config if scenario else None
-    book = _Book(out, lang, config.currency if config else "SEK", date or dt.date(2026, 1, 1))
+    book = _Book(out, lang, config.currency if config else BLANK[lang]["currency"], date or dt.date(2026, 1, 1))
     book.instructions()
     book.key_values("scenario", config, out.parent)
     book.areas(scenario)
@@ -147,7 +151,7 @@ class _Book:
             label = entry["label"][self.lang] + (f" ({unit})" if unit else "")
             ws.write_string(r, 0, label, self.f["label"])
             ws.write_string(r, 2, entry["help"][self.lang], self.f["help"])
-            value = _config_value(config, key, base) if config else _default(key)
+            value = _config_value(config, key, base) if config else BLANK[self.lang].get(key, _default(key))
             shown = self.value_cell(ws, r, 1, key, value)
             self.comment(ws, r, 1, entry["help"][self.lang])
             ws.set_row(r, row_height([(label, 44), (shown, 36), (entry["help"][self.lang], 70)]))

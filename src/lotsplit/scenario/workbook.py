@@ -95,6 +95,14 @@ def read_workbook_config(path: Path) -> tuple[ScenarioConfig | None, list[Proble
         return locate.get(key, "")
 
     config, config_problems = validate_config(raw, shown, locate=where)
+    areas = raw.get("areas", {})
+    if not areas.get("official") and not areas.get("file") and "areas.official" in locate:
+        # One problem in the workbook's words instead of the format's.
+        at = locate["areas.official"]
+        config_problems = [p for p in config_problems if p.where != at]
+        config_problems.append(Problem(shown, at, "the areas are missing", "choose official boundaries here and list "
+                                       f"their codes in sheet {sheets.get('areas', 'Areas')}, or give an areas file "
+                                       "(GIS) below"))
     return config, problems + config_problems, locate
 
 
