@@ -252,6 +252,8 @@ def build_scenario(
     problems = list(problems or [])
     files = files or {}
     fname = {role: (files[role].name if role in files else role) for role in ROLES}
+    if config.areas.official and "areas" not in files:
+        fname["areas"] = "scenario"          # official areas by code: the scenario file names them
     defaults = load_defaults(config.defaults)
     locale = locale_of(config)
     gt = _as_table(groups, fname["product_groups"], "product_groups")
