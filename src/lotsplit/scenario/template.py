@@ -233,8 +233,11 @@ class _Book:
                 for j in range(3):
                     ws.write_blank(i, j, None, style)
         else:
-            ws.write_string(len(rows) + 2, 0, fields.word("from_file", self.lang), self.f["wrap"])
+            note = fields.word("from_file", self.lang)
+            ws.merge_range(len(rows) + 2, 0, len(rows) + 2, 2, note, self.f["wrap"])
+            ws.set_row(len(rows) + 2, row_height([(note, 64)]))
         ws.autofilter(0, 0, max(len(rows), 1), 2)
+        ws.print_area(0, 0, len(rows) + (EXTRA_ROWS if official else 2), 2)
         self.n_areas = max(len(rows) + (EXTRA_ROWS if official else 0), 1)
 
     def groups(self, s: Scenario | None) -> None:
@@ -252,6 +255,7 @@ class _Book:
                 ws.write_blank(i, j, None, self.f["in_text"] if j < 3 else self.f["in"])
         ws.data_validation(1, 3, VALIDATION_ROWS, 3, {"validate": "list", "source": natures})
         ws.autofilter(0, 0, max(len(rows), 1), 3)
+        ws.print_area(0, 0, len(rows) + EXTRA_ROWS, 3)
         self.group_names = [(g, name) for g, name, _, _ in rows]
 
     def demand(self, s: Scenario | None) -> None:
@@ -285,6 +289,7 @@ class _Book:
             ws.data_validation(1, 2, VALIDATION_ROWS, len(labels) - 1,
                                {"validate": "decimal", "criteria": ">=", "value": 0, "ignore_blank": True})
         ws.autofilter(0, 0, max(len(areas), 1), len(labels) - 1)
+        ws.print_area(0, 0, max(len(areas), 1), len(labels) - 1)
 
     def suppliers(self, s: Scenario | None) -> None:
         groups = self.group_names
@@ -342,6 +347,7 @@ class _Book:
         for c in [o for o in offers if o != "groups"] + ["local", "sme"]:
             ws.data_validation(1, at[c], n, at[c], {"validate": "list", "source": [yes, no]})
         ws.autofilter(0, 0, max(len(rows), 1), len(cols) - 1)
+        ws.print_area(0, 0, len(rows) + EXTRA_ROWS, len(cols) - 1)     # not the 1000 rows the lists cover
 
     def links(self, config: ScenarioConfig | None) -> None:
         ws = self.add("links", [16, 22, 14, 50])
@@ -361,6 +367,7 @@ class _Book:
                                                           "source": self.ref("areas", "A", self.n_areas)})
         ws.data_validation(1, 2, VALIDATION_ROWS, 2, {"validate": "list", "source": [
             fields.choice_word("links.kind", v, self.lang) for v in ("ferry", "bridge", "road", "other")]})
+        ws.print_area(0, 0, len(links) + EXTRA_ROWS, 3)
 
     def legacy(self, config: ScenarioConfig | None, base: Path) -> None:
         ws = self.add("legacy", [50, 60])
