@@ -216,3 +216,53 @@ def test_link_between_neighbours_keeps_the_border(island):
     assert s.graph.edges["101", "102"]["kind"] == BORDER
     assert s.graph.edges["101", "102"]["shared_m"] == pytest.approx(10_000, abs=1)
     assert any(p.where == "geography.links[0]" and p.severity == "note" for p in s.notes)
+
+
+# --------------------------------------------------------------------------- real-source quirks
+
+def _tiny_copy(tmp_path) -> Path:
+    d = tmp_path / "tiny"
+    shutil.copytree(TINY, d)
+    return d
+
+
+def test_parts_sharing_an_id_are_an_error_that_suggests_dissolve_and_dissolve_merges_them(tmp_path):
+    d = _tiny_copy(tmp_path)
+    gdf = gpd.read_file(d / "areas.geojson")
+    # Area 104 delivered as two features (a mainland part and an "island" part), as DAGI does.
+    part = gdf[gdf["id"] == 104].copy()
+    g = part.geometry.iloc[0]
+    minx, miny, maxx, maxy = g.bounds
+    left, right = box(minx, miny, (minx + maxx) / 2, maxy), box((minx + maxx) / 2, miny, maxx, maxy)
+    gdf.loc[gdf["id"] == 104, "geometry"] = left
+    extra = part.assign(geometry=[right])
+    gpd.GeoDataFrame(pd.concat([gdf, extra], ignore_index=True), crs=gdf.crs).to_file(d / "areas.gpkg")
+    toml = d / "scenario.toml"
+    toml.write_text(toml.read_text("utf-8").replace('file = "areas.geojson"', 'file = "areas.gpkg"'), "utf-8")
+    with pytest.raises(ScenarioError) as e:
+        load_scenario(toml)
+    (p,) = e.value.problems
+    assert "duplicate area id '104'" in p.message and p.where == "feature 4, feature 5"
+    assert "areas.dissolve = true" in p.fix
+    toml.write_text(toml.read_text("utf-8").replace('name_column = "name"', 'name_column = "name"\ndissolve = true'),
+                    "utf-8")
+    s = load_scenario(toml)
+    assert list(s.areas.index) == ["101", "102", "103", "104"]
+    assert s.areas.geometry["104"].area == pytest.approx(1e8)
+    assert s.graph.has_edge("102", "104") and s.graph.has_edge("103", "104")
+    assert any("'104' (2 parts)" in n.message for n in s.notes)
+
+
+def test_z_coordinates_are_dropped_and_said(tmp_path):
+    import shapely
+
+    d = _tiny_copy(tmp_path)
+    gdf = gpd.read_file(d / "areas.geojson")
+    gdf["geometry"] = shapely.force_3d(gdf.geometry.to_numpy(), -999.0)    # as some exports write "no height"
+    gdf.to_file(d / "areas.gpkg")
+    toml = d / "scenario.toml"
+    toml.write_text(toml.read_text("utf-8").replace('file = "areas.geojson"', 'file = "areas.gpkg"'), "utf-8")
+    s = load_scenario(toml)
+    assert not shapely.has_z(s.areas.geometry.to_numpy()).any()
+    assert any("z-coordinates" in n.message and n.severity == "note" for n in s.notes)
+    assert s.graph.number_of_edges() == 4

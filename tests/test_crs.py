@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -58,6 +59,12 @@ def same_geography(s, ref) -> None:
     assert (s.reach == ref.reach).all().all()
 
 
+def replace_line(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), "utf-8")
+
+
 def crs_notes(s) -> list[str]:
     return [str(p) for p in s.notes if p.where == "CRS"]
 
@@ -68,23 +75,59 @@ def test_projected_metre_crs_is_kept(reference):
     assert reference.graph.edges["101", "102"]["shared_m"] == pytest.approx(10_000, abs=1)
 
 
-def test_geographic_crs_is_reprojected_to_utm_and_said(tiny, reference):
+def test_geographic_crs_is_reprojected_to_the_national_crs_and_said(tiny, reference):
     rewrite_areas(tiny, "EPSG:4326")
     s = load_scenario(tiny / "scenario.toml")
-    assert s.areas.crs.is_projected
-    assert s.areas.crs.to_epsg() == 32633                       # UTM 33N for 15° E
+    assert s.areas.crs.to_epsg() == 3006                        # SWEREF 99 TM for country = "SE"
     notes = crs_notes(s)
     assert len(notes) == 1
-    assert "areas.geojson" in notes[0] and "geographic (degrees)" in notes[0] and "EPSG:32633" in notes[0]
+    assert "areas.geojson" in notes[0] and "geographic (degrees)" in notes[0] and "EPSG:3006" in notes[0]
     same_geography(s, reference)
+
+
+@pytest.mark.parametrize("country, epsg", [("DK", 32633), ("other", 32633)])
+def test_outside_the_national_crs_or_without_one_a_utm_zone_is_chosen(tiny, reference, country, epsg):
+    # The tiny squares lie in Sweden: Denmark's ETRS89 / UTM 32N does not cover them, so
+    # a Danish scenario there gets the data's UTM zone (33N for 15° E), as does "other".
+    rewrite_areas(tiny, "EPSG:4326")
+    replace_line(tiny / "scenario.toml", 'country = "SE"', f'country = "{country}"')
+    s = load_scenario(tiny / "scenario.toml")
+    assert s.areas.crs.to_epsg() == epsg
+    assert any(f"EPSG:{epsg}" in n for n in crs_notes(s))
+    same_geography(s, reference)
+
+
+def test_danish_areas_in_degrees_get_etrs89_utm_32n(tmp_path):
+    from shapely.geometry import box
+
+    from lotsplit.config import ScenarioConfig
+    from lotsplit.scenario import build_scenario
+
+    # Two parishes on Bornholm (about 14.9° E, 55.1° N), in WGS 84 degrees.
+    areas = gpd.GeoDataFrame({"id": ["a", "b"], "name": ["A", "B"]},
+                             geometry=[box(14.80, 55.10, 14.90, 55.20), box(14.90, 55.10, 15.00, 55.20)],
+                             crs="EPSG:4326")
+    cfg = ScenarioConfig.model_validate({
+        "name": "dk", "country": "DK", "language": "da", "currency": "DKK", "contract_years": 2,
+        "areas": {"file": "x.gpkg"}, "product_groups": {"file": "g.csv"}, "demand": {"file": "d.csv"},
+        "suppliers": {"file": "s.csv"}, "costs": {"per_lot": 1}})
+    s = build_scenario(cfg, areas=areas,
+                       groups=pd.DataFrame({"id": ["g"], "name": ["G"], "cpv": ["15000000-8"], "nature": ["supplies"]}),
+                       demand=pd.DataFrame({"area_id": ["a", "b"], "product_group_id": ["g", "g"],
+                                            "annual_value": [1.0, 2.0]}),
+                       suppliers=pd.DataFrame({"id": ["s"], "name": ["S"], "area_id": ["a"], "groups": ["g"],
+                                               "propensity": [0.5]}))
+    assert s.areas.crs.to_epsg() == 25832
+    assert s.graph.has_edge("a", "b")
+    assert any("ETRS89 / UTM zone 32N (EPSG:25832)" in str(p) for p in s.notes)
 
 
 def test_check_says_the_areas_were_reprojected(tiny):
     rewrite_areas(tiny, "EPSG:4326")
     result = CliRunner().invoke(app, ["check", str(tiny / "scenario.toml")])
     assert result.exit_code == 0, result.output
-    assert "reprojected to WGS 84 / UTM zone 33N (EPSG:32633)" in result.output
-    assert "CRS EPSG:32633" in result.output
+    assert "reprojected to SWEREF99 TM (EPSG:3006)" in result.output
+    assert "CRS EPSG:3006" in result.output
 
 
 def test_projected_crs_option_chooses_the_projection(tiny, reference):

@@ -38,55 +38,35 @@ def test_every_file_is_written(exported):
     assert {p.name for p in out.iterdir()} == CORE_FILES
 
 
-def test_workbook_explains_every_lots_column_in_the_scenarios_language(exported):
-    from lotsplit.export.texts import text
-
-    plan, out, _ = exported
-    wb = openpyxl.load_workbook(out / "lots.xlsx")
-    lang = plan.scenario.config.language
-    name, col, meaning = (text(lang, k) for k in ("columns_sheet", "columns_column", "columns_meaning"))
-    assert wb.sheetnames[-1] == name
-    rows = list(wb[name].iter_rows(values_only=True))
-    assert rows[0] == (col, meaning)
-    explained = {c: text for c, text in rows[1:]}
-    assert list(explained) == [c.value for c in wb["Lots"][1]]
-    assert all(text and "{" not in text for text in explained.values())
-    assert "SEK" in explained["admin_cost_SEK"]
-
-
 def test_workbook_matches_plan(exported):
+    # The workbook's words, formats and print setup: tests/test_workbook_lots.py.
     plan, out, _ = exported
     wb = openpyxl.load_workbook(out / "lots.xlsx")
-    assert wb.sheetnames[:5] == ["Summary", "Lots", "Areas per lot", "Suppliers per lot", "Inputs"]
+    assert wb.sheetnames == ["Summary", "Lots", "Areas per lot", "Suppliers per lot", "Inputs", "Product groups",
+                             "Suppliers", "Columns"]
     for ws in wb.worksheets:
-        assert ws.freeze_panes == "A2", ws.title
+        assert ws.freeze_panes in ("A2", "B2"), ws.title
         assert ws.auto_filter.ref, ws.title
     summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(min_row=2, values_only=True)}
-    assert summary["scenario"] == plan.scenario.name
-    assert summary["solver_status"] == plan.outcome.status.value
-    assert summary["date"] == "2026-03-01"
-    assert summary["currency"] == "SEK"
-    assert summary["n_lots"] == len(plan.lots)
-    assert summary["admin_cost_SEK"] == pytest.approx(plan.metrics["admin_cost"])
+    assert summary["Procurement"] == plan.scenario.name
+    assert summary["Status of the solution"] == "proven optimal"
+    assert summary["Date"].date().isoformat() == "2026-03-01"
+    assert summary["Number of lots"] == len(plan.lots)
+    assert summary["Administrative cost (SEK)"] == pytest.approx(plan.metrics["admin_cost"])
     ws = wb["Lots"]
     header = [c.value for c in ws[1]]
-    for col in ("lot_id", "title", "areas", "product_groups", "main_cpv", "nuts3", "annual_value_SEK",
-                "contract_value_SEK", "eligible_suppliers", "expected_bids", "local_chance", "admin_cost_SEK",
-                "procedure_regime"):
-        assert col in header
-    rows = [dict(zip(header, r)) for r in ws.iter_rows(min_row=2, values_only=True)]
-    assert [r["lot_id"] for r in rows] == [l.id for l in plan.lots]
+    rows = [dict(zip(header, r)) for r in ws.iter_rows(min_row=2, max_row=len(plan.lots) + 1, values_only=True)]
+    assert [r["Lot"] for r in rows] == [l.id for l in plan.lots]
     for r, lot in zip(rows, plan.lots):
-        assert r["annual_value_SEK"] == pytest.approx(lot.annual_value)
-        assert r["contract_value_SEK"] == pytest.approx(lot.contract_value)
-        assert r["local_chance"] == pytest.approx(lot.local_chance)
-        assert r["n_eligible"] == lot.n_eligible
-    value_col = header.index("annual_value_SEK") + 1
+        assert r["Value per year (SEK)"] == pytest.approx(lot.annual_value)
+        assert r["Value over the whole contract (SEK)"] == pytest.approx(lot.contract_value)
+        assert r["Chance of a local bid"] == pytest.approx(lot.local_chance)
+        assert r["Eligible suppliers (number)"] == lot.n_eligible
+    value_col = header.index("Value per year (SEK)") + 1
     assert "#,##0" in ws.cell(row=2, column=value_col).number_format
-    assert "%" in ws.cell(row=2, column=header.index("local_chance") + 1).number_format
-    assert ws.column_dimensions["B"].width > 10
+    assert "%" in ws.cell(row=2, column=header.index("Chance of a local bid") + 1).number_format
     areas = list(wb["Areas per lot"].iter_rows(min_row=2, values_only=True))
-    assert len(areas) == sum(len(l.areas) for l in plan.lots)
+    assert len(areas) == sum(len(l.areas) for l in plan.lots) + 1           # + the totals row
     sup = list(wb["Suppliers per lot"].iter_rows(min_row=2, values_only=True))
     assert len(sup) == sum(l.n_eligible for l in plan.lots)
 

