@@ -106,7 +106,8 @@ def test_help_imports_nothing_heavy():
 
 def test_run_json_summary_and_warnings_in_every_place(tiny, tmp_path):
     toml = tiny / "scenario.toml"
-    toml.write_text(toml.read_text("utf-8").replace("turnover_multiple = 2.0", "turnover_multiple = 2.5"), "utf-8")
+    # 2 years: the cap of art. 58(3) is 2 × 2 = 4 × the annual value; 4.5 is above it
+    toml.write_text(toml.read_text("utf-8").replace("turnover_multiple = 2.0", "turnover_multiple = 4.5"), "utf-8")
     out = tmp_path / "out"
     r = invoke("run", toml, "--out", out, "--json")
     assert r.exit_code == 0, r.output
@@ -115,7 +116,8 @@ def test_run_json_summary_and_warnings_in_every_place(tiny, tmp_path):
     assert doc["interrupted"] is False and doc["n_lots"] >= 1 and doc["gap"] is not None
     assert set(doc["seconds"]) == {"load", "solve", "export", "total"}
     assert "manifest.json" in doc["files"] and "annex.pdf" in doc["files"]
-    warning = "scenario.toml: rules.turnover_multiple: 2.5 is above 2, the cap of Directive 2014/24/EU art. 58(3)"
+    warning = ("scenario.toml: rules.turnover_multiple: a yearly turnover of 4.5 × the lot's annual value is above the "
+               "cap of Directive 2014/24/EU art. 58(3)")
     assert [w["severity"] for w in doc["warnings"]] == ["warning"] and doc["warnings"][0]["text"].startswith(warning)
     assert warning in r.stderr                                            # printed by run, not only by check
     m = json.loads((out / "manifest.json").read_text("utf-8"))

@@ -91,6 +91,7 @@ def test_outside_the_national_crs_or_without_one_a_utm_zone_is_chosen(tiny, refe
     # a Danish scenario there gets the data's UTM zone (33N for 15° E), as does "other".
     rewrite_areas(tiny, "EPSG:4326")
     replace_line(tiny / "scenario.toml", 'country = "SE"', f'country = "{country}"')
+    replace_line(tiny / "scenario.toml", 'currency = "SEK"', 'currency = "EUR"')   # SEK belongs to SE only
     s = load_scenario(tiny / "scenario.toml")
     assert s.areas.crs.to_epsg() == epsg
     assert any(f"EPSG:{epsg}" in n for n in crs_notes(s))

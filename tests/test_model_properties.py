@@ -21,9 +21,11 @@ from lotsplit.synthetic import random_parts
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def _optimum(s):
+def _optimum(parts):
+    """The optimum of the scenario the parts build (None when no plan exists: the check,
+    or the optimizer, says so)."""
     try:
-        return optimize(s).objective
+        return optimize(parts.build()).objective
     except InfeasibleError:
         return None
 
@@ -35,7 +37,7 @@ def test_an_extra_eligible_supplier_never_makes_the_optimum_worse(seed, offer):
     if parts.raw["objective"]["kind"] == "max_local":
         # the admin budget counts every bid: a scenario that budgets bids says they cost
         parts.raw["costs"]["per_bid"] = 0.0
-    before = _optimum(parts.build())
+    before = _optimum(parts)
     gids, aids = list(parts.groups["id"]), list(parts.areas["id"])
     new = {"id": "newcomer", "name": "Newcomer", "area_id": aids[0],
            "groups": ";".join(offer.draw(st.lists(st.sampled_from(gids), min_size=1, unique=True))),
@@ -43,7 +45,7 @@ def test_an_extra_eligible_supplier_never_makes_the_optimum_worse(seed, offer):
            "capacity": "", "turnover": "", "local": offer.draw(st.booleans()), "sme": offer.draw(st.booleans()),
            "propensity": offer.draw(st.sampled_from([0.2, 0.5, 0.9, 1.0]))}
     parts.suppliers = pd.concat([parts.suppliers, pd.DataFrame([new])], ignore_index=True)
-    after = _optimum(parts.build())
+    after = _optimum(parts)
     if before is None:
         return                                   # nothing to make worse
     assert after is not None, "a plan existed before the supplier joined"
@@ -57,7 +59,7 @@ def test_an_extra_eligible_supplier_never_makes_the_optimum_worse(seed, offer):
 @given(seed=st.integers(0, 100_000))
 def test_renaming_every_id_changes_nothing(seed):
     parts = random_parts(seed)
-    a = _optimum(parts.build())
+    a = _optimum(parts)
     ra = {x: f"Z{len(parts.areas) - i:02d}" for i, x in enumerate(parts.areas["id"])}      # reversed order
     rg = {x: f"grp-{chr(ord('z') - i)}" for i, x in enumerate(parts.groups["id"])}
     rs = {x: f"firm{99 - i}" for i, x in enumerate(parts.suppliers["id"])}
@@ -79,7 +81,7 @@ def test_renaming_every_id_changes_nothing(seed):
                                              groups=[ids(t, rg) for t in parts.suppliers["groups"]],
                                              reach_areas=[ids(t, ra) for t in parts.suppliers["reach_areas"]])
     parts.graph = nx.relabel_nodes(parts.graph, ra)
-    b = _optimum(parts.build())
+    b = _optimum(parts)
     assert (a is None) == (b is None)
     if a is not None:
         assert a == pytest.approx(b, rel=1e-9, abs=1e-6)
@@ -88,8 +90,8 @@ def test_renaming_every_id_changes_nothing(seed):
 @SETTINGS
 @given(seed=st.integers(0, 100_000), generated=st.booleans())
 def test_territories_partition_the_map(seed, generated):
-    s = random_parts(seed, config={"solver": {"column_budget": 4}} if generated else None).build()
     try:
+        s = random_parts(seed, config={"solver": {"column_budget": 4}} if generated else None).build()
         plan = optimize(s)
     except InfeasibleError:
         return

@@ -7,11 +7,12 @@ could publish, or crashed; see its README line in ``../shared/repro/README.md``.
 from __future__ import annotations
 
 import shutil
+import tomllib
 
 import pytest
 
 import lotsplit
-from lotsplit import InfeasibleError, frontier, load_scenario, optimize
+from lotsplit import InfeasibleError, frontier, load_scenario, optimize, with_overrides
 
 
 @pytest.fixture
@@ -73,8 +74,18 @@ def test_areas_apart_hold_when_lots_are_generated(repro):
 
 
 @pytest.mark.parametrize("name", ["scenario.toml", "none_must.toml"])
-def test_rules_that_leave_no_bundle_are_explained(repro, name):
-    s = load_scenario(repro / "empty_bundles" / name)
+def test_rules_that_leave_no_bundle_are_explained(repro, name, tmp_path):
+    """Loading names the conflict (exit 3).  The engine explains it too, for a scenario
+    that reaches it without the check (a sweep's ``with_overrides``), instead of crashing."""
+    path = repro / "empty_bundles" / name
+    with pytest.raises(InfeasibleError) as err:
+        load_scenario(path)
+    assert "must_together" in str(err.value)
+    rules = tomllib.loads(path.read_text("utf-8"))["rules"]
+    shutil.copytree(path.parent, tmp_path / "s")
+    copy = tmp_path / "s" / name
+    copy.write_text(path.read_text("utf-8").replace("must_together", "# must_together"), "utf-8")
+    s = with_overrides(load_scenario(copy), rules=rules)
     for solve in (optimize, lambda x: frontier(x, points=5)):
         with pytest.raises(InfeasibleError) as err:
             solve(s)

@@ -16,7 +16,7 @@ import lotsplit
 from lotsplit.export import write_all
 from lotsplit.export.xlsx import write_workbook
 from lotsplit.export.xlsx_texts import word
-from lotsplit.solve import with_overrides
+from lotsplit.engine.optimize import with_overrides
 from lotsplit.synthetic import grid_scenario
 
 from test_export_helpers import FIXED, ROOT

@@ -45,7 +45,6 @@ import itertools
 import math
 import multiprocessing
 import random
-import sys
 import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field

@@ -34,7 +34,7 @@ from lotsplit.export.document import Block
 from lotsplit.export.reasons import Alternative, Reasons, compare
 from lotsplit.export.texts import date_text, has_text, lower_first, ntext, text
 from lotsplit.plan import LotPlan
-from lotsplit.scenario import LOCALE_FIELDS
+from lotsplit.scenario.rule_checks import LOCALE_FIELDS
 
 __all__ = ["build", "write_memo", "violation_text", "guess_language", "compare"]
 

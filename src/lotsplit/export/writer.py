@@ -93,7 +93,6 @@ def write_all(plan: LotPlan, out_dir: str | Path, *, command: list[str] | None =
 
     d = Path(out_dir)
     timestamp = timestamp or export_time()
-    date = timestamp.astimezone(dt.timezone.utc).date()
     chosen = parse_exports(exports)
     if not has_geometry(plan):
         chosen -= {"geo", "maps", "webmap"}

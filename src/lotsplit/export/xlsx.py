@@ -120,7 +120,7 @@ class _Workbook:
                                              "strings_to_numbers": False, "nan_inf_to_errors": True})
         self.wb = wb
         created = dt.datetime(date.year, date.month, date.day, tzinfo=dt.timezone.utc)
-        wb.set_properties({"title": word(self.lang, "title", name=self.s.name), "author": "lotsplit",
+        wb.set_properties({"title": word(self.lang, "doc_title", name=self.s.name), "author": "lotsplit",
                            "created": created, "comments": "lotsplit"})
         wb.set_custom_property("lotsplit scenario", self.s.name)
         base = {"valign": "top", "text_wrap": True}

@@ -27,7 +27,7 @@ W: dict[str, tuple[str, str, str]] = {
     "yes": ("ja", "ja", "yes"),
     "no": ("nej", "nej", "no"),
     "none": ("inga", "ingen", "none"),
-    "title": ("{name}: indelning i delkontrakt", "{name}: opdeling i delkontrakter", "{name}: division into lots"),
+    "doc_title": ("{name}: indelning i delkontrakt", "{name}: opdeling i delkontrakter", "{name}: division into lots"),
     "internal": ("Internt arbetsmaterial: innehåller leverantörsnamn och modellens antaganden.",
                  "Internt arbejdsmateriale: indeholder leverandørnavne og modellens antagelser.",
                  "Internal working file: holds supplier names and the model's assumptions."),
