@@ -14,7 +14,7 @@ import numpy as np
 
 from lotsplit.engine.highs import Effort, Status, solve_lp_sifted
 from lotsplit.model.lots import LotSpace
-from lotsplit.model.master import Master, side_duals
+from lotsplit.model.master import Master, row_scales, side_duals
 from lotsplit.model.objective import access_chance
 
 
@@ -70,7 +70,7 @@ def lagrangian_bound(space: LotSpace, master: Master, z_lp: float, duals: np.nda
     y = side_duals(master, duals, n_cells)
     mu = y.get("lot count", 0.0)
     lam = max(0.0, y.get("local share target", 0.0))
-    beta = min(0.0, y.get("admin budget", 0.0))
+    beta = min(0.0, y.get("admin budget", 0.0)) / row_scales(space)["admin budget"]
     total = space.total_annual_value or 1.0
     fixed = fewest_fixed_cost(space)
     cell_dual = np.zeros(m.demand.shape)
@@ -204,7 +204,7 @@ def relaxed_bound(space: LotSpace, master: Master, *, effort: Effort) -> float |
     total_rows = value0 + len(capped)
     # z columns: lot count, admin budget, link rows, value rows
     zr, zc, zv = [np.arange(0)], [np.arange(0)], [np.zeros(0)]
-    for name, coef in (("lot count", np.ones(n_z)), ("admin budget", floor)):
+    for name, coef in (("lot count", np.ones(n_z)), ("admin budget", floor / row_scales(space)["admin budget"])):
         if name in row:
             zr.append(np.full(n_z, row[name])); zc.append(np.arange(n_z)); zv.append(coef)
     zr.append(link0 + np.arange(n_w)); zc.append(w_fam); zv.append(-np.ones(n_w))

@@ -431,6 +431,7 @@ def solve_lp_sifted(master: Master, *, effort: Effort | None = None, start: np.n
     tol = 1e-9
 
     def sift(phase_one: bool):
+        tightened = [False]
         h = new_highs(effort.threads, seed=effort.seed)
         if n_rows > IPM_ROWS:
             h.setOptionValue("solver", "ipm")     # then crossover: a basis and exact duals
@@ -451,6 +452,16 @@ def solve_lp_sifted(master: Master, *, effort: Effort | None = None, start: np.n
             rounds += 1
             y = np.asarray(h.getSolution().row_dual)
             rc = (np.zeros(n) if phase_one else cost) - A.T @ y
+            # Trust, but check: a working column HiGHS left with a negative reduced cost
+            # means its tolerances stopped short of the optimum; solve again, tighter.
+            x_work = np.asarray(h.getSolution().col_value)[n_slack:]
+            at_zero = np.zeros(n, dtype=bool)
+            at_zero[np.asarray(work, dtype=np.int64)] = x_work < 1e-9
+            if not tightened[0] and np.any(in_work & at_zero & (rc < -1e-7)):
+                tightened[0] = True
+                h.setOptionValue("dual_feasibility_tolerance", 1e-10)
+                h.setOptionValue("primal_feasibility_tolerance", 1e-10)
+                continue
             rc[in_work] = np.inf
             neg = np.flatnonzero(rc < -tol)
             if not len(neg):

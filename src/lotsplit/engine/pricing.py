@@ -22,7 +22,7 @@ import numpy as np
 from lotsplit.engine.highs import Effort, RawResult, Status, solve_lp_sifted
 from lotsplit.model import rules as lot_rules
 from lotsplit.model.lots import Columns, LotSpace, boundary_km, build_columns, stream_area_sets
-from lotsplit.model.master import build_master, side_duals
+from lotsplit.model.master import build_master, row_scales, side_duals
 from lotsplit.model.objective import LotArrays, access_chance, lot_objective_terms
 
 
@@ -55,7 +55,7 @@ def lot_reduced_costs(space: LotSpace, b_idx: int, sets: np.ndarray, cell_dual: 
     dual = sets.astype(float) @ cell_dual[:, gi].sum(axis=1)
     rc = cost - dual - side.get("lot count", 0.0)
     rc -= side.get("local share target", 0.0) * met.value * access_chance(s, met) / total
-    rc -= side.get("admin budget", 0.0) * met.admin_cost
+    rc -= side.get("admin budget", 0.0) * met.admin_cost / row_scales(space)["admin budget"]
     batch = lot_rules.LotBatch(s, m, tuple(bundle), sets, met)
     ok, alive = lot_rules.verdict(batch)
     return rc, ok, alive, met.value

@@ -94,16 +94,17 @@ def build_master(space: LotSpace, columns: Columns | None = None, *, area_sets: 
         lo.append([obj.local_share_target - 1e-9])
         hi.append([np.inf])
         names.append("local share target")
+    scale = row_scales(space)
     if obj.kind == "max_local":
-        rows.append(sp.csr_matrix(cols.admin_cost))
+        rows.append(sp.csr_matrix(cols.admin_cost / scale["admin budget"]))
         lo.append([-np.inf])
-        hi.append([obj.admin_budget + 1e-6])
+        hi.append([(obj.admin_budget + 1e-6) / scale["admin budget"]])
         names.append("admin budget")
     if exemption_limit(s) is not None:
-        cap = s.defaults.small_lots_max_share.value * total
-        rows.append(sp.csr_matrix(np.where(cols.exempt, cols.value, 0.0)))
+        cap = s.defaults.small_lots_max_share.value
+        rows.append(sp.csr_matrix(np.where(cols.exempt, cols.value, 0.0) / scale["small-lots exemption cap"]))
         lo.append([-np.inf])
-        hi.append([cap + 1e-6])
+        hi.append([cap + 1e-9])
         names.append("small-lots exemption cap")
     if rules.max_lots_per_tenderer is not None and space.cap_cuts:
         # Hall's condition for awarding the plan with at most `cap` lots per tenderer: the
@@ -118,6 +119,17 @@ def build_master(space: LotSpace, columns: Columns | None = None, *, area_sets: 
     cost = lot_objective_terms(s, cols)
     return Master(cost=np.asarray(cost, dtype=float), matrix=matrix, row_lo=np.concatenate(lo).astype(float),
                   row_hi=np.concatenate(hi).astype(float), names=names)
+
+
+def row_scales(space: LotSpace) -> dict[str, float]:
+    """What the money rows of the master are divided by, so that their coefficients are of
+    the order of 1 like the cell rows (HiGHS's tolerances are absolute: a row in
+    currency units next to 0/1 rows made an LP stop at a point that was not optimal): the
+    admin budget row is in budgets, the small-lots exemption row in shares of the annual
+    value.  Read by everything that prices a lot with the master's duals."""
+    obj = space.scenario.config.objective
+    return {"admin budget": max(1.0, float(obj.admin_budget or 0.0)),
+            "small-lots exemption cap": space.total_annual_value or 1.0}
 
 
 def reduced_costs(master: Master, duals: np.ndarray) -> np.ndarray:
