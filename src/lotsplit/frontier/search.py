@@ -7,7 +7,6 @@ from __future__ import annotations
 import bisect
 import math
 import time
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -15,8 +14,11 @@ from lotsplit.engine.highs import Effort, SolveOutcome, Status, Termination, gap
 from lotsplit.engine.optimize import plan_from_columns
 from lotsplit.errors import InfeasibleError, NoPlanFoundError, SolverError
 from lotsplit.frontier.baselines import baseline_plans, neutral
+from lotsplit.frontier.blocks import block_frontier, independent_blocks
 from lotsplit.frontier.enumerate import enumerate_edge
 from lotsplit.frontier.master import FEAS_TOL, FrontierMaster, Found
+from lotsplit.frontier.plans import (HullEdge, Infeasible, OutOfTime, Plan, as_good, cost_tol, non_dominated,
+                                     spread)
 from lotsplit.frontier.result import DELTA, Frontier, FrontierPoint, share_of
 from lotsplit.model.lots import lot_space
 from lotsplit.model.master import add_award_cut
@@ -153,44 +155,6 @@ def frontier(scenario: Scenario, *, points: int | None = 25, legacy=(), baseline
     result.baselines = baseline_plans(scenario, legacy=legacy, standard=baselines, frontier=result)
     result.seconds = time.perf_counter() - start
     return result
-
-
-class Infeasible(Exception):
-    """No plan satisfies the rules (proven)."""
-
-
-class OutOfTime(Exception):
-    """A limit ended the search before the two ends of the frontier were found."""
-
-
-@dataclass(eq=False)
-class Plan:
-    """A plan found by the search (columns of the master) and what is proven about it."""
-
-    cols: np.ndarray
-    cost: float
-    local: float
-    proven: bool
-    """Proven the cheapest plan with local share >= ``target`` (or its own share)."""
-    bound: float | None
-    """Lower bound on the net cost of any plan with local share >= ``target`` (or its own)."""
-    found_by: str
-    target: float | None = None
-    seconds: float = 0.0
-
-    @property
-    def key(self) -> bytes:
-        return np.sort(self.cols).tobytes()
-
-
-@dataclass
-class HullEdge:
-    """A proven edge of the lower convex hull: no plan lies below the segment, and the
-    weighted solve's LP (bound and reduced costs) for fixing lots inside it."""
-
-    mu: float
-    lp_bound: float | None
-    rc: np.ndarray | None
 
 
 class Explorer:
@@ -491,127 +455,7 @@ class Explorer:
                 self.tries[(a.key, b.key)] = tries + 1
 
 
-def cost_tol(c: float) -> float:
-    return 1e-9 * max(1.0, abs(c)) + 1e-6
-
-
-def as_good(r: Found, value: float) -> np.ndarray | None:
-    """Lots that can be in a plan with objective <= value (by the solve's LP reduced costs)."""
-    if r.rc is None or r.lp_bound is None:
-        return None
-    return r.rc <= value - r.lp_bound + 1e-7 * max(1.0, abs(value))
-
-
-def non_dominated(pts: list[Plan]) -> list[Plan]:
-    """Sorted by local share, without the plans another is at least as good as on both
-    counts (costs within 1e-9 relative and shares within 1e-9 count as equal)."""
-    pts = sorted(pts, key=lambda p: (-p.local, p.cost, not p.proven))
-    out: list[Plan] = []
-    for p in pts:
-        if out and abs(out[-1].local - p.local) <= 1e-9:
-            if p.cost < out[-1].cost - 1e-9 * max(1.0, abs(out[-1].cost)):
-                out[-1] = p                # the same share (up to rounding) for less
-            continue
-        if not out or p.cost < out[-1].cost - 1e-9 * max(1.0, abs(out[-1].cost)):
-            out.append(p)
-    return out[::-1]
-
-
-def spread(pts: list[Plan], n: float) -> list[Plan]:
-    """At most n of the points, spread along the curve: the two ends, then again and again
-    the point nearest the middle of the widest stretch between points chosen so far."""
-    if len(pts) <= n:
-        return pts
-    cost_span = max(pts[-1].cost - pts[0].cost, 1e-9)
-    local_span = max(pts[-1].local - pts[0].local, 1e-12)
-    steps = [math.hypot((q.cost - p.cost) / cost_span, (q.local - p.local) / local_span) for p, q in zip(pts, pts[1:])]
-    pos = np.r_[0.0, np.cumsum(steps)]
-    chosen = [0, len(pts) - 1]
-    while len(chosen) < n:
-        chosen.sort()
-        wide = [(pos[j] - pos[i], i, j) for i, j in zip(chosen, chosen[1:]) if j - i > 1]
-        if not wide:
-            break
-        _, i, j = max(wide)
-        middle = (pos[i] + pos[j]) / 2
-        chosen.append(min(range(i + 1, j), key=lambda k: abs(pos[k] - middle)))
-    return [pts[k] for k in sorted(chosen)]
-
-
 # --------------------------------------------------------------------------- enumeration inside a hull edge
-
-
-# --------------------------------------------------------------------------- independent blocks
-
-def independent_blocks(m: FrontierMaster, *, tied: bool = False) -> list[tuple[np.ndarray, np.ndarray]] | None:
-    """Columns and cells of each block of product groups that no lot can mix (different
-    bundling families, or bundling "none"), when no plan-level row (lot count, small-lots
-    cap) ties them together (``tied``: even then); None otherwise or when there is one block."""
-    space = m.space
-    if (m.n_side and not tied) or not space.complete:
-        return None
-    parent: dict[str, str] = {}
-
-    def find(g: str) -> str:
-        while parent.setdefault(g, g) != g:
-            g = parent[g]
-        return g
-
-    for bundle in space.bundles:
-        for g in bundle[1:]:
-            parent[find(g)] = find(bundle[0])
-    groups = sorted({g for b in space.bundles for g in b})
-    roots = sorted({find(g) for g in groups})
-    if len(roots) < 2:
-        return None
-    market = space.market
-    out = []
-    for root in roots:
-        members = {g for g in groups if find(g) == root}
-        b_idx = [i for i, b in enumerate(space.bundles) if set(b) <= members]
-        cols = np.flatnonzero(np.isin(space.columns.bundle_index, b_idx))
-        gi = set(market.group_index(sorted(members)))
-        cells = np.flatnonzero([g in gi for _, g in space.cells])
-        out.append((cols, cells))
-    return out
-
-
-def block_frontier(m: FrontierMaster, blocks, **search) -> tuple[list[Plan], bool]:
-    """Each block's frontier, combined: a plan is one plan per block, its cost and local
-    share the sums.  A combination is non-dominated only if each part is non-dominated in
-    its block, so the combined frontier is exact when every block's frontier is."""
-    combined = [(0.0, 0.0, (), True)]
-    complete = True
-    for cols, cells in blocks:
-        sub = m.block(cols, cells)
-        explorer = Explorer(sub, **search)
-        complete &= explorer.run()
-        parts = [(sub.col_map[p.cols], p.cost, p.local, p.proven) for p in explorer.frontier()]
-        sums = [(c + pc, l + pl, chosen + (pcols,), ok and pok)
-                for c, l, chosen, ok in combined for pcols, pc, pl, pok in parts]
-        combined = non_dominated_sums(sums)
-    how = f"combination of {len(blocks)} independent block frontiers"
-    out = []
-    for _, _, chosen, ok in combined:
-        cols = np.concatenate(chosen)
-        c, l = m.point(cols)            # the exact sums (same columns, one addition order)
-        proven = ok and complete
-        out.append(Plan(cols, c, l, proven, c if proven else None, how))
-    return non_dominated(out), complete
-
-
-def non_dominated_sums(items: list[tuple]) -> list[tuple]:
-    """Non-dominated (cost, local, …) tuples, sorted by local share."""
-    items = sorted(items, key=lambda t: (-t[1], t[0]))
-    out: list[tuple] = []
-    for t in items:
-        if out and abs(out[-1][1] - t[1]) <= 1e-9:
-            if t[0] < out[-1][0] - 1e-9 * max(1.0, abs(out[-1][0])):
-                out[-1] = t
-            continue
-        if not out or t[0] < out[-1][0] - 1e-9 * max(1.0, abs(out[-1][0])):
-            out.append(t)
-    return out[::-1]
 
 
 # --------------------------------------------------------------------------- plans
