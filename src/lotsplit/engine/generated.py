@@ -15,7 +15,7 @@ from lotsplit.engine.exact import exact_mip, lp_relaxation, mip
 from lotsplit.engine.highs import (PROVEN_GAP, Effort, RawResult, Status, Termination, gap_of, solve_highs,
                                    solve_lp_sifted)
 from lotsplit.engine.pricing import (add_columns, add_whole_components, generate_columns, pool_keys,
-                                     price_by_enumeration)
+                                     price_by_enumeration, streamable)
 from lotsplit.model.lots import LotSpace
 from lotsplit.model.master import build_master, reduced_costs, sub_master
 
@@ -127,6 +127,8 @@ def _close_by_enumeration(space: LotSpace, res: RawResult | None, *, effort: Eff
     be in a better plan) and solve the MIP over them.  Returns the result over the grown
     ``space.columns``, or None when the lots are too many to visit or the time ran out."""
 
+    if not streamable(space):
+        return None                          # more lots than one pass may visit
     x0 = None if res is None else res.x
     lp = None
     for _ in range(EXACT_PRICING_ROUNDS):
@@ -135,7 +137,7 @@ def _close_by_enumeration(space: LotSpace, res: RawResult | None, *, effort: Eff
         if lp.duals is None:
             return None                      # time limit (or numerical trouble) in the LP
         phase_one = lp.status == Status.INFEASIBLE
-        priced = price_by_enumeration(space, lp.duals, phase_one=phase_one)
+        priced = price_by_enumeration(space, lp.duals, phase_one=phase_one, effort=effort)
         if priced is None:
             return None                      # more lots than one pass may visit
         if not len(priced.columns):
@@ -167,7 +169,7 @@ def _close_by_enumeration(space: LotSpace, res: RawResult | None, *, effort: Eff
     # Reduced-cost fixing over every lot: a lot whose reduced cost exceeds ub - lb is in
     # no plan better than the best one, so the MIP over the others is exact.
     tol = 1e-7 * max(1.0, abs(ub))
-    fixing = price_by_enumeration(space, lp.duals, threshold=(ub - lb) + tol, max_new=FIXING_COLUMNS)
+    fixing = price_by_enumeration(space, lp.duals, threshold=(ub - lb) + tol, max_new=FIXING_COLUMNS, effort=effort)
     if fixing is None:
         return None
     add_columns(space, fixing)

@@ -21,7 +21,7 @@ import numpy as np
 
 from lotsplit.engine.highs import Effort, RawResult, Status, solve_lp_sifted
 from lotsplit.model import rules as lot_rules
-from lotsplit.model.lots import Columns, LotSpace, boundary_km, build_columns, stream_area_sets
+from lotsplit.model.lots import Columns, LotSpace, boundary_km, build_columns, count_area_sets, stream_area_sets
 from lotsplit.model.master import build_master, row_scales, side_duals
 from lotsplit.model.objective import LotArrays, access_chance, lot_objective_terms
 
@@ -242,9 +242,16 @@ def add_whole_components(space: LotSpace, seen: set) -> None:
         space.columns = Columns.concat([space.columns, *parts])
 
 
-STREAM_SETS = 3_000_000
-"""Area sets one pass of exact pricing may visit (a work budget, not a clock): past it the
-search falls back to greedy pricing and the bounds."""
+STREAM_LOTS = 4_000_000
+"""Lots (area sets × bundles) one pass of exact pricing may visit: a work budget, not a
+clock.  When the scenario has more, the search uses greedy pricing and the bounds."""
+
+
+def streamable(space: LotSpace, budget: int = STREAM_LOTS) -> bool:
+    """Whether every lot of the scenario fits one pass of exact pricing (the connected area
+    sets counted up to ``budget`` lots)."""
+    limit = budget // max(1, len(space.bundles))
+    return count_area_sets(space.scenario, space.market, space.bundles, limit=limit) is not None
 
 
 @dataclass
@@ -261,7 +268,8 @@ class Priced:
 
 
 def price_by_enumeration(space: LotSpace, duals: np.ndarray, *, threshold: float = -1e-7, max_new: int = 20_000,
-                         phase_one: bool = False, budget: int = STREAM_SETS) -> Priced | None:
+                         phase_one: bool = False, effort: Effort | None = None,
+                         budget: int = STREAM_LOTS) -> Priced | None:
     """Exact pricing: every lot of the scenario (the enumeration of ``model``, streamed, so
     the lots are never all kept), its reduced cost against the master's ``duals``, and the
     lots whose reduced cost is below ``threshold`` (at most ``max_new`` of them, lowest
@@ -277,7 +285,7 @@ def price_by_enumeration(space: LotSpace, duals: np.ndarray, *, threshold: float
     min_rc, visited, kept, truncated = np.inf, 0, 0, False
     for sets in stream_area_sets(s, m, space.bundles):
         visited += len(sets)
-        if visited > budget:
+        if visited * len(space.bundles) > budget or (effort is not None and effort.out_of_time()):
             return None
         cols, _ = build_columns(s, m, space.bundles, sets)
         if not len(cols):

@@ -324,6 +324,18 @@ def stream_area_sets(scenario: Scenario, market: Market, bundles, *, chunk: int 
         yield masks_to_matrix(masks, n)
 
 
+def count_area_sets(scenario: Scenario, market: Market, bundles, *, limit: int) -> int | None:
+    """How many area sets :func:`enumerate_area_sets` would give (the enumeration alone,
+    no lot evaluated), or None past ``limit``."""
+    seen = 0
+    for masks in iter_area_sets(graph_masks(scenario), **_pruning(scenario, market, bundles)):
+        seen += len(masks)
+        if seen > limit:
+            return None
+        stop_if_requested()
+    return seen
+
+
 def _pruning(scenario: Scenario, market: Market, bundles) -> dict:
     """The exact pruning of the enumeration: the monotone lot rules that can be checked on
     area sets alone (``rules.RULES``: value_high, few_eligible, apart)."""
