@@ -157,14 +157,24 @@ class Market:
                  + c.retender * no_bid)
         return LotMetrics(value, eligible, n_eligible, expected, no_bid, local, admin, sme, W)
 
-    def competition_rate(self, offers: np.ndarray) -> float:
-        """Most value of competition per unit of annual value any lot can have when only
-        the suppliers in ``offers`` (bool) can bid: ``Y · spread · (1 − exp(−3 n / sat))``
-        with ``n`` their summed propensity (a bound: ``W`` grows with ``n``)."""
+    def competition_rate(self, groups, among: np.ndarray | None = None) -> np.ndarray:
+        """Per area: the most value of competition per unit of annual value that any lot of
+        these product groups holding the area can have, ``Y · spread · (1 − exp(−3 n_a /
+        sat))`` with ``n_a`` the summed propensity of the suppliers that offer the groups,
+        reach the area and have the capacity and turnover for the area's own value (a bound:
+        a lot's eligible suppliers are among them, and ``W`` grows with ``n``)."""
+        n_areas = len(self.area_ids)
         if self.spread <= 0:
-            return 0.0
-        n = float(self.propensity[offers].sum())
-        return float(self.years * self.spread * -np.expm1(-3.0 * n / self.saturation))
+            return np.zeros(n_areas)
+        gi = self.group_index(groups)
+        v = self.demand[:, gi].sum(axis=1)
+        can = (~self.not_reach.astype(bool) & self.offers[:, gi].all(axis=1)[None, :]
+               & (self.capacity[None, :] >= v[:, None] - 1e-9)
+               & (self.turnover[None, :] >= self.tau * v[:, None] - 1e-9))
+        if among is not None:
+            can &= np.asarray(among, dtype=bool)[None, :]
+        n = can.astype(float) @ self.propensity
+        return self.years * self.spread * (0.0 - np.expm1(-3.0 * n / self.saturation))
 
     def _chance(self, ef: np.ndarray, flag: np.ndarray) -> np.ndarray:
         """Probability that at least one eligible supplier with ``flag`` bids."""

@@ -25,6 +25,16 @@ def _bid_floor_weight(space: LotSpace) -> float:
     return 0.0 if space.market.spread > 0 else 1.0
 
 
+def _rate(m, able: np.ndarray) -> np.ndarray:
+    """Per area: the most value of competition per unit of annual value (``Y · spread ·
+    (1 − exp(−3 n / sat))``) when the eligible suppliers are among ``able`` (areas ×
+    suppliers)."""
+    if m.spread <= 0:
+        return np.zeros(able.shape[0])
+    n = able.astype(float) @ m.propensity
+    return m.years * m.spread * (0.0 - np.expm1(-3.0 * n / m.saturation))
+
+
 def fewest_fixed_cost(space: LotSpace) -> float:
     """The least master cost any lot can have, ignoring its local bonus and its value of
     competition (>= 0 parts only)."""
@@ -94,11 +104,13 @@ def lagrangian_bound(space: LotSpace, master: Master, z_lp: float, duals: np.nda
         offers = m.offers[:, gi].all(axis=1)
         base_bids = bid_weight * c.per_bid * m.propensity[offers & universal].sum()
         area_value = m.demand[:, gi].sum(axis=1)
-        dual = cell_dual[:, gi].sum(axis=1) + cost_weight * m.competition_rate(offers) * area_value
+        dual = cell_dual[:, gi].sum(axis=1) + cost_weight * m.competition_rate(bundle) * area_value
         # lots without a local bidder
         q = np.where(offers & ~m.access, 1.0 - np.minimum(m.propensity, 1.0), 1.0).prod()
         floor = admin_weight * (fixed + base_bids + c.retender * q)
-        best = max(np.clip(dual[comp], 0, None).sum() for comp in components)
+        dual_non_local = cell_dual[:, gi].sum(axis=1) + cost_weight * m.competition_rate(
+            bundle, among=~m.access) * area_value
+        best = max(np.clip(dual_non_local[comp], 0, None).sum() for comp in components)
         rc_lb = min(rc_lb, floor - mu - best)
         # lots local supplier j can bid for
         local_single = access_chance(s, m.evaluate(singles, bundle))
@@ -117,23 +129,28 @@ RELAXED_MAX_VARIABLES = 400_000
 
 def relaxed_bound(space: LotSpace, master: Master, *, effort: Effort) -> float | None:
     """A lower bound over every lot, known or not: the LP of the master in which, besides
-    the generated lots, *relaxed lots* may be used.
+    the lots of ``master``, *relaxed lots* may be used.
 
-    A relaxed lot ``z`` stands for every lot of one bundle inside one region, at the least
-    cost such a lot can have; it may cover any part ``w <= z`` of the region's cells.  Per
-    bundle the regions are each connected component (lots no local supplier can bid for:
-    no local bonus, admin cost at least the fixed part, the bids of the suppliers eligible
-    for every lot, and the retender risk if every non-local supplier bid) and each local
-    supplier's reach (lots it can bid for lie inside it; each area's local bonus is at
-    most what it earns as a lot of its own).  Every plan is a plan of this relaxed master
-    with no higher cost, so its LP value bounds the true optimum from below.  Returns None
-    when the relaxed master is too large or its LP does not finish in time.
+    A relaxed lot ``z`` stands for every lot of one bundle inside one region with more
+    areas than ``space.complete_size`` (the smaller lots are all columns already), at the
+    least cost such a lot can have; it may cover any part ``w <= z`` of the region's cells.
+    Per bundle the regions are each connected component (lots no local supplier can bid
+    for: no local bonus, admin cost at least the fixed part, the bids of the suppliers
+    eligible for every lot, and the retender risk if every non-local supplier bid) and
+    each local supplier's reach (lots it can bid for lie inside it).  Each cell earns at
+    most the local bonus and the value of competition of the suppliers that could be
+    eligible for a lot that large holding its area (they reach enough areas, and have
+    the capacity and turnover for the least value such a lot can have).  Every plan is a
+    plan of this relaxed master with no higher cost, so its LP value bounds the true
+    optimum from below.  Returns None when the relaxed master is too large or the user's
+    time limit passes.
     """
     import scipy.sparse as sp
 
     s, m = space.scenario, space.market
     cfg, obj, c = s.config, s.config.objective, s.config.costs
     n_cells = len(space.cells)
+    n_areas = len(m.area_ids)
     total = space.total_annual_value or 1.0
     names = master.names[n_cells:]
     row = {name: n_cells + i for i, name in enumerate(names)}
@@ -142,28 +159,41 @@ def relaxed_bound(space: LotSpace, master: Master, *, effort: Effort) -> float |
     reach = ~m.not_reach.astype(bool)
     universal = reach.all(axis=0) & np.isinf(m.capacity) & np.isinf(m.turnover)
     fixed = fewest_fixed_cost(space)
-    singles = np.eye(len(m.area_ids), dtype=bool)
+    big = max(1, space.complete_size + 1 if not space.complete else n_areas + 1)
     components = [np.array(sorted(m.area_position[a] for a in comp)) for comp in nx.connected_components(s.graph)]
+    components = [comp for comp in components if len(comp) >= big]
     bonus_price = {"weighted": 100.0 * obj.price_per_local_point / total, "max_local": 100.0 / total}.get(obj.kind, 0.0)
     admin_counts = obj.kind != "max_local"
+    reach_count = reach.sum(axis=0)
 
-    families = []    # (admin floor, areas, bundle index, local chance per area or None, most value)
+    families = []    # (admin floor, areas, bundle index, local chance per area or None, most value, rate per area)
     if effort.out_of_time():
         return None
     bid_weight = _bid_floor_weight(space)
-    rate = np.zeros(len(space.bundles))      # most value of competition per unit of annual value
     for b_idx, bundle in enumerate(space.bundles):
         gi = m.group_index(bundle)
         offers = m.offers[:, gi].all(axis=1)
-        rate[b_idx] = m.competition_rate(offers)
+        v = m.demand[:, gi].sum(axis=1)
+        # the least value a lot of `big` areas holding area a can have
+        smallest = np.sort(v)
+        least = v + np.array([np.sort(np.delete(v, a))[:big - 1].sum() for a in range(n_areas)]) \
+            if big > 1 else v
+        if len(smallest) < big:
+            continue
+        able = (reach & offers[None, :] & (reach_count >= big)[None, :]
+                & (m.capacity[None, :] >= least[:, None] - 1e-9)
+                & (m.turnover[None, :] >= m.tau * least[:, None] - 1e-9))         # areas × suppliers
+        rate = _rate(m, able)
+        rate_other = _rate(m, able & ~m.access[None, :])
+        local_able = (able & m.access[None, :]).astype(float)
+        access_chance_big = np.where(local_able @ m.sure > 0, 1.0, 0.0 - np.expm1(local_able @ m.log_q))
         base = fixed + bid_weight * c.per_bid * m.propensity[offers & universal].sum()
         q_nonlocal = np.where(offers & ~m.access, 1.0 - np.minimum(m.propensity, 1.0), 1.0).prod()
         q_all = np.where(offers, 1.0 - np.minimum(m.propensity, 1.0), 1.0).prod()
         for comp in components:
-            families.append((base + c.retender * q_nonlocal, comp, b_idx, None, np.inf))
-        local_single = access_chance(s, m.evaluate(singles, bundle))
+            families.append((base + c.retender * q_nonlocal, comp, b_idx, None, np.inf, rate_other))
         regions: dict[bytes, tuple[float, float]] = {}
-        for j in np.flatnonzero(offers & m.access):
+        for j in np.flatnonzero(offers & m.access & (reach_count >= big)):
             key = reach[:, j].tobytes()
             extra = 0.0 if universal[j] else bid_weight * c.per_bid * m.propensity[j]
             most = min(m.capacity[j], m.turnover[j] / m.tau if m.tau > 0 else np.inf)    # j must stay eligible
@@ -171,17 +201,20 @@ def relaxed_bound(space: LotSpace, master: Master, *, effort: Effort) -> float |
             regions[key] = (min(old_extra, extra), max(old_most, most))
         for key, (extra, most) in regions.items():
             areas = np.flatnonzero(np.frombuffer(key, dtype=bool))
-            families.append((base + extra + c.retender * q_all, areas, b_idx, local_single, most))
+            families.append((base + extra + c.retender * q_all, areas, b_idx, access_chance_big, most, rate))
+    if not families:
+        lp = solve_lp_sifted(master, effort=effort)
+        return float(lp.objective) if lp.status == Status.OPTIMAL else None
 
     # The relaxed cells w of every family, as flat arrays.
     w_cell, w_fam, w_value, w_local, w_rate = [], [], [], [], []
-    for f, (_, areas, b_idx, local_single, _) in enumerate(families):
+    for f, (_, areas, b_idx, local_single, _, rate) in enumerate(families):
         gi = m.group_index(space.bundles[b_idx])
         ids = cell_id[np.ix_(areas, gi)]
         a_pos, g_pos = np.nonzero((ids >= 0) & (ids < space.n_demand))     # relaxed lots cover demand
         w_cell.append(ids[a_pos, g_pos])
         w_fam.append(np.full(len(a_pos), f))
-        w_rate.append(np.full(len(a_pos), rate[b_idx]))
+        w_rate.append(rate[areas[a_pos]])
         v = m.demand[areas[a_pos], np.asarray(gi)[g_pos]]
         w_value.append(v)
         w_local.append(np.zeros(len(a_pos)) if local_single is None else v * local_single[areas[a_pos]])

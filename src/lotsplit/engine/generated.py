@@ -44,8 +44,7 @@ def solve_generated(space: LotSpace, *, solver: str, effort: Effort, mip_gap: fl
     Every limit counts work; only the user's time limit reads the clock.
     """
     add_whole_components(space, pool_keys(space))
-    empty = build_master(space, space.columns.take(np.zeros(0, dtype=np.int64)))
-    relaxed = relaxed_bound(space, empty, effort=effort)
+    relaxed = relaxed_bound(space, build_master(space), effort=effort)
     bound = relaxed if relaxed is not None else -np.inf
     how = "LP with relaxed lots"
     res = _over_pool(space, None, solver=solver, effort=effort, mip_gap=mip_gap, nodes=POOL_MIP_NODES)

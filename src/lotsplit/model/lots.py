@@ -278,6 +278,8 @@ class LotSpace:
     cap_cuts: list[np.ndarray] = field(default_factory=list)
     """Supplier sets (bool masks) N of the lots-per-tenderer rows: at most cap × |N| lots
     whose eligible suppliers all lie in N (Hall's condition, added as needed)."""
+    complete_size: int = 0
+    """Every valid lot of at most this many areas is a column (every lot when ``complete``)."""
 
     def __post_init__(self):
         if self.n_demand < 0:
@@ -464,6 +466,8 @@ def lot_space(scenario: Scenario, *, budget: int | None = None, max_size: int | 
     budget = budget or scenario.config.solver.column_budget
     set_budget = max(1, budget // max(1, len(bundles)))
     complete = True
+    n_areas = len(market.area_ids)
+    complete_size = max_size or n_areas
     try:
         masks = enumerate_area_sets(scenario, market, bundles, budget=set_budget, max_size=max_size)
         complete = max_size is None
@@ -471,16 +475,18 @@ def lot_space(scenario: Scenario, *, budget: int | None = None, max_size: int | 
         complete = False
         masks = []
         pool_sets = max(1, min(budget, pool_budget or POOL_BUDGET) // max(1, len(bundles)))
-        for size in range(1, len(market.area_ids) + 1):
+        for size in range(1, n_areas + 1):
             try:
                 masks = enumerate_area_sets(scenario, market, bundles, budget=pool_sets if size > 1 else 10**9,
                                             max_size=size)
             except BudgetExceeded:
                 break
+            complete_size = size
     area_sets = masks_to_matrix(sorted(masks), len(market.area_ids))
     columns, rejected = build_columns(scenario, market, bundles, area_sets)
     cells, n_demand = territory_cells(market)
-    space = LotSpace(scenario, market, bundles, area_sets, columns, complete, cells, n_demand, rejected)
+    space = LotSpace(scenario, market, bundles, area_sets, columns, complete, cells, n_demand, rejected,
+                     complete_size=complete_size)
     if scenario.config.rules.max_lots_per_tenderer is not None:
         # every lot needs an eligible supplier, and no supplier may be the only one for
         # more lots than the cap; larger supplier sets are added when a plan needs them
