@@ -1,0 +1,109 @@
+"""The bounds of the generated path are valid: never above the best plan.
+
+On random tiny scenarios with a pool far smaller than the space of lots, the relaxed-lot
+bound and the Lagrangian bound are compared with the optimum found by exhaustive
+enumeration (``brute_force.py``), and the regions behind both bounds are checked against
+their definition: every connected lot larger than the pool's lots lies in a region that
+exactly the same suppliers reach.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import networkx as nx
+import numpy as np
+import pytest
+from brute_force import FAST_PLANS, brute_force
+
+from lotsplit import InfeasibleError, optimize, with_overrides
+from lotsplit.engine import pricing
+from lotsplit.engine.bounds import lagrangian_bound, lot_families, max_lots_in_plan, reach_regions, relaxed_bound
+from lotsplit.engine.highs import Effort, Status, solve_lp_sifted
+from lotsplit.model.lots import lot_space
+from lotsplit.model.master import build_master
+from lotsplit.synthetic import random_scenario
+
+SEEDS = range(40)
+
+
+def _scenario(seed):
+    try:
+        return random_scenario(seed)
+    except InfeasibleError:
+        pytest.skip("conflicting rules: no plan to bound")
+
+
+def _small_pool(s):
+    space = lot_space(with_overrides(s, solver={"column_budget": 4}))
+    if space.complete:
+        pytest.skip("the pool holds every lot: no bound over lots outside it")
+    return space
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_every_large_lot_lies_in_a_region_the_same_suppliers_reach(seed):
+    s = _scenario(seed)
+    space = _small_pool(s)
+    m = space.market
+    big = space.complete_size + 1
+    regions = reach_regions(space, big)
+    assert regions is not None
+    reaching = m.reaches_all(regions)
+    area_ids = m.area_ids
+    found = 0
+    for k in range(big, len(area_ids) + 1):
+        for A in itertools.combinations(range(len(area_ids)), k):
+            if not nx.is_connected(s.graph.subgraph([area_ids[a] for a in A])):
+                continue
+            lot = np.zeros(len(area_ids), dtype=bool)
+            lot[list(A)] = True
+            inside = ~(lot & ~regions).any(axis=1)
+            same = (reaching == m.reaches_all(lot[None, :])[0]).all(axis=1)
+            assert (inside & same).any(), f"lot {A} of {k} areas lies in no region its suppliers reach"
+            found += 1
+    for region in regions:          # every region is connected and large enough
+        ids = [area_ids[a] for a in np.flatnonzero(region)]
+        assert len(ids) >= big and nx.is_connected(s.graph.subgraph(ids))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_bounds_are_never_above_the_best_plan(seed):
+    s = _scenario(seed)
+    best, _ = brute_force(s, FAST_PLANS)
+    if best is None or s.config.objective.kind == "max_local":
+        pytest.skip("no plan, or a maximised objective (bounds are on the minimised form)")
+    space = _small_pool(s)
+    assert lot_families(space) is not None
+    effort = Effort.of(None)
+    master = build_master(space)
+    relaxed = relaxed_bound(space, master, effort=effort)
+    tol = 1e-6 * max(1.0, abs(best))
+    if relaxed is not None:
+        assert relaxed <= best + tol, f"relaxed-lot bound {relaxed} above the optimum {best}"
+    lp = solve_lp_sifted(master, effort=effort, elastic_duals=True)
+    if lp.status == Status.OPTIMAL:
+        k_max = max_lots_in_plan(space, best)
+        lagrangian = lagrangian_bound(space, master, float(lp.objective), lp.duals, k_max)
+        assert lagrangian <= best + tol, f"Lagrangian bound {lagrangian} above the optimum {best}"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_reported_bound_without_exact_pricing(seed, monkeypatch):
+    """With exact pricing off (no lot may be visited), the generated path must rest on
+    its own bounds: the plan it calls optimal is optimal, and its bound holds."""
+    s = _scenario(seed)
+    best, _ = brute_force(s, FAST_PLANS)
+    if best is None:
+        pytest.skip("no plan")
+    monkeypatch.setattr(pricing, "STREAM_LOTS", 0)
+    plan = optimize(with_overrides(s, solver={"column_budget": 4}))
+    o = plan.outcome
+    maximise = s.config.objective.kind == "max_local"
+    tol = 1e-6 * max(1.0, abs(best))
+    if maximise:
+        assert o.objective <= best + tol and (o.bound is None or o.bound >= best - tol)
+    else:
+        assert o.objective >= best - tol and (o.bound is None or o.bound <= best + tol)
+    if o.status.value == "optimal":
+        assert o.objective == pytest.approx(best, rel=1e-9, abs=1e-6)
