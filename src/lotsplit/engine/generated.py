@@ -34,8 +34,9 @@ def solve_generated(space: LotSpace, *, solver: str, effort: Effort, mip_gap: fl
     the two are apart.  Returns ``(result, columns, bound_is_global)``.
 
     1. The pool (small lots, plus every bundle over each whole component) gives a first
-       plan, and the LP with relaxed lots (``bounds.relaxed_bound``) a bound over every
-       lot; when they meet, the plan is proven optimal and nothing more is generated.
+       plan (so a plan is found before any bound is sought), the LP with relaxed lots
+       (``bounds.relaxed_bound``) a bound over every lot; when they meet, the plan is
+       proven optimal and nothing more is generated.
     2. When every lot can be visited (``pricing.STREAM_SETS``), exact pricing and
        reduced-cost fixing over every lot close the gap (:func:`_close_by_enumeration`).
     3. Otherwise dual-guided pricing grows lots (``pricing.MAX_ROUNDS`` rounds) and the plan
@@ -44,11 +45,12 @@ def solve_generated(space: LotSpace, *, solver: str, effort: Effort, mip_gap: fl
     Every limit counts work; only the user's time limit reads the clock.
     """
     add_whole_components(space, pool_keys(space))
-    relaxed = relaxed_bound(space, build_master(space), effort=effort)
-    bound = relaxed if relaxed is not None else -np.inf
-    how = "LP with relaxed lots"
     res = _over_pool(space, None, solver=solver, effort=effort, mip_gap=mip_gap, nodes=POOL_MIP_NODES)
-    bound, how = _better_bound(space, res, bound, how)
+    bound, how = _better_bound(space, res, -np.inf, "none")
+    if _open(res, bound, mip_gap):
+        relaxed = relaxed_bound(space, build_master(space), effort=effort)
+        if relaxed is not None and relaxed > bound:
+            bound, how = relaxed, "LP with relaxed lots"
     if _open(res, bound, mip_gap) and solver == "highs" and not effort.out_of_time():
         closed = _close_by_enumeration(space, res if res is not None and res.x is not None else None,
                                        effort=effort, mip_gap=mip_gap)
