@@ -18,6 +18,7 @@ from brute_force import FAST_PLANS, brute_force
 
 from lotsplit import InfeasibleError, optimize, with_overrides
 from lotsplit.engine import pricing
+from lotsplit.engine import bounds
 from lotsplit.engine.bounds import lagrangian_bound, lot_families, max_lots_in_plan, reach_regions, relaxed_bound
 from lotsplit.engine.highs import Effort, Status, solve_lp_sifted
 from lotsplit.model.lots import lot_space
@@ -68,7 +69,7 @@ def test_every_large_lot_lies_in_a_region_the_same_suppliers_reach(seed):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_bounds_are_never_above_the_best_plan(seed):
+def test_bounds_are_never_above_the_best_plan(seed, monkeypatch):
     s = _scenario(seed)
     best, _ = brute_force(s, FAST_PLANS)
     if best is None or s.config.objective.kind == "max_local":
@@ -81,9 +82,17 @@ def test_bounds_are_never_above_the_best_plan(seed):
     tol = 1e-6 * max(1.0, abs(best))
     if relaxed is not None:
         assert relaxed <= best + tol, f"relaxed-lot bound {relaxed} above the optimum {best}"
+    k_max = max_lots_in_plan(space, best)
+    # the relaxed-lot generation cut short by its Lagrangian bound, and by its work budget
+    early = relaxed_bound(space, master, effort=effort, k_max=k_max, target=best - tol)
+    if early is not None:
+        assert early <= best + tol, f"relaxed-lot Lagrangian bound {early} above the optimum {best}"
+    monkeypatch.setattr(bounds, "RELAXED_ITERATIONS", 3)
+    cut = relaxed_bound(space, master, effort=effort, k_max=k_max)
+    if cut is not None:
+        assert cut <= best + tol, f"bound {cut} (relaxed-lot LP cut by its work budget) above the optimum {best}"
     lp = solve_lp_sifted(master, effort=effort, elastic_duals=True)
     if lp.status == Status.OPTIMAL:
-        k_max = max_lots_in_plan(space, best)
         lagrangian = lagrangian_bound(space, master, float(lp.objective), lp.duals, k_max)
         assert lagrangian <= best + tol, f"Lagrangian bound {lagrangian} above the optimum {best}"
 

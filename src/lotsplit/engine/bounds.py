@@ -62,14 +62,22 @@ def max_lots_in_plan(space: LotSpace, best_objective: float | None) -> int:
 
 
 def lagrangian_bound(space: LotSpace, master: Master, z_lp: float, duals: np.ndarray, k_max: int) -> float:
-    """z_LP + K * min(0, rc_lb), with rc_lb a lower bound on every lot's reduced cost.
+    """z_LP plus a lower bound on the reduced costs of the lots of any plan (both valid).
 
     The lots of ``master`` are priced as they are.  Every other lot is larger than
     ``space.complete_size`` and lies in one of the :func:`lot_families`: its reduced cost
-    is at least the family's admin floor less the lot-count dual and the positive prizes
-    of its areas (their cell duals, value of competition and local bonus at the
-    family's most).  ("Local" here: the suppliers whose access the objective weighs,
-    ``objective.access``.)
+    is at least its family's ``d`` (admin floor less the lot-count dual) less the prizes
+    of its cells (their duals, value of competition and local bonus at the family's
+    most).  Two lower bounds on a plan's sum of reduced costs follow:
+
+    * ``K * min(0, rc_lb)``, ``K`` the most lots a plan may have and ``rc_lb`` the least
+      reduced cost of any lot;
+    * per cell, the least share of a lot's reduced cost it may carry — ``d / n - prize``
+      (``n`` the family's cells) when ``d >= 0``, else ``d - prize`` — summed over cells
+      where it is negative (the lots of a plan are disjoint), plus ``K * min(0, rc)`` of
+      the master's lots.
+
+    ("Local" here: the suppliers whose access the objective weighs, ``objective.access``.)
     """
     from lotsplit.model.master import reduced_costs
 
@@ -83,6 +91,7 @@ def lagrangian_bound(space: LotSpace, master: Master, z_lp: float, duals: np.nda
     total = space.total_annual_value or 1.0
     cell_dual = np.zeros(m.demand.shape)
     cell_dual[space.cells[:, 0], space.cells[:, 1]] = duals[:n_cells]
+    cell_id = _cell_ids(space)
     # What one unit of local-accessible annual value can lower a reduced cost by.
     per_local_value = lam / total
     if obj.kind == "weighted":
@@ -92,17 +101,34 @@ def lagrangian_bound(space: LotSpace, master: Master, z_lp: float, duals: np.nda
     admin_weight = (0.0 if obj.kind == "max_local" else 1.0) - beta      # >= 0
     cost_weight = 0.0 if obj.kind == "max_local" else 1.0
     rc = reduced_costs(master, duals)
-    rc_lb = float(rc.min()) if len(rc) else np.inf
+    rc_pool = min(0.0, float(rc.min())) if len(rc) else 0.0
+    rc_lb = rc_pool
+    share = np.zeros(n_cells)
     for f in lot_families(space):
         gi = m.group_index(space.bundles[f.b_idx])
-        v = m.demand[np.ix_(f.areas, gi)].sum(axis=1)
-        prize = cell_dual[np.ix_(f.areas, gi)].sum(axis=1) + (cost_weight * f.rate + per_local_value * f.local) * v
-        rc_lb = min(rc_lb, admin_weight * f.floor - mu - float(np.clip(prize, 0, None).sum()))
-    return float(z_lp + k_max * min(0.0, rc_lb))
+        ids = cell_id[np.ix_(f.areas, gi)]
+        on = ids >= 0
+        prize = cell_dual[np.ix_(f.areas, gi)] + ((cost_weight * f.rate + per_local_value * f.local)[:, None]
+                                                  * m.demand[np.ix_(f.areas, gi)])
+        d = admin_weight * f.floor - mu
+        rc_lb = min(rc_lb, d - float(np.clip(prize[on], 0, None).sum()))
+        np.minimum.at(share, ids[on], (d / max(1, int(on.sum())) if d >= 0 else d) - prize[on])
+    return float(z_lp + max(k_max * min(0.0, rc_lb), k_max * rc_pool + float(share.sum())))
 
 
-RELAXED_MAX_VARIABLES = 400_000
-"""The relaxed-lot bound is skipped (Lagrangian bound only) past this many variables."""
+def _cell_ids(space: LotSpace) -> np.ndarray:
+    """Areas × groups: the territory cell's row in the master, -1 where there is none."""
+    cell_id = -np.ones(space.market.demand.shape, dtype=np.int64)
+    cell_id[space.cells[:, 0], space.cells[:, 1]] = np.arange(len(space.cells))
+    return cell_id
+
+
+RELAXED_ITERATIONS = 30_000
+"""Simplex iterations the relaxed-lot LP may take over all its rounds (a work budget; past
+it the bound is the best Lagrangian bound of the rounds so far)."""
+RELAXED_TAIL = 1e-5
+"""The relaxed-lot generation ends when its Lagrangian bound is this close (relative) to
+the LP's value: the last rounds of column generation gain little."""
 FAMILY_REGIONS = 20_000
 """Regions of the reach lattice (:func:`reach_regions`) visited before the families fall
 back to one per component and one per access supplier's reach."""
@@ -317,30 +343,38 @@ def _coarse_families(space: LotSpace, big: int) -> list[Family]:
     return out
 
 
-def relaxed_bound(space: LotSpace, master: Master, *, effort: Effort) -> float | None:
+def relaxed_bound(space: LotSpace, master: Master, *, effort: Effort, k_max: int | None = None,
+                  target: float = np.inf) -> float | None:
     """A lower bound over every lot, known or not: the LP of the master in which, besides
     the lots of ``master``, *relaxed lots* may be used.
 
-    Every lot outside the pool is in one of the :func:`lot_families`.  A relaxed lot
-    ``z`` of a family costs its admin floor and may cover any part ``w <= z`` of the
-    family's cells, each earning its most value of competition and local bonus, with
-    the covered value between the family's least and most lot value.  Every plan is a
-    plan of this relaxed master with no higher cost, so its LP value bounds the true
-    optimum from below.  Returns None when the relaxed master is too large or the user's
-    time limit passes.
+    Every lot outside the pool is in one of the :func:`lot_families`.  A relaxed lot of a
+    family costs its admin floor and covers any fractional part ``w`` of the family's
+    cells, each earning its most value of competition and local bonus, with the covered
+    value between the family's least and most lot value.  Every plan is a plan of this
+    relaxed master with no higher cost, so its LP value bounds the true optimum from below.
+
+    The relaxed lots are generated, not listed (Dantzig–Wolfe): a family's relaxed lots
+    form a cone whose edges are the vertices of ``{w in [0, 1]^cells : least <= v·w <=
+    most}``, and the best edge against the duals is a fractional knapsack (cells by reduced
+    cost per unit of value, :func:`_best_relaxed_lot`).  So the LP keeps the master's rows,
+    and the pool's lots and the families' relaxed lots join it by sifting until neither
+    prices out.  On the way, each round's Lagrangian bounds are valid too (as in
+    :func:`lagrangian_bound`: ``LP + k_max · min(0, rc)``, ``k_max`` the most lots a plan
+    may have and ``rc`` the least reduced cost of a relaxed lot, or LP plus the cells'
+    least shares; the pool prices out): the generation ends early once it reaches
+    ``target`` (the plan to prove) or comes within ``RELAXED_TAIL`` of the LP's value.
+    Returns the best of these bounds, or None when the user's time limit passes first
+    (``RELAXED_ITERATIONS`` bounds the work).
     """
     import scipy.sparse as sp
 
     s, m = space.scenario, space.market
     obj = s.config.objective
     n_cells = len(space.cells)
+    n_rows = master.matrix.shape[0]
     total = space.total_annual_value or 1.0
-    names = master.names[n_cells:]
-    row = {name: n_cells + i for i, name in enumerate(names)}
-    cell_id = -np.ones(m.demand.shape, dtype=np.int64)
-    cell_id[space.cells[:, 0], space.cells[:, 1]] = np.arange(n_cells)
-    bonus_price = {"weighted": 100.0 * obj.price_per_local_point / total, "max_local": 100.0 / total}.get(obj.kind, 0.0)
-    admin_counts = obj.kind != "max_local"
+    row = {name: n_cells + i for i, name in enumerate(master.names[n_cells:])}
     if effort.out_of_time():
         return None
     families = lot_families(space)
@@ -348,66 +382,84 @@ def relaxed_bound(space: LotSpace, master: Master, *, effort: Effort) -> float |
         lp = solve_lp_sifted(master, effort=effort)
         return float(lp.objective) if lp.status == Status.OPTIMAL else None
 
-    # The relaxed cells w of every family, as flat arrays.
-    w_cell, w_fam, w_value, w_local, w_rate = [], [], [], [], []
-    for i, f in enumerate(families):
+    cell_id = _cell_ids(space)
+    bonus_price = {"weighted": 100.0 * obj.price_per_local_point / total, "max_local": 100.0 / total}.get(obj.kind, 0.0)
+    admin_counts = obj.kind != "max_local"
+    admin_scale = row_scales(space)["admin budget"]
+    local_row = row.get("local share target")
+    # Per family: its demand cells, their value, cost and local-share coefficient when covered.
+    fam = []
+    for f in families:
         gi = m.group_index(space.bundles[f.b_idx])
         ids = cell_id[np.ix_(f.areas, gi)]
         a_pos, g_pos = np.nonzero((ids >= 0) & (ids < space.n_demand))     # relaxed lots cover demand
-        w_cell.append(ids[a_pos, g_pos])
-        w_fam.append(np.full(len(a_pos), i))
-        w_rate.append(f.rate[a_pos])
         v = m.demand[f.areas[a_pos], np.asarray(gi)[g_pos]]
-        w_value.append(v)
-        w_local.append(v * f.local[a_pos])
-        if sum(len(x) for x in w_cell) + len(families) > RELAXED_MAX_VARIABLES:
-            return None
-        if effort.out_of_time():
-            return None
-    w_cell, w_fam = np.concatenate(w_cell).astype(np.int64), np.concatenate(w_fam).astype(np.int64)
-    w_value, w_local, w_rate = np.concatenate(w_value), np.concatenate(w_local), np.concatenate(w_rate)
-    n_w, n_z = len(w_cell), len(families)
-    floor = np.array([f.floor for f in families])
-    most = np.array([f.most for f in families])
-    least = np.array([f.least for f in families])
-    capped, floored = np.flatnonzero(np.isfinite(most)), np.flatnonzero(least > 0)
-    n_pool, n_rows = master.matrix.shape[1], master.matrix.shape[0]
-    link0 = n_rows                      # rows w_k - z_f(k) <= 0
-    value0 = n_rows + n_w               # rows sum v w - most z <= 0, for capped families
-    least0 = value0 + len(capped)       # rows least z - sum v w <= 0
-    cap_row = -np.ones(n_z, dtype=np.int64)
-    cap_row[capped] = value0 + np.arange(len(capped))
-    least_row = -np.ones(n_z, dtype=np.int64)
-    least_row[floored] = least0 + np.arange(len(floored))
-    total_rows = least0 + len(floored)
-    # z columns: lot count, admin budget, link rows, value rows
-    zr, zc, zv = [np.arange(0)], [np.arange(0)], [np.zeros(0)]
-    for name, coef in (("lot count", np.ones(n_z)), ("admin budget", floor / row_scales(space)["admin budget"])):
-        if name in row:
-            zr.append(np.full(n_z, row[name])); zc.append(np.arange(n_z)); zv.append(coef)
-    zr.append(link0 + np.arange(n_w)); zc.append(w_fam); zv.append(-np.ones(n_w))
-    zr.append(cap_row[capped]); zc.append(capped); zv.append(-most[capped])
-    zr.append(least_row[floored]); zc.append(floored); zv.append(least[floored])
-    Z = sp.csc_matrix((np.concatenate(zv), (np.concatenate(zr), np.concatenate(zc))), shape=(total_rows, n_z))
-    # w columns: their cell, the local share row, their link row, their family's value rows
-    k = np.arange(n_w)
-    wr, wc, wv = [w_cell, link0 + k], [k, k], [np.ones(n_w), np.ones(n_w)]
-    if "local share target" in row:
-        wr.append(np.full(n_w, row["local share target"])); wc.append(k); wv.append(w_local / total)
-    has_cap = cap_row[w_fam] >= 0
-    wr.append(cap_row[w_fam][has_cap]); wc.append(k[has_cap]); wv.append(w_value[has_cap])
-    has_least = least_row[w_fam] >= 0
-    wr.append(least_row[w_fam][has_least]); wc.append(k[has_least]); wv.append(-w_value[has_least])
-    W = sp.csc_matrix((np.concatenate(wv), (np.concatenate(wr), np.concatenate(wc))), shape=(total_rows, n_w))
-    z_cost = floor if admin_counts else np.zeros(n_z)
-    w_cost = -bonus_price * w_local - (w_rate * w_value if admin_counts else 0.0)
-    pool = sp.vstack([master.matrix, sp.csc_matrix((total_rows - n_rows, n_pool))])
-    matrix = sp.hstack([pool, Z, W]).tocsc()
-    extra = total_rows - n_rows
-    relaxed = Master(np.r_[master.cost, z_cost, w_cost], matrix, np.r_[master.row_lo, np.full(extra, -np.inf)],
-                     np.r_[master.row_hi, np.zeros(extra)])
-    lp = solve_lp_sifted(relaxed, effort=effort,
-                         start=np.arange(n_pool, n_pool + n_z + n_w))
+        local = v * f.local[a_pos]
+        cost = -bonus_price * local - (f.rate[a_pos] * v if admin_counts else 0.0)
+        fam.append((ids[a_pos, g_pos], v, cost, local / total))
+    # The z part of every relaxed lot: its cost and its entries outside the cells.
+    z_cost = np.array([f.floor if admin_counts else 0.0 for f in families])
+    z_rows = [(row[name], coef) for name, coef in (("lot count", lambda f: 1.0),
+                                                   ("admin budget", lambda f: f.floor / admin_scale)) if name in row]
+
+    best, early = -np.inf, False
+    scale_of_costs = max(1.0, float(np.abs(master.cost).max())) if len(master.cost) else 1.0
+
+    def oracle(y: np.ndarray, value: float):
+        """The best relaxed lot of every family whose reduced cost is negative (none once
+        the Lagrangian bound is good enough)."""
+        nonlocal best, early
+        costs, entries, least_rc = [], [], 0.0
+        share = np.zeros(n_cells)            # as in lagrangian_bound: per cell, its least share
+        for f, z, (cells, v, cost, local) in zip(families, z_cost, fam):
+            d = cost - y[cells] - (y[local_row] * local if local_row is not None else 0.0)
+            d_z = z - sum(y[r] * coef(f) for r, coef in z_rows)
+            np.minimum.at(share, cells, d + (d_z / max(1, len(cells)) if d_z >= 0 else d_z))
+            w = _best_relaxed_lot(d, v, f.least, f.most)
+            rc = np.inf if w is None else d_z + float(d @ w)
+            if rc >= -1e-9 * max(1.0, abs(d_z)):
+                continue
+            least_rc = min(least_rc, rc)
+            on = np.flatnonzero(w > 0)
+            col = [(cells[on], w[on])] + [(np.array([r]), np.array([coef(f)])) for r, coef in z_rows]
+            if local_row is not None:
+                col.append((np.array([local_row]), np.array([float(local[on] @ w[on])])))
+            costs.append(z + float(cost[on] @ w[on]))
+            entries.append(col)
+        if k_max is not None and costs:
+            pool = -k_max * 1e-9 * scale_of_costs          # the pool prices out, to sifting's tolerance
+            best = max(best, value + k_max * least_rc, value + pool + float(share.sum()))
+            if best >= target or value - best <= RELAXED_TAIL * max(1.0, abs(value)):
+                early = True
+                return np.zeros(0), sp.csc_matrix((n_rows, 0))
+        rows = [r for col in entries for r, _ in col]
+        vals = [x for col in entries for _, x in col]
+        which = [np.full(sum(len(r) for r, _ in col), k) for k, col in enumerate(entries)]
+        if not costs:
+            return np.zeros(0), sp.csc_matrix((n_rows, 0))
+        return np.array(costs), sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(which))),
+                                              shape=(n_rows, len(costs)))
+
+    lp = solve_lp_sifted(master, effort=effort, oracle=oracle, iterations=RELAXED_ITERATIONS)
     if lp.status != Status.OPTIMAL:
+        return best if np.isfinite(best) else None       # the work budget ran out: the best Lagrangian bound
+    return best if early else max(best, float(lp.objective))
+
+
+def _best_relaxed_lot(d: np.ndarray, v: np.ndarray, least: float, most: float) -> np.ndarray | None:
+    """The w in [0, 1]^cells with least <= v·w <= most that minimises d·w (a fractional
+    knapsack: cells by d per unit of value, the cheapest first, until the value reaches
+    ``least`` and on while they pay, up to ``most``); None when even every cell falls
+    short of ``least``."""
+    if float(v.sum()) < least - 1e-9:
         return None
-    return float(lp.objective)
+    order = np.lexsort((np.arange(len(d)), d / np.maximum(v, 1e-300)))
+    w = np.zeros(len(d))
+    filled = 0.0
+    for k in order:
+        if filled >= least - 1e-9 and (d[k] >= 0 or filled >= most - 1e-9):
+            break
+        take = 1.0 if v[k] <= 0 else min(1.0, (most - filled) / v[k])
+        w[k] = take
+        filled += take * v[k]
+    return w

@@ -48,7 +48,9 @@ def solve_generated(space: LotSpace, *, solver: str, effort: Effort, mip_gap: fl
     res = _over_pool(space, None, solver=solver, effort=effort, mip_gap=mip_gap, nodes=POOL_MIP_NODES)
     bound, how = _better_bound(space, res, -np.inf, "none")
     if _open(res, bound, mip_gap):
-        relaxed = relaxed_bound(space, build_master(space), effort=effort)
+        found = res.objective if res is not None and res.x is not None else None
+        relaxed = relaxed_bound(space, build_master(space), effort=effort, k_max=max_lots_in_plan(space, found),
+                                target=np.inf if found is None else found - max(mip_gap, PROVEN_GAP) * max(1.0, abs(found)))
         if relaxed is not None and relaxed > bound:
             bound, how = relaxed, "LP with relaxed lots"
     if _open(res, bound, mip_gap) and solver == "highs" and not effort.out_of_time():
@@ -101,7 +103,7 @@ def _better_bound(space: LotSpace, res: RawResult | None, bound: float, how: str
     k_max = max_lots_in_plan(space, res.objective if res.x is not None else None)
     lagrangian = lagrangian_bound(space, res.master, float(res.lp_bound), res.duals, k_max)
     if lagrangian > bound:
-        return lagrangian, f"Lagrangian, at most {k_max} lots priced below the LP over the pool"
+        return lagrangian, f"Lagrangian, from the LP over the pool (plans of at most {k_max} lots)"
     return bound, how
 
 

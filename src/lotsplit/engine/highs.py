@@ -388,7 +388,8 @@ on the L instance (2,900 rows) it is 4-5× faster than the dual simplex, even wa
 
 
 def solve_lp_sifted(master: Master, *, effort: Effort | None = None, start: np.ndarray | None = None,
-                    batch: int | None = None, penalty: float | None = None, elastic_duals: bool = False) -> RawResult:
+                    batch: int | None = None, penalty: float | None = None, elastic_duals: bool = False,
+                    oracle=None, iterations: int | None = None) -> RawResult:
     """The LP relaxation of a large master by sifting (column generation over a known pool).
 
     A working set of columns (``start``, or the cheapest per covered cell) is solved with an
@@ -399,6 +400,14 @@ def solve_lp_sifted(master: Master, *, effort: Effort | None = None, start: np.n
     the end means the LP over the pool is infeasible (checked by a pure phase I, so a small
     ``P`` can never turn a feasible master into an infeasible one).  With ``elastic_duals``
     an infeasible result carries the phase I duals (they say which cells lack columns).
+
+    ``oracle(duals, value) -> (cost, columns)`` adds columns the pool does not hold (column
+    generation proper): called with the row duals and the working LP's value (slack
+    penalties included) whenever the pool prices out, it returns candidate columns (costs
+    and a sparse rows × k matrix, possibly empty); those with a negative reduced cost
+    join, and the LP is optimal when neither prices out (an oracle may also offer none to
+    end early, and then knows what its bound is worth).  ``x`` then
+    covers the pool and, after it, the oracle's columns in the order they joined.
     """
     import highspy
 
@@ -413,8 +422,8 @@ def solve_lp_sifted(master: Master, *, effort: Effort | None = None, start: np.n
     lo, hi = master.row_lo, master.row_hi
     batch = batch or max(2000, 5 * n_rows)
     in_work = np.zeros(n, dtype=bool)
-    if start is None and n <= SIFT_ABOVE:
-        start = np.arange(n)                    # small enough to solve whole (one round)
+    if start is None and n <= SIFT_ABOVE and oracle is None:
+        start = np.arange(n)                    # small enough to solve whole (one round)                    # small enough to solve whole (one round)
     if start is None:
         size = np.maximum(np.diff(A.indptr), 1)
         start = np.argsort(cost / size, kind="stable")[:batch] if n else np.zeros(0, dtype=np.int64)
@@ -429,6 +438,25 @@ def solve_lp_sifted(master: Master, *, effort: Effort | None = None, start: np.n
     penalty = penalty or 100.0
 
     tol = 1e-9
+    true_cost = np.asarray(master.cost, dtype=float)
+    left = [iterations]                      # simplex iterations left, when budgeted
+
+    def _grow(offer, y) -> bool:
+        """Append the oracle's columns that price out to the pool; True if any did."""
+        nonlocal A, cost, true_cost, in_work, n
+        c_new, cols = offer
+        if not len(c_new):
+            return False
+        c_new = np.asarray(c_new, dtype=float)
+        cols = sp.csc_matrix(cols)
+        good = np.flatnonzero(c_new / scale - cols.T @ y < -tol)
+        if not len(good):
+            return False
+        A = sp.hstack([A, cols[:, good]]).tocsc()
+        cost, true_cost = np.r_[cost, c_new[good] / scale], np.r_[true_cost, c_new[good]]
+        in_work = np.r_[in_work, np.zeros(len(good), dtype=bool)]
+        n += len(good)
+        return True
 
     def sift(phase_one: bool):
         tightened = [False]
@@ -440,9 +468,11 @@ def solve_lp_sifted(master: Master, *, effort: Effort | None = None, start: np.n
         h.passModel(highs_lp(np.r_[c_slack, c_work], sp.hstack([slack, A[:, work]]).tocsc(), lo, hi))
         rounds = 0
         while True:
-            if effort.out_of_time():
+            if effort.out_of_time() or (left[0] is not None and left[0] <= 0):
                 return None, rounds
-            r = run(h, effort=effort)
+            r = run(h, effort=effort, iterations=left[0])
+            if left[0] is not None:
+                left[0] -= max(1, r.iterations)
             if r.termination not in (Termination.OPTIMAL, Termination.TIME_LIMIT, Termination.INTERRUPTED) \
                     and n_rows > IPM_ROWS:
                 h.setOptionValue("solver", "simplex")       # the interior point method gave up
@@ -450,6 +480,8 @@ def solve_lp_sifted(master: Master, *, effort: Effort | None = None, start: np.n
             if r.termination != Termination.OPTIMAL:
                 return None, rounds
             rounds += 1
+            h.setOptionValue("solver", "simplex")   # later rounds go on from this basis (the interior
+            #                                         point method would start over, and crawls on them)
             y = np.asarray(h.getSolution().row_dual)
             rc = (np.zeros(n) if phase_one else cost) - A.T @ y
             # Trust, but check: a working column HiGHS left with a negative reduced cost
@@ -464,6 +496,10 @@ def solve_lp_sifted(master: Master, *, effort: Effort | None = None, start: np.n
                 continue
             rc[in_work] = np.inf
             neg = np.flatnonzero(rc < -tol)
+            if not len(neg) and oracle is not None and not phase_one \
+                    and _grow(oracle(y * scale, h.getInfo().objective_function_value * scale), y):
+                rc = np.r_[rc, cost[len(rc):] - A[:, len(rc):].T @ y]
+                neg = np.flatnonzero(rc < -tol)
             if not len(neg):
                 return h, rounds
             add = neg[np.argsort(rc[neg], kind="stable")[:batch]]
@@ -492,13 +528,14 @@ def solve_lp_sifted(master: Master, *, effort: Effort | None = None, start: np.n
         if h1.getInfo().objective_function_value > 1e-7:
             y1 = np.asarray(h1.getSolution().row_dual) if elastic_duals else None
             return RawResult(Status.INFEASIBLE, None, None, None, y1, seconds, "LP relaxation infeasible")
-        return solve_lp_sifted(master, effort=effort,
+        grown = Master(true_cost, A, master.row_lo, master.row_hi, master.names)
+        return solve_lp_sifted(grown, effort=effort,
                                start=np.flatnonzero(in_work), batch=batch, penalty=penalty * 1e3,
-                               elastic_duals=elastic_duals) \
+                               elastic_duals=elastic_duals, oracle=oracle) \
             if penalty < 1e6 else RawResult(Status.ERROR, None, None, None, None, seconds, "LP: penalty too large")
     x = np.zeros(n)
     x[np.asarray(work)] = values[n_slack:]
     y = np.asarray(sol.row_dual) * scale
-    obj = float(master.cost @ x)
+    obj = float(true_cost @ x)
     return RawResult(Status.OPTIMAL, x, obj, obj, y, seconds,
                      f"LP by sifting: {rounds} rounds, {len(work)} of {n} columns")
