@@ -26,12 +26,12 @@ import pytest
 
 from conftest import ROOT
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("LOTSPLIT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--no-first-run"]
 
 if not Path(CHROMIUM).exists():
-    pytest.skip("Debian's chromium is not installed (/usr/bin/chromium; apt-get install chromium)",
+    pytest.skip(f"Debian's chromium is not installed ({CHROMIUM}; apt-get install chromium)",
                 allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
 
@@ -164,6 +164,7 @@ def test_planner_session(server, browser, shots, copy):
     pg.click("#apply")
     problems = pg.inner_text("#form-problems")
     assert "'många' is not a number" in problems and "Kostnad per delkontrakt" in problems
+    assert "greater than or equal to 1" in problems and "Högsta antal delkontrakt" in problems   # all at once
     tab.shot("04-form-problems")
 
     # max_lots = 4 as a variant, saved as a variant file beside the scenario.

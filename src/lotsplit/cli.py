@@ -442,7 +442,9 @@ def app_command(scenario: Optional[Path] = typer.Argument(None, help="Scenario t
                                        "choose another --port (or --host)")]) from None
         from lotsplit.app import create_app, serve
 
-        hosts = ("127.0.0.1", "localhost", "[::1]") + (() if loopback else (host,))
+        # Served to other computers on purpose: a wildcard address answers to any host name.
+        hosts = ("127.0.0.1", "localhost", "[::1]") + (() if loopback else ("*",) if host in ("0.0.0.0", "::")
+                                                       else (host,))
         web = create_app(scenario, out_root=out, hosts=hosts)
         if not loopback:
             typer.echo(f"Warning: serving on {host}: other computers that reach this address can open the "

@@ -18,6 +18,7 @@ writes it as a variant file (``extends`` and the changed fields, README "Variant
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -107,24 +108,28 @@ def read_form(base, form: dict[str, str], *, lang: str, file: str):
         text = str(form.get(key, "")).strip()
         section, name = key.split(".")
         model = type(getattr(cfg, section))
+        before = len(problems)
         value = _convert(key, text, file, spec.label, problems, decimal) if text else None
-        if value is None and not text:
+        if len(problems) > before:
+            continue                        # named already; the section is checked without it
+        if value is None:
             info = model.model_fields[name]
             if info.is_required():
                 problems.append(Problem(file, spec.label, "required field is missing", "fill in the field"))
                 continue
             value = info.get_default(call_default_factory=True)
         parts.setdefault(section, {})[name] = value
+    # Each section is checked by its model, all of them, so every problem shows at once.
+    locate = functools.partial(_label, specs)
+    for section, values in parts.items():
+        current = getattr(cfg, section)
+        try:
+            type(current).model_validate({**current.model_dump(), **values})
+        except pydantic.ValidationError as exc:
+            problems += [_config_problem(file, {**e, "loc": (section, *e["loc"])}, locate=locate) for e in exc.errors()]
     if problems:
         raise ScenarioError(problems)
-    try:
-        scenario = with_overrides(base, **parts)
-    except pydantic.ValidationError as exc:
-        errors = exc.errors()
-        section = _section_of(exc, parts)
-        located = [{**e, "loc": (section, *e["loc"])} for e in errors]
-        raise ScenarioError([_config_problem(file, e, locate=lambda loc: _label(specs, loc)) for e in located]) \
-            from None
+    scenario = with_overrides(base, **parts)
     changes: dict[str, dict[str, Any]] = {}
     for key in specs:
         section, name = key.split(".")
@@ -132,18 +137,6 @@ def read_form(base, form: dict[str, str], *, lang: str, file: str):
         if new != old:
             changes.setdefault(section, {})[name] = new
     return scenario, changes
-
-
-def _section_of(exc, parts: dict) -> str:
-    """The section whose model raised ``exc`` (pydantic names the model in its title)."""
-    from lotsplit import config as C
-
-    models = {"costs": C.CostsConfig, "competition": C.CompetitionConfig, "rules": C.RulesConfig,
-              "objective": C.ObjectiveConfig}
-    for section, model in models.items():
-        if exc.title == model.__name__:
-            return section
-    return next(iter(parts))
 
 
 def _label(specs: dict[str, FormField], loc: tuple) -> str:

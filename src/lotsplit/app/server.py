@@ -60,7 +60,7 @@ class Guard:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         host = headers.get("host", "")
         name = urlsplit(f"//{host}").hostname or ""
-        if name.lower() not in self.hosts:
+        if "*" not in self.hosts and name.lower() not in self.hosts:
             return await _plain(send, 421, "This server answers only to " + ", ".join(sorted(self.hosts)) + ".")
         if scope["method"] not in ("GET", "HEAD"):
             origin = headers.get("origin")
@@ -701,9 +701,11 @@ def serve(app, *, host: str = "127.0.0.1", port: int = 8765, ready=None) -> None
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on")
     server = Server(config)
 
+    stopped = progress.stop_check()      # the command's run: its Ctrl-C, from another thread
+
     def watch() -> None:
         while not server.should_exit:
-            if progress.stop_requested():
+            if stopped():
                 server.should_exit = True
                 return
             threading.Event().wait(0.2)

@@ -142,7 +142,6 @@ W: dict[str, tuple[str, str, str]] = {
     "elapsed": ("Tid", "Tid", "Time"),
     "no_plan_yet": ("Ingen indelning beräknad ännu för varianten {name}.", "Ingen opdeling beregnet endnu for varianten {name}.",
                     "No plan computed yet for the variant {name}."),
-    "plan_of": ("Indelning: {label}", "Opdeling: {label}", "Plan: {label}"),
     "status": ("Status", "Status", "Status"),
     "status_interrupted": ("stoppad: den bästa indelningen hittills, inte bevisat optimal",
                            "stoppet: den bedste opdeling indtil nu, ikke bevist optimal",
@@ -167,7 +166,7 @@ W: dict[str, tuple[str, str, str]] = {
     "violations": ("Avviker från villkoren", "Afviger fra betingelserne", "Breaks the rules"),
     "headline": ("Nyckeltal", "Nøgletal", "Headline figures"),
     "lots_word": ("delkontrakt", "delkontrakter", "lots"),
-    "run_label": ("Beräknad: {name}", "Beregnet: {name}", "Run: {name}"),
+    "run_label": ("Beräknad indelning för {name}", "Beregnet opdeling for {name}", "Best plan for {name}"),
     # ---------------------------------------------------------------- frontier
     "frontier_title": ("Administrativ kostnad mot lokal tillgänglighet", "Administrativ omkostning mod lokal tilgængelighed",
                        "Admin cost against local access"),

@@ -120,7 +120,7 @@ def scenario_map(s) -> dict[str, Any]:
               "demand": C.money(float(totals[a]), cur, lang), "d": _path_d(simple[a], tx)} for a in s.areas.index]
     height = (maxy - miny) * k + 2 * pad
     width = MAP_WIDTH + 2 * pad
-    size = round(0.022 * max(width, height))          # readable however tall the map is
+    size = round(0.016 * max(width, height))          # readable however tall the map is
     placed = L.place_names([(a, str(s.areas.loc[a, "name"]), g) for a, g in geoms.items()],
                            bounds=(minx, miny, maxx, maxy), taken=(),
                            measure=lambda n: (L.text_width(n, size) / k, 1.2 * size / k))
