@@ -72,7 +72,7 @@ def server(copy, tmp_path_factory):
     while not srv.started:
         assert time.monotonic() < deadline, "the app did not start"
         time.sleep(0.05)
-    yield {"url": f"http://127.0.0.1:{port}", "port": port, "out": out}
+    yield {"url": f"http://127.0.0.1:{port}", "port": port, "out": out, "app": app}
     srv.should_exit = True
     thread.join(10)
 
@@ -326,3 +326,26 @@ def test_guard_refuses_other_hosts_and_sites(server):
     status, _, body = _request(url + "/open", method="POST", data=b"path=/etc/passwd",
                                headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert status == 400 and "root:" not in body                                        # not a scenario: not read
+
+
+def test_every_name_is_escaped(server, copy):
+    """Names from the files reach the pages only as text: a supplier, an area and a
+    scenario named with markup show as that markup, never run."""
+    import dataclasses
+
+    import lotsplit
+    from lotsplit.app.workspace import Variant
+
+    s = lotsplit.load_scenario(copy)
+    evil = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    areas, suppliers = s.areas.copy(), s.suppliers.copy()
+    areas.loc[areas.index[0], "name"] = evil
+    suppliers.loc[suppliers.index[0], "name"] = evil
+    s = dataclasses.replace(s, areas=areas, suppliers=suppliers, config=s.config.model_copy(update={"name": evil}))
+    registry = server["app"].app.state.lotsplit.registry
+    ws = registry.new(lang="en")
+    ws.variants, ws.current = {s.name: Variant(s.name, s)}, s.name
+    status, _, body = _request(f"{server['url']}/w/{ws.id}/")
+    assert status == 200
+    assert evil not in body and "<script>alert" not in body and "<img src=x" not in body
+    assert "&lt;script&gt;alert(" in body

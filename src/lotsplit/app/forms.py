@@ -11,8 +11,8 @@ A variant is the base scenario plus the fields that differ from it; :func:`varia
 writes it as a variant file (``extends`` and the changed fields, README "Variants").
 
 >>> from lotsplit.app.forms import form_fields
->>> [f.key for f in form_fields("en") if f.key.startswith("rules.max_lots")]
-['rules.max_lots', 'rules.max_lots_per_tenderer']
+>>> [f.label for f in form_fields("sv") if f.key.startswith("rules.max_lots")]
+['Högsta antal delkontrakt', 'Högst antal delkontrakt per anbudsgivare', 'Högst antal delkontrakt att lämna anbud på']
 """
 
 from __future__ import annotations

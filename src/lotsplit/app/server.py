@@ -19,7 +19,6 @@ import functools
 import logging
 import math
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import jinja2
 from starlette.applications import Starlette
@@ -30,6 +29,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from lotsplit.app import actions, views
+from lotsplit.app.guard import LOOPBACK, MAP_CSP, Guard
 from lotsplit.app import texts as TX
 from lotsplit.app.texts import t
 from lotsplit.app.workspace import (SCENARIO_SUFFIXES, UPLOAD_MB, Registry, Workspace, bundled_examples,
@@ -37,65 +37,7 @@ from lotsplit.app.workspace import (SCENARIO_SUFFIXES, UPLOAD_MB, Registry, Work
 
 log = logging.getLogger("lotsplit.app")
 
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-src 'self'; "
-       "connect-src 'self'; form-action 'self'; frame-ancestors 'self'; base-uri 'none'")
-MAP_CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; "
-           "frame-ancestors 'self'; base-uri 'none'; form-action 'none'")
-LOOPBACK = ("127.0.0.1", "localhost", "[::1]", "::1")
 FRONTIER_POINTS = 15
-
-
-class Guard:
-    """ASGI middleware: known host names only, no forms from other sites, bodies no
-    bigger than an upload may be, and the security headers on every answer."""
-
-    def __init__(self, app, *, hosts: tuple[str, ...], max_body: int):
-        self.app = app
-        self.hosts = {h.lower().strip("[]") for h in hosts}
-        self.max_body = max_body
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        host = headers.get("host", "")
-        name = urlsplit(f"//{host}").hostname or ""
-        if "*" not in self.hosts and name.lower() not in self.hosts:
-            return await _plain(send, 421, "This server answers only to " + ", ".join(sorted(self.hosts)) + ".")
-        if scope["method"] not in ("GET", "HEAD"):
-            origin = headers.get("origin")
-            if (origin and origin != "null" and urlsplit(origin).netloc != host) or \
-                    headers.get("sec-fetch-site") == "cross-site":
-                return await _plain(send, 403, "Forms from other sites are refused.")
-            if int(headers.get("content-length") or 0) > self.max_body:
-                return await _plain(send, 413, f"The request is larger than {self.max_body // 2**20} MB.")
-        seen = 0
-
-        async def limited():
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.max_body:
-                raise ValueError("request body too large")
-            return message
-
-        async def secured(message):
-            if message["type"] == "http.response.start":
-                have = {k.lower() for k, _ in message.get("headers", [])}
-                extra = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
-                         (b"referrer-policy", b"no-referrer"), (b"x-frame-options", b"SAMEORIGIN"),
-                         (b"cache-control", b"no-store"), (b"cross-origin-opener-policy", b"same-origin")]
-                message["headers"] = list(message.get("headers", [])) + [(k, v) for k, v in extra if k not in have]
-            await send(message)
-
-        return await self.app(scope, limited, secured)
-
-
-async def _plain(send, status: int, text: str) -> None:
-    body = text.encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
 
 
 def create_app(scenario: str | Path | None = None, *, out_root: str | Path = "lotsplit-app-out",
@@ -235,7 +177,7 @@ def create_app(scenario: str | Path | None = None, *, out_root: str | Path = "lo
                     fields=forms.form_fields(ws.lang, cfg.currency),
                     values=values or forms.current_values(cfg, ws.lang), problems=problems or [],
                     name=name if name is not None else (v.name if not v.is_base else _next_name(ws)),
-                    changes=_change_list(ws, v), can_save=ws.source is not None and ws.source.suffix == ".toml"
+                    changes=views.change_list(ws, v), can_save=ws.source is not None and ws.source.suffix == ".toml"
                     and not ws.uploaded)
 
     async def change(request: Request):
@@ -308,8 +250,8 @@ def create_app(scenario: str | Path | None = None, *, out_root: str | Path = "lo
             return missing(request)
         key = request.query_params.get("key") or ws.last_run.get(ws.variant.name)
         entry = ws.plans.get(key) if key else None
-        return page(request, "plan.html", ws, tab="plan", entry=entry, view=_plan_view(entry),
-                    time_limit=_default_limit(ws), error=_job_error(ws, "run"))
+        return page(request, "plan.html", ws, tab="plan", entry=entry, view=views.plan_view(entry),
+                    time_limit=_default_limit(ws), error=views.job_error(ws, "run"))
 
     async def start_job(request: Request, kind: str):
         ws = workspace(request)
@@ -399,22 +341,22 @@ def create_app(scenario: str | Path | None = None, *, out_root: str | Path = "lo
             table = f.table()
             for item, (_, r) in zip(chart["items"], table.iterrows()):
                 rows.append({"key": ws.frontier_prefix + item["key"], "label": r["label"], "name": item["name"],
-                             "lots": int(r["n_lots"]), "net_cost": _num(r["net_cost"], ws.lang),
-                             "admin_cost": _num(r["admin_cost"], ws.lang), "kind": item["kind"],
-                             "local_share": _pct(r["local_share"], ws.lang),
+                             "lots": int(r["n_lots"]), "net_cost": views.num(r["net_cost"], ws.lang),
+                             "admin_cost": views.num(r["admin_cost"], ws.lang), "kind": item["kind"],
+                             "local_share": views.pct(r["local_share"], ws.lang),
                              "status": xw(ws.lang, f"status_{r['status']}")})
         cur = ws.base.scenario.currency
         return page(request, "frontier.html", ws, tab="frontier", f=f, chart=chart, rows=rows, entry=entry,
                     net_head=xw(ws.lang, "s_net_cost", cur=cur), share_head=xw(ws.lang, "s_local_share"),
-                    view=_plan_view(entry), headline=_frontier_headline(f), time_limit=_default_limit(ws, 120),
-                    points=FRONTIER_POINTS, error=_job_error(ws, "frontier"))
+                    view=views.plan_view(entry), headline=views.frontier_headline(f), time_limit=_default_limit(ws, 120),
+                    points=FRONTIER_POINTS, error=views.job_error(ws, "frontier"))
 
     async def compare_page(request: Request):
         ws = workspace(request)
         if ws is None or ws.scenario is None:
             return missing(request)
-        return page(request, "compare.html", ws, tab="compare", table=_compare_table(ws),
-                    time_limit=_default_limit(ws), error=_job_error(ws, "compare"))
+        return page(request, "compare.html", ws, tab="compare", table=views.compare_table(ws),
+                    time_limit=_default_limit(ws), error=views.job_error(ws, "compare"))
 
     async def pack_page(request: Request):
         ws = workspace(request)
@@ -422,7 +364,7 @@ def create_app(scenario: str | Path | None = None, *, out_root: str | Path = "lo
             return missing(request)
         entry = ws.plans.get(ws.chosen) if ws.chosen else None
         return page(request, "pack.html", ws, tab="pack", entry=entry, pack=ws.pack,
-                    error=_job_error(ws, "pack"), view=_plan_view(entry))
+                    error=views.job_error(ws, "pack"), view=views.plan_view(entry))
 
     async def pack_download(request: Request):
         from lotsplit.frontier.baselines import slug
@@ -577,108 +519,6 @@ def _next_name(ws: Workspace) -> str:
         if name not in ws.variants:
             return name
         n += 1
-
-
-def _change_list(ws: Workspace, v) -> list[tuple[str, str, str]]:
-    from lotsplit.app import forms
-
-    labels = {f.key: f for f in forms.form_fields(ws.lang, ws.base.scenario.currency)}
-    out = []
-    for section, changed in v.changes.items():
-        for name, value in changed.items():
-            key = f"{section}.{name}"
-            f = labels.get(key)
-            old = forms._get(ws.base.scenario.config, key)
-            kind = f.kind if f else "text"
-            out.append((f.label if f else key, forms.shown_value(old, kind, ws.lang) or "–",
-                        forms.shown_value(value, kind, ws.lang) or "–"))
-    return out
-
-
-def _plan_view(entry) -> dict | None:
-    if entry is None:
-        return None
-    plan = entry.plan
-    status, css = views.status_text(plan, interrupted=entry.interrupted)
-    return {"status": status, "css": css, "headline": views.headline(plan), "lots": views.lot_rows(plan),
-            "n_lots": len(plan.lots), "violations": list(plan.violations)}
-
-
-def _job_error(ws: Workspace, kind: str) -> dict | None:
-    """The last job's failure, in words (problems listed, reasons of infeasibility)."""
-    from lotsplit.errors import InfeasibleError, NoPlanFoundError, ScenarioError
-
-    job = ws.job
-    if job is None or job.kind != kind or job.status != "failed":
-        return None
-    exc = job.error
-    if isinstance(exc, InfeasibleError):
-        return {"title": t(ws.lang, "infeasible"), "lines": list(exc.reasons)}
-    if isinstance(exc, NoPlanFoundError):
-        if job.stop.is_set():
-            return {"title": t(ws.lang, "stopped_no_plan"), "lines": []}
-        return {"title": t(ws.lang, "no_plan"), "lines": [str(exc)]}
-    if isinstance(exc, ScenarioError):
-        return {"title": t(ws.lang, "failed"), "lines": [str(p) for p in exc.problems]}
-    from lotsplit.errors import LotsplitError
-
-    if isinstance(exc, LotsplitError):
-        return {"title": t(ws.lang, "failed"), "lines": [str(exc)]}
-    return {"title": t(ws.lang, "failed"), "lines": [t(ws.lang, "unexpected", error=f"{type(exc).__name__}: {exc}")]}
-
-
-def _num(x, lang: str) -> str:
-    from lotsplit.export.common import number
-
-    return number(float(x), lang)
-
-
-def _pct(x, lang: str) -> str:
-    from lotsplit.export.common import percent
-
-    return percent(float(x), lang, decimals=1)
-
-
-def _frontier_headline(f) -> str:
-    if f is None:
-        return ""
-    from lotsplit.export.frontier_report import headline
-
-    return headline(f)
-
-
-def _compare_table(ws: Workspace) -> dict | None:
-    from lotsplit.export.xlsx_texts import word as xw
-
-    c = ws.comparison
-    if c is None:
-        return None
-    lang = ws.lang
-    cur = ws.base.scenario.currency
-    cols = [("n_lots", "s_n_lots", "int"), ("admin_cost", "s_admin_cost", "money"),
-            ("local_share", "s_local_share", "share"), ("expected_bids_mean", "s_expected_bids_mean", "dec"),
-            ("lots_at_risk", "s_lots_at_risk", "int"), ("lots_without_local_bidder", "s_lots_without_local", "int")]
-    rows = []
-    for r, (_, row) in zip(c.runs, c.table.iterrows()):
-        cells = []
-        for col, _, kind in cols:
-            v = row.get(col)
-            if v is None or (isinstance(v, float) and math.isnan(v)):
-                cells.append("–")
-            elif kind == "money":
-                cells.append(_num(v, lang))
-            elif kind == "share":
-                cells.append(_pct(v, lang))
-            elif kind == "dec":
-                from lotsplit.export.common import number
-
-                cells.append(number(float(v), lang, decimals=1))
-            else:
-                cells.append(str(int(v)))
-        status = xw(lang, f"status_{r.status}") if r.status in ("optimal", "feasible") else f"{r.status}: {r.message}"
-        rows.append({"label": r.label, "cells": cells, "status": status, "differs": row.get("differs_from_first", ""),
-                     "key": ws.comparison_keys.get(r.label)})
-    return {"heads": [xw(lang, k, cur=cur) for _, k, _ in cols], "rows": rows}
 
 
 def serve(app, *, host: str = "127.0.0.1", port: int = 8765, ready=None) -> None:

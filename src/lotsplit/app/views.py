@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from lotsplit.app.texts import t
+from lotsplit.app.workspace import Workspace
 from lotsplit.export import common as C
 from lotsplit.export.xlsx_texts import word as xw
 
@@ -271,3 +272,100 @@ def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
             break
     first = math.ceil(lo / step) * step
     return [round(first + i * step, 10) for i in range(int((hi - first) / step) + 1)]
+
+
+# --------------------------------------------------------------------------- page data
+
+def change_list(ws: Workspace, v) -> list[tuple[str, str, str]]:
+    """The fields a variant changes: (label, base value, the variant's value)."""
+    from lotsplit.app import forms
+
+    labels = {f.key: f for f in forms.form_fields(ws.lang, ws.base.scenario.currency)}
+    out = []
+    for section, changed in v.changes.items():
+        for name, value in changed.items():
+            key = f"{section}.{name}"
+            f = labels.get(key)
+            old = forms._get(ws.base.scenario.config, key)
+            kind = f.kind if f else "text"
+            out.append((f.label if f else key, forms.shown_value(old, kind, ws.lang) or "–",
+                        forms.shown_value(value, kind, ws.lang) or "–"))
+    return out
+
+
+def plan_view(entry) -> dict | None:
+    """What a plan's part of a page shows: status, headline figures, lots, violations."""
+    if entry is None:
+        return None
+    plan = entry.plan
+    status, css = status_text(plan, interrupted=entry.interrupted)
+    return {"status": status, "css": css, "headline": headline(plan), "lots": lot_rows(plan),
+            "n_lots": len(plan.lots), "violations": list(plan.violations)}
+
+
+def job_error(ws: Workspace, kind: str) -> dict | None:
+    """The last job's failure, in words (problems listed, reasons of infeasibility)."""
+    from lotsplit.errors import InfeasibleError, LotsplitError, NoPlanFoundError, ScenarioError
+
+    job = ws.job
+    if job is None or job.kind != kind or job.status != "failed":
+        return None
+    exc = job.error
+    if isinstance(exc, InfeasibleError):
+        return {"title": t(ws.lang, "infeasible"), "lines": list(exc.reasons)}
+    if isinstance(exc, NoPlanFoundError):
+        if job.stop.is_set():
+            return {"title": t(ws.lang, "stopped_no_plan"), "lines": []}
+        return {"title": t(ws.lang, "no_plan"), "lines": [str(exc)]}
+    if isinstance(exc, ScenarioError):
+        return {"title": t(ws.lang, "failed"), "lines": [str(p) for p in exc.problems]}
+    if isinstance(exc, LotsplitError):
+        return {"title": t(ws.lang, "failed"), "lines": [str(exc)]}
+    return {"title": t(ws.lang, "failed"), "lines": [t(ws.lang, "unexpected", error=f"{type(exc).__name__}: {exc}")]}
+
+
+def num(x, lang: str) -> str:
+    return C.number(float(x), lang)
+
+
+def pct(x, lang: str) -> str:
+    return C.percent(float(x), lang, decimals=1)
+
+
+def frontier_headline(f) -> str:
+    if f is None:
+        return ""
+    from lotsplit.export.frontier_report import headline as words
+
+    return words(f)
+
+
+def compare_table(ws: Workspace) -> dict | None:
+    """The comparison's headline figures, one row per variant."""
+    c = ws.comparison
+    if c is None:
+        return None
+    lang = ws.lang
+    cur = ws.base.scenario.currency
+    cols = [("n_lots", "s_n_lots", "int"), ("admin_cost", "s_admin_cost", "money"),
+            ("local_share", "s_local_share", "share"), ("expected_bids_mean", "s_expected_bids_mean", "dec"),
+            ("lots_at_risk", "s_lots_at_risk", "int"), ("lots_without_local_bidder", "s_lots_without_local", "int")]
+    rows = []
+    for r, (_, row) in zip(c.runs, c.table.iterrows()):
+        cells = []
+        for col, _, kind in cols:
+            v = row.get(col)
+            if v is None or (isinstance(v, float) and math.isnan(v)):
+                cells.append("–")
+            elif kind == "money":
+                cells.append(num(v, lang))
+            elif kind == "share":
+                cells.append(pct(v, lang))
+            elif kind == "dec":
+                cells.append(C.number(float(v), lang, decimals=1))
+            else:
+                cells.append(str(int(v)))
+        status = xw(lang, f"status_{r.status}") if r.status in ("optimal", "feasible") else f"{r.status}: {r.message}"
+        rows.append({"label": r.label, "cells": cells, "status": status, "differs": row.get("differs_from_first", ""),
+                     "key": ws.comparison_keys.get(r.label)})
+    return {"heads": [xw(lang, k, cur=cur) for _, k, _ in cols], "rows": rows}
