@@ -181,6 +181,7 @@ W: dict[str, tuple[str, str, str]] = {
     "point": ("Punkt {label}", "Punkt {label}", "Point {label}"),
     "frontier_points": ("Punkterna", "Punkterne", "The points"),
     "baseline": ("jämförelse", "sammenligning", "baseline"),
+    "on_frontier": ("på fronten", "på fronten", "on the frontier"),
     "kind": ("Slag", "Type", "Kind"),
     "chart_title": ("Avvägningskurva för {name}", "Afvejningskurve for {name}", "Trade-off curve of {name}"),
     "frontier_stale": ("Avvägningen hör till varianten {name}.", "Afvejningen hører til varianten {name}.",
