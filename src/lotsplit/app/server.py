@@ -54,6 +54,8 @@ def create_app(scenario: str | Path | None = None, *, out_root: str | Path = "lo
              **ctx) -> HTMLResponse:
         lang = lang or (ws.lang if ws else TX.pick_language(request.headers.get("accept-language")))
         job = ws.job.state() if ws and ws.job else None
+        if job:
+            job["stage"] = TX.stage_word(lang, job["stage"])
         html = env.get_template(template).render(
             T=functools.partial(t, lang), lang=lang, ws=ws, job=job, message=ws.take_message() if ws else None,
             upload_mb=UPLOAD_MB, **ctx)
@@ -300,7 +302,10 @@ def create_app(scenario: str | Path | None = None, *, out_root: str | Path = "lo
         ws = workspace(request)
         if ws is None:
             return JSONResponse({"status": "gone"}, status_code=404)
-        return JSONResponse(ws.job.state() if ws.job else {"status": "none"})
+        if ws.job is None:
+            return JSONResponse({"status": "none"})
+        state_ = ws.job.state()
+        return JSONResponse(state_ | {"stage": TX.stage_word(ws.lang, state_["stage"])})
 
     async def choose(request: Request):
         ws = workspace(request)

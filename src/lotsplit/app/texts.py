@@ -135,6 +135,12 @@ W: dict[str, tuple[str, str, str]] = {
     "running": ("Beräknar …", "Beregner …", "Working …"),
     "stopping": ("Stoppar …", "Stopper …", "Stopping …"),
     "stage": ("Steg", "Trin", "Stage"),
+    "stage_load": ("läser scenariot", "læser scenariet", "reading the scenario"),
+    "stage_enumerate": ("räknar upp kandidatdelkontrakt", "opregner kandidatdelkontrakter", "listing candidate lots"),
+    "stage_solve": ("söker den bästa indelningen", "søger den bedste opdeling", "searching for the best plan"),
+    "stage_frontier": ("söker avvägningskurvan", "søger afvejningskurven", "searching for the trade-off curve"),
+    "stage_runs": ("beräknar varianterna", "beregner varianterne", "solving the variants"),
+    "stage_export": ("skriver filerna", "skriver filerne", "writing the files"),
     "candidate_lots": ("Kandidatdelkontrakt", "Kandidatdelkontrakter", "Candidate lots"),
     "incumbent": ("Bästa indelning hittills (målvärde)", "Bedste opdeling indtil nu (målværdi)", "Best plan so far (objective)"),
     "bound": ("Gräns (bästa möjliga)", "Grænse (bedst mulige)", "Bound (best possible)"),
@@ -221,6 +227,12 @@ def t(lang: str, key: str, **kw) -> str:
     words = W[key]
     s = words[LANGS.index(lang)] if lang in LANGS else words[2]
     return s.format(**kw) if kw else s
+
+
+def stage_word(lang: str, name: str) -> str:
+    """A stage of the engine's progress in words (its own name when the app has none)."""
+    key = f"stage_{name}"
+    return t(lang, key) if key in W else name
 
 
 def n_problems(lang: str, n: int) -> str:

@@ -21,7 +21,7 @@
       fetch(url, {headers: {"Accept": "application/json"}, cache: "no-store"}).then(function (r) { return r.json(); })
         .then(function (s) {
           if (s.status !== "running") { window.location.replace(window.location.href); return; }
-          set("job-stage", (s.stage || "") + " " + (s.detail || ""));
+          set("job-stage", (s.stage || "") + (s.detail ? " (" + s.detail + ")" : ""));
           set("job-lots", s.lots === null ? "–" : fmt(s.lots));
           if (s.incumbent) {
             set("job-incumbent", fmt(s.incumbent.objective));
