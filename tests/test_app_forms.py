@@ -144,3 +144,27 @@ def test_stop_ends_a_long_solve_in_one_workspace_only(malung):
     plan = short.plans[short.job.result].plan
     assert plan.outcome.status.value == "optimal" and len(plan.lots) == 12
     reg.close_all()
+
+
+def test_problems_are_shown_in_the_scenarios_language():
+    """The loaders word their problems in English; the app shows the common ones in Swedish
+    or Danish, drops the "missing" that follows a refused value, and leaves the rest as
+    they are."""
+    from lotsplit.app.views import problem_rows
+    from lotsplit.errors import Problem
+
+    where = "sheet Kostnader, cell B3 (Kostnad per delkontrakt (SEK))"
+    problems = [Problem("v.xlsx", where, "'många' is not a number", "enter a number, without units"),
+                Problem("v.xlsx", where, "required field is missing", "fill in the cell"),
+                Problem("v.xlsx", "rules.max_lots", "Input should be greater than or equal to 1 (got 0)",
+                        "correct the value (each field is documented in src/lotsplit/config.py)"),
+                Problem("v.xlsx", "", "something new", "do this")]
+    sv = problem_rows(problems, "sv")
+    assert [r["message"] for r in sv] == ["'många' är inte ett tal", "värdet ska vara minst 1 (angivet: 0)",
+                                          "something new"]
+    assert sv[0]["where"] == "blad Kostnader, cell B3 (Kostnad per delkontrakt (SEK))"
+    assert "src/lotsplit" not in sv[1]["fix"]
+    da = problem_rows(problems, "da")
+    assert da[0]["message"] == "'många' er ikke et tal" and da[0]["where"].startswith("ark Kostnader, celle B3")
+    assert [r["message"] for r in problem_rows(problems, "en")][:2] == ["'många' is not a number",
+                                                                       "Input should be greater than or equal to 1 (got 0)"]

@@ -78,10 +78,13 @@ def compare(ws: Workspace, names: list[str], *, time_limit: float | None):
         result = run_compare([v.scenario for v in variants], time_limit=time_limit)
         n = next(_COUNTER)
         keys = {}
-        for (label, plan), v in zip(result.plans().items(), variants):
+        plans = result.plans()
+        for r, v in zip(result.runs, variants):
+            if r.label not in plans:        # no plan (infeasible, stopped): the table says why
+                continue
             key = f"c{n}-{len(keys) + 1}"
-            keys[label] = key
-            ws.add_plan(PlanEntry(key, t(ws.lang, "run_label", name=label), plan, "compare", v.name))
+            keys[r.label] = key
+            ws.add_plan(PlanEntry(key, t(ws.lang, "run_label", name=r.label), plans[r.label], "compare", v.name))
         with ws.lock:
             ws.comparison, ws.comparison_keys = result, keys
         return result

@@ -55,7 +55,7 @@ def create_app(scenario: str | Path | None = None, *, out_root: str | Path = "lo
         lang = lang or (ws.lang if ws else TX.pick_language(request.headers.get("accept-language")))
         job = ws.job.state() if ws and ws.job else None
         if job:
-            job["stage"] = TX.stage_word(lang, job["stage"])
+            job["stage"], job["detail"] = TX.stage_word(lang, job["stage"]), TX.detail_words(lang, job["detail"])
         html = env.get_template(template).render(
             T=functools.partial(t, lang), lang=lang, ws=ws, job=job, message=ws.take_message() if ws else None,
             upload_mb=UPLOAD_MB, **ctx)
@@ -146,8 +146,8 @@ def create_app(scenario: str | Path | None = None, *, out_root: str | Path = "lo
         if ws is None:
             return missing(request)
         if ws.scenario is None:
-            return page(request, "problems.html", ws, problems=views.problem_rows(ws.problems, ws.lang),
-                        count=TX.n_problems(ws.lang, len(ws.problems)))
+            rows = views.problem_rows(ws.problems, ws.lang)
+            return page(request, "problems.html", ws, problems=rows, count=TX.n_problems(ws.lang, len(rows)))
         s = ws.base.scenario
         data = await run_in_threadpool(_cached, ws, "scenario", lambda: (views.scenario_tables(s),
                                                                           views.scenario_map(s)))
@@ -305,7 +305,8 @@ def create_app(scenario: str | Path | None = None, *, out_root: str | Path = "lo
         if ws.job is None:
             return JSONResponse({"status": "none"})
         state_ = ws.job.state()
-        return JSONResponse(state_ | {"stage": TX.stage_word(ws.lang, state_["stage"])})
+        return JSONResponse(state_ | {"stage": TX.stage_word(ws.lang, state_["stage"]),
+                                      "detail": TX.detail_words(ws.lang, state_["detail"])})
 
     async def choose(request: Request):
         ws = workspace(request)

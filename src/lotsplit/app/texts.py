@@ -174,8 +174,8 @@ W: dict[str, tuple[str, str, str]] = {
     "lots_word": ("delkontrakt", "delkontrakter", "lots"),
     "run_label": ("Beräknad indelning för {name}", "Beregnet opdeling for {name}", "Best plan for {name}"),
     # ---------------------------------------------------------------- frontier
-    "frontier_title": ("Administrativ kostnad mot lokal tillgänglighet", "Administrativ omkostning mod lokal tilgængelighed",
-                       "Admin cost against local access"),
+    "frontier_title": ("Nettokostnad mot lokal tillgänglighet", "Nettoomkostning mod lokal tilgængelighed",
+                       "Net cost against local access"),
     "frontier_intro": ("Varje punkt är en indelning som ingen annan slår på både nettokostnad och lokal andel. Klicka på en punkt för att se den.",
                        "Hvert punkt er en opdeling, som ingen anden slår på både nettoomkostning og lokal andel. Klik på et punkt for at se det.",
                        "Each point is a plan that no other beats on both net cost and local share. Click a point to see it."),
@@ -185,7 +185,11 @@ W: dict[str, tuple[str, str, str]] = {
                     "Afvejningen er ikke beregnet endnu for varianten {name}.",
                     "The trade-off has not been computed yet for the variant {name}."),
     "point": ("Punkt {label}", "Punkt {label}", "Point {label}"),
-    "frontier_points": ("Punkterna", "Punkterne", "The points"),
+    "frontier_points": ("indelningar på fronten (ring: inte bevisat optimal)",
+                        "opdelinger på fronten (ring: ikke bevist optimal)",
+                        "plans on the frontier (ring: not proven optimal)"),
+    "legacy": ("tidigare indelning", "tidligere opdeling", "previous plan"),
+    "n_lots_head": ("Antal delkontrakt", "Antal delkontrakter", "Number of lots"),
     "baseline": ("jämförelse", "sammenligning", "baseline"),
     "on_frontier": ("på fronten", "på fronten", "on the frontier"),
     "kind": ("Slag", "Type", "Kind"),
@@ -220,6 +224,87 @@ W: dict[str, tuple[str, str, str]] = {
                    "Den valgte opdeling er ændret, siden materialet blev skrevet: skriv det igen.",
                    "The chosen plan changed after the pack was written: write it again."),
 }
+
+
+# The loaders' problems (lotsplit.scenario) are worded in English, like the command line's.
+# The app shows the common ones in the scenario's language: (pattern, Swedish, Danish),
+# the pattern's groups kept.  A problem not listed here is shown as it is.
+PROBLEM_WORDS: tuple[tuple[str, str, str], ...] = (
+    (r"'(.*)' is not a number", "'{0}' är inte ett tal", "'{0}' er ikke et tal"),
+    (r"enter a number, without units", "skriv ett tal, utan enhet", "skriv et tal, uden enhed"),
+    (r"(.*) is not a whole number", "{0} är inte ett heltal", "{0} er ikke et heltal"),
+    (r"enter a whole number", "skriv ett heltal", "skriv et heltal"),
+    (r"'(.*)' is not yes/no", "'{0}' är varken ja eller nej", "'{0}' er hverken ja eller nej"),
+    (r"choose yes or no \(ja/nej\) in the list", "välj ja eller nej i listan", "vælg ja eller nej på listen"),
+    (r"'(.*)' is not one of the choices", "'{0}' är inte ett av valen", "'{0}' er ikke en af mulighederne"),
+    (r"choose one of: (.*)", "välj ett av: {0}", "vælg en af: {0}"),
+    (r"required field is missing", "uppgiften saknas", "oplysningen mangler"),
+    (r"fill in the cell", "fyll i cellen", "udfyld cellen"),
+    (r"fill in the field", "fyll i fältet", "udfyld feltet"),
+    (r"Input should be greater than or equal to (.+) \(got (.*)\)", "värdet ska vara minst {0} (angivet: {1})",
+     "værdien skal være mindst {0} (angivet: {1})"),
+    (r"Input should be greater than (.+) \(got (.*)\)", "värdet ska vara större än {0} (angivet: {1})",
+     "værdien skal være større end {0} (angivet: {1})"),
+    (r"Input should be less than or equal to (.+) \(got (.*)\)", "värdet får vara högst {0} (angivet: {1})",
+     "værdien må højst være {0} (angivet: {1})"),
+    (r"Input should be less than (.+) \(got (.*)\)", "värdet ska vara mindre än {0} (angivet: {1})",
+     "værdien skal være mindre end {0} (angivet: {1})"),
+    (r"correct the value \(each field is documented in src/lotsplit/config\.py\)",
+     "rätta värdet (se hjälptexten vid fältet och i arbetsboken)", "ret værdien (se hjælpeteksten ved feltet og i arbejdsbogen)"),
+    (r"areas file not found at (.+)", "filen med områdena finns inte: {0}", "filen med områderne findes ikke: {0}"),
+    (r"legacy plan '(.+)' not found at (.+)", "den tidigare indelningen '{0}' finns inte: {1}",
+     "den tidligere opdeling '{0}' findes ikke: {1}"),
+    (r"check (.+) in (.+) \(paths are relative to the scenario file\)",
+     "kontrollera {0} i {1} (sökvägen räknas från scenariofilens mapp)",
+     "kontrollér {0} i {1} (stien regnes fra scenariefilens mappe)"),
+    (r"sheet (.+?), cell ([A-Z]+[0-9]+)(.*)", "blad {0}, cell {1}{2}", "ark {0}, celle {1}{2}"),
+    (r"sheet (.+?), row ([0-9]+)(.*)", "blad {0}, rad {1}{2}", "ark {0}, række {1}{2}"),
+    (r"sheet (.+?), column ([A-Z]+)(.*)", "blad {0}, kolumn {1}{2}", "ark {0}, kolonne {1}{2}"),
+    (r"sheet (.+?), header row", "blad {0}, rubrikraden", "ark {0}, overskriftsrækken"),
+    (r"sheet (.+)", "blad {0}", "ark {0}"),
+)
+
+
+# The engine's stage details (lotsplit.progress), the same way.
+DETAIL_WORDS: tuple[tuple[str, str, str], ...] = (
+    (r"exact MIP", "exakt: alla kandidatdelkontrakt prövas", "eksakt: alle kandidatdelkontrakter prøves"),
+    (r"lots generated", "delkontrakt tas fram efter hand", "delkontrakter dannes efterhånden"),
+    (r"candidate lots", "kandidatdelkontrakt", "kandidatdelkontrakter"),
+    (r"districting engine", "indelning i sammanhängande områden", "opdeling i sammenhængende områder"),
+    (r"time limit (.+) s", "tidsgräns {0} s", "tidsgrænse {0} s"),
+    (r"up to ([0-9]+) points", "högst {0} punkter", "højst {0} punkter"),
+    (r"([0-9]+) files", "{0} filer", "{0} filer"),
+    (r"([0-9]+) scenarios", "{0} varianter", "{0} varianter"),
+    (r"(frontier|comparison|sweep) files", "filerna", "filerne"),
+)
+
+
+def detail_words(lang: str, text: str) -> str:
+    """A stage's detail in ``lang``.
+
+    >>> detail_words("sv", "up to 15 points")
+    'högst 15 punkter'
+    """
+    return problem_words(lang, text, DETAIL_WORDS)
+
+
+def problem_words(lang: str, text: str, table: tuple[tuple[str, str, str], ...] = PROBLEM_WORDS) -> str:
+    """A loader's problem text in ``lang`` (as it is when not listed or in English).
+
+    >>> problem_words("sv", "'många' is not a number")
+    "'många' är inte ett tal"
+    >>> problem_words("da", "sheet Omkostninger, cell B3 (Omkostning pr. delaftale (DKK))")
+    'ark Omkostninger, celle B3 (Omkostning pr. delaftale (DKK))'
+    """
+    import re
+
+    if lang not in ("sv", "da") or not text:
+        return text
+    for pattern, sv, da in table:
+        m = re.fullmatch(pattern, text)
+        if m:
+            return (sv if lang == "sv" else da).format(*m.groups())
+    return text
 
 
 def t(lang: str, key: str, **kw) -> str:

@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from lotsplit.app.texts import t
+from lotsplit.app.forms import current_values, form_fields
+from lotsplit.app.texts import problem_words, t
 from lotsplit.app.workspace import Workspace
 from lotsplit.export import common as C
 from lotsplit.export.xlsx_texts import word as xw
@@ -65,11 +66,17 @@ def scenario_tables(s) -> dict[str, Any]:
     heads = {"area": head("areas", "name"), "nuts3": head("areas", "nuts3"), "group": head("product_groups", "name"),
              "cpv": head("product_groups", "cpv"), "nature": head("product_groups", "nature"),
              "supplier": head("suppliers", "name"), "groups": head("suppliers", "groups"),
-             "capacity": head("suppliers", "capacity"), "turnover": head("suppliers", "turnover"),
+             "capacity": _with_currency(head("suppliers", "capacity"), cur),
+             "turnover": _with_currency(head("suppliers", "turnover"), cur),
              "local": head("suppliers", "local"), "sme": head("suppliers", "sme"),
              "propensity": head("suppliers", "propensity")}
     return {"groups": group_rows, "group_names": [gname[g] for g in groups], "areas": areas, "suppliers": suppliers,
             "heads": heads}
+
+
+def _with_currency(head: str, cur: str) -> str:
+    """A column of amounts names its currency."""
+    return head if cur in head else f"{head} ({cur})"
 
 
 def _amount(x, lang: str) -> str:
@@ -153,8 +160,11 @@ def scenario_map(s) -> dict[str, Any]:
 
 def problem_rows(problems, lang: str) -> list[dict[str, str]]:
     sev = {"warning": t(lang, "severity_warning"), "note": t(lang, "severity_note")}
-    return [{"file": p.file, "where": p.where, "message": p.message, "fix": p.fix,
-             "severity": sev.get(p.severity, "")} for p in problems]
+    seen = {(p.file, p.where) for p in problems if p.message != "required field is missing"}
+    # A value the reader refused also leaves its field missing: the refusal says it all.
+    shown = [p for p in problems if p.message != "required field is missing" or (p.file, p.where) not in seen]
+    return [{"file": p.file, "where": problem_words(lang, p.where), "message": problem_words(lang, p.message),
+             "fix": problem_words(lang, p.fix), "severity": sev.get(p.severity, "")} for p in shown]
 
 
 # --------------------------------------------------------------------------- a plan
@@ -348,13 +358,16 @@ def compare_table(ws: Workspace) -> dict | None:
     lang = ws.lang
     cur = ws.base.scenario.currency
     cols = [("n_lots", "s_n_lots", "int"), ("admin_cost", "s_admin_cost", "money"),
+            ("competition_value", "s_competition_value", "money"), ("net_cost", "s_net_cost", "money"),
             ("local_share", "s_local_share", "share"), ("expected_bids_mean", "s_expected_bids_mean", "dec"),
             ("lots_at_risk", "s_lots_at_risk", "int"), ("lots_without_local_bidder", "s_lots_without_local", "int")]
     rows = []
-    for r, (_, row) in zip(c.runs, c.table.iterrows()):
+    first = current_values(c.scenarios[0].config, lang) if c.scenarios else {}
+    labels = {f.key: f.label for f in form_fields(lang, cur)}
+    for r, s in zip(c.runs, c.scenarios):
         cells = []
         for col, _, kind in cols:
-            v = row.get(col)
+            v = r.metrics.get(col)
             if v is None or (isinstance(v, float) and math.isnan(v)):
                 cells.append("–")
             elif kind == "money":
@@ -366,6 +379,9 @@ def compare_table(ws: Workspace) -> dict | None:
             else:
                 cells.append(str(int(v)))
         status = xw(lang, f"status_{r.status}") if r.status in ("optimal", "feasible") else f"{r.status}: {r.message}"
-        rows.append({"label": r.label, "cells": cells, "status": status, "differs": row.get("differs_from_first", ""),
+        now = current_values(s.config, lang)
+        differs = "; ".join(f"{labels[k]}: {first.get(k) or '–'} → {v or '–'}" for k, v in now.items()
+                            if r.index and v != first.get(k))
+        rows.append({"label": r.label, "cells": cells, "status": status, "differs": differs,
                      "key": ws.comparison_keys.get(r.label)})
     return {"heads": [xw(lang, k, cur=cur) for _, k, _ in cols], "rows": rows}

@@ -17,6 +17,7 @@
   var box = document.getElementById("job");
   if (box) {
     var url = box.getAttribute("data-url");
+    var unit = box.getAttribute("data-unit") || "";   // the objective's currency (none for a share)
     var poll = function () {
       fetch(url, {headers: {"Accept": "application/json"}, cache: "no-store"}).then(function (r) { return r.json(); })
         .then(function (s) {
@@ -24,13 +25,14 @@
           set("job-stage", (s.stage || "") + (s.detail ? " (" + s.detail + ")" : ""));
           set("job-lots", s.lots === null ? "–" : fmt(s.lots));
           if (s.incumbent) {
-            set("job-incumbent", fmt(s.incumbent.objective));
-            set("job-bound", fmt(s.incumbent.bound));
+            set("job-incumbent", fmt(s.incumbent.objective) + unit);
+            set("job-bound", s.incumbent.bound === null || s.incumbent.bound === undefined ? "–" : fmt(s.incumbent.bound) + unit);
             set("job-gap", pct(s.incumbent.gap));
           }
           if (s.kind === "frontier") set("job-lots", String(s.points));
           if (s.kind === "pack") set("job-lots", String(s.files));
-          set("job-seconds", s.seconds.toFixed(1) + " s");
+          set("job-seconds", s.seconds.toLocaleString(document.documentElement.lang || "en",
+            {minimumFractionDigits: 1, maximumFractionDigits: 1}) + " s");
           window.setTimeout(poll, 300);
         })
         .catch(function () { window.setTimeout(poll, 1000); });
