@@ -411,6 +411,51 @@ def template(scenario: Optional[Path] = typer.Argument(None, help="Scenario to f
                 + f". Fill in the yellow cells, then: lotsplit check {out}")
 
 
+@app.command("app")
+def app_command(scenario: Optional[Path] = typer.Argument(None, help="Scenario to open (.toml or .xlsx), or a folder "
+                                                                     "whose scenarios the start page lists"),
+                port: int = typer.Option(8765, "--port", min=1, max=65535, help="Port to serve on"),
+                host: str = typer.Option("127.0.0.1", "--host",
+                                         help="Address to serve on; anything but 127.0.0.1/localhost lets other "
+                                              "computers in"),
+                out: Path = typer.Option(Path("lotsplit-app-out"), "--out",
+                                         help="Folder the tender packs are written into (one folder per plan)"),
+                quiet: bool = QUIET, verbose: int = VERBOSE, debug: bool = DEBUG) -> None:
+    """The planner's app: a local web app to open a scenario, change it, run it, see the
+    plan and the trade-off, and download the tender pack. Works with no network; Ctrl-C stops it."""
+    ses = _session("app", False, quiet, verbose, False, debug)
+    with ses.running():
+        import socket
+
+        from lotsplit.errors import OptionError, Problem
+
+        if scenario is not None and not scenario.exists():
+            raise OptionError([Problem(str(scenario), "", "not found", "give a scenario file (.toml, .xlsx) or a "
+                                                                          "folder that holds one")])
+        loopback = host in ("127.0.0.1", "localhost", "::1")
+        try:
+            with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                probe.bind((host, port))
+        except OSError as exc:
+            raise OptionError([Problem("--port", "", f"cannot serve on {host}:{port} ({exc.strerror or exc})",
+                                       "choose another --port (or --host)")]) from None
+        from lotsplit.app import create_app, serve
+
+        # Served to other computers on purpose: a wildcard address answers to any host name.
+        hosts = ("127.0.0.1", "localhost", "[::1]") + (() if loopback else ("*",) if host in ("0.0.0.0", "::")
+                                                       else (host,))
+        web = create_app(scenario, out_root=out, hosts=hosts)
+        if not loopback:
+            typer.echo(f"Warning: serving on {host}: other computers that reach this address can open the "
+                       f"scenarios and files of this app. Use --host 127.0.0.1 unless you mean it.", err=True)
+        shown = f"[{host}]" if ":" in host else host
+        where = "/start" if scenario is not None and scenario.is_file() else "/"
+        ses.say(f"lotsplit app: open http://{shown}:{port}{where} in your browser (Ctrl-C stops it). "
+                f"Tender packs are written into {out}/.")
+        serve(web, host=host, port=port)
+
+
 
 def main() -> None:  # pragma: no cover - the installed command; tests call ``app``
     """Run the command and leave without tearing down the interpreter.
