@@ -11,14 +11,18 @@
 - ``applies``: true for county scenarios, false for the bundled scenarios and for rules the
   engine does not model;
 - the published county optima (``../shared/validation``, skipped when absent): ME and NM in
-  the fast tier, all twelve states in the slow tier (``--run-slow``) with honest outcomes.
+  the fast tier, all twelve states in the slow tier (``--run-slow``) with honest outcomes;
+- work budgets, not clocks: a county solved on an idle machine and again under a CPU hog
+  gives the same plan, status, bound, termination and pool sizes; the seed reaches the
+  heuristic; a time limit that cuts says ``time_limit``.
 """
 
 from __future__ import annotations
 
 import math
+import multiprocessing as mp
+import os
 import sys
-import time
 from pathlib import Path
 
 import networkx as nx
@@ -399,3 +403,72 @@ def test_county_within_120_s(state):
     res = D.solve_partition(scenario, effort=Effort.of(120))
     _check_county(inst, scenario, res, expect_optimal=False)
     assert res.seconds < 120 + 30
+
+
+# --------------------------------------------------------------------------- work, not clocks
+
+def _busy(stop) -> None:
+    while not stop.is_set():
+        pass
+
+
+def _fingerprint(res: D.PartitionResult) -> tuple:
+    """Everything a solve decides: the plan, status, bound, termination and the work of
+    each stage (pool levels with their visits, heuristic value, MIP outcomes)."""
+    plan = tuple(sorted(np.asarray(m, dtype=bool).tobytes() for m in res.area_sets))
+    return (res.status, res.termination, res.objective, res.bound, plan, repr(res.stats))
+
+
+def test_answers_do_not_depend_on_machine_load():
+    """NM through the whole engine, and ME forced through every stage (tiny pool, the
+    heuristic, stage A with its node budget, stage B), on an idle machine and under a CPU
+    hog of more busy processes than cores: identical answers and identical work."""
+    inst, scenario = _county("NM")
+    _, me = _county("ME")
+    me_prob, _ = D.problem_of(me)
+
+    def solve_all():
+        return [_fingerprint(D.solve_partition(scenario, effort=Effort.of(300))),
+                _fingerprint(D.solve_problem(me_prob, effort=Effort.of(300), max_b=2.0, heuristic=True))]
+
+    idle = solve_all()
+    ctx = mp.get_context("fork")
+    stop = ctx.Event()
+    hogs = [ctx.Process(target=_busy, args=(stop,), daemon=True) for _ in range((os.cpu_count() or 2) + 1)]
+    for p in hogs:
+        p.start()
+    try:
+        loaded = solve_all()
+    finally:
+        stop.set()
+        for p in hogs:
+            p.join(10)
+    assert idle == loaded
+    assert idle[0][0] == Status.OPTIMAL and idle[0][2] == pytest.approx(OPTIMA["NM"][1])
+    assert idle[1][0] == Status.OPTIMAL and idle[1][2] == pytest.approx(OPTIMA["ME"][1])
+    assert "stage_b" in idle[1][5] and "heuristic" in idle[1][5]
+
+
+def test_the_seed_reaches_the_heuristic(monkeypatch):
+    prob = grid_problem(8, 8, 4, 5)
+    first = {tuple(np.concatenate(_RECOM(prob, seed=s, max_iter=0)).tolist()) for s in range(6)}
+    assert len(first) > 1                       # different seeds, different random trees
+    seen = []
+
+    def spy(prob, **kw):
+        seen.append(kw.get("seed"))
+        return _fast_recom(prob, **kw)
+
+    monkeypatch.setattr(primal, "recom_plan", spy)
+    D.solve_problem(grid_problem(4, 5, 2, 5), effort=Effort.of(60, seed=17), max_b=1.0, heuristic=True)
+    assert seen == [17]
+
+
+def test_a_time_limit_that_cuts_says_so():
+    """A grid too large to finish in 0.3 s: the answer is honest about why it stopped."""
+    prob = grid_problem(12, 12, 6, 4, tol=0.02)
+    res = D.solve_problem(prob, effort=Effort.of(0.3))
+    assert res.status in (Status.FEASIBLE, Status.NO_PLAN)
+    assert res.termination == Termination.TIME_LIMIT
+    if res.area_sets:
+        assert not prob.check_plan(res.area_sets)
