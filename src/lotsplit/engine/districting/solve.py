@@ -40,6 +40,9 @@ POOL_VISITS = 8_000_000
 40 s of one core at 5 µs a visit; a level costs 2.5-4 times the one before)."""
 POOL_GROWTH = 3.0
 """A level is not started when the last one's visits times this exceed what is left."""
+POOL_VISITS_MAX = 40_000_000
+"""... except a level that lowers the number of compact slots the exact MIP needs, up to
+this many visits in all."""
 MAX_POOL = 300_000
 """The pool stops growing past this many lots (memory and MIP size)."""
 POOL_NODES = 20_000
@@ -145,10 +148,21 @@ def solve_problem(prob: Problem, *, effort: Effort | None = None, mip_gap: float
         st.stats["heuristic"] = {"value": None if hp is None else prob.plan_cost(hp)}
         st.offer(hp)
 
+    def slots(b_pool: float, b_least: float) -> int:
+        return q_max(prob, b_pool, step, b_least, ob.boundary_budget(st.cost_limit()))
+
+    b_least = np.inf                  # least boundary cost of a pool lot
     while max_b is None or b <= max_b + 1e-9:
-        left = POOL_VISITS - visits
-        if last and last * POOL_GROWTH > left or effort.out_of_time():
+        if effort.out_of_time():
             break
+        left = POOL_VISITS - visits
+        if last and last * POOL_GROWTH > left:
+            # past the budget, a level is still worth its work when it takes a compact
+            # slot out of the exact MIP (a better plan then holds fewer large lots)
+            floor = b_least if np.isfinite(b_least) else pool_b + max(step, 1e-9)
+            left = POOL_VISITS_MAX - visits
+            if pool_b < 0 or slots(b, floor) >= slots(pool_b, floor) or last * POOL_GROWTH > left:
+                break
         found = enumerate_lots(prob, b, max_visits=left, max_sets=MAX_POOL, effort=effort)
         visits += found.visits
         last = found.visits
@@ -158,6 +172,7 @@ def solve_problem(prob: Problem, *, effort: Effort | None = None, mip_gap: float
         st.stats.update(pool_b=pool_b, pool=len(pool_sets))
         masks = masks_of(pool_sets, prob.n)
         costs = np.array([prob.cost(mk) for mk in masks]) if len(masks) else np.zeros(0)
+        b_least = min((prob.boundary(mk) for mk in masks), default=np.inf)
         chosen, val, _, why = pool_mip(prob, masks, costs, ob, effort=effort, nodes=POOL_NODES)
         st.stats["levels"].append({"b": b, "lots": len(pool_sets), "visits": found.visits, "pool_mip": why.value,
                                    "value": val})
