@@ -6,7 +6,7 @@ One product group carries all the demand, every area has demand, lots are single
 and the set of suppliers eligible for a lot is the same for every connected area set whose
 value lies in ``[min_lot_value, max_lot_value]``.  Then every lot metric except the value
 is a constant, the lot rules on bidders and no-bid chance hold for every lot or for none,
-and a lot's term in the objective (``plan.lot_objective_terms``) is
+and a lot's term in the objective (``model.objective.lot_objective_terms``) is
 
     c(S) = c0 + sum_{a in S} lin_a + sum_{e in delta(S)} w_e,     w_e = cw * km_e / 2
 
@@ -24,9 +24,18 @@ The stages, one module each
 - :mod:`.mip`: the set-partitioning MIP over a pool, the hybrid with compact slots;
 - :mod:`.solve`: :func:`solve_problem` and :func:`solve_partition`, the stages in order.
 
-Every internal limit counts work (visited branch-and-bound nodes, tree tries, ReCom
-iterations, MIP nodes); the user's time limit (``Effort.deadline``) is the
-only clock.
+Work, not clocks
+----------------
+Every internal limit counts work (branch-and-bound visits of the pool, tree tries and ReCom
+iterations of the heuristic, HiGHS nodes of the MIPs), so the same scenario, options and
+``solver.seed`` give the same plan, status, bound and statistics on an idle and on a loaded
+machine.  The user's time limit (``Effort.deadline``) is the only clock, and a stop request
+(Ctrl-C, ``lotsplit.progress``) is seen between stages, in the enumeration and inside
+HiGHS.  :class:`PartitionResult` says what happened: ``status`` (``OPTIMAL`` only when a
+proof closed the gap), a valid ``bound``, and ``termination`` (``time_limit``,
+``work_limit``, ``interrupted``; ``optimal`` when proven).  ``lotsplit.optimize`` sends
+every scenario :func:`applies` accepts here (solver ``highs``) and turns the lots into a
+plan through ``evaluate``.
 
 >>> p = Problem(4, [(0, 1), (1, 2), (2, 3), (3, 0)], [0.5] * 4, [1, 1, 1, 1], 2, 2, 2, 2)
 >>> solve_problem(p).objective

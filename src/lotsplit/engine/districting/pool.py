@@ -14,8 +14,8 @@ the same inputs give the same lots on any machine.
 
 >>> from lotsplit.engine.districting.problem import Problem
 >>> p = Problem(3, [(0, 1), (1, 2)], [0.5, 0.5], [1, 1, 1], 1, 2, 1, 3)
->>> sorted(enumerate_lots(p, 1.0).sets)       # {0}, {2}, {0, 1}, {1, 2}: boundary <= 1
-[1, 3, 4, 6]
+>>> sorted(enumerate_lots(p, 1.0).sets)       # {0}, {1}, {0, 1}, {2}, {1, 2}: boundary <= 1
+[1, 2, 3, 4, 6]
 """
 
 from __future__ import annotations

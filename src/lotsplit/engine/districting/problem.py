@@ -105,7 +105,7 @@ class PartitionResult:
 
     ``area_sets``: the lots as bool masks over ``market.area_ids`` (node order for
     :func:`solve_problem`), empty when no plan was found.  ``objective`` is in the units of
-    ``solve.build_master`` / ``plan.lot_objective_terms`` (the sum of the lots' terms).
+    ``model.master.build_master`` / ``model.objective.lot_objective_terms`` (the sum of the lots' terms).
     ``bound`` is a valid lower bound (None if none is known); ``status`` is ``OPTIMAL`` only
     when proven, ``FEASIBLE`` with a plan, ``NO_PLAN`` / ``INFEASIBLE`` otherwise;
     ``termination`` says what stopped a search that did not prove its answer (the user's

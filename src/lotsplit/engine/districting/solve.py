@@ -33,7 +33,7 @@ from lotsplit.engine.districting import heuristic as primal
 from lotsplit.engine.districting.mip import hybrid_mip, pool_mip, q_max, start_columns
 from lotsplit.engine.districting.pool import enumerate_lots, masks_of
 from lotsplit.engine.districting.problem import Objective, PartitionResult, Problem, problem_of
-from lotsplit.engine.highs import UNLIMITED, Effort, Status, Termination
+from lotsplit.engine.highs import Effort, Status, Termination
 
 POOL_VISITS = 8_000_000
 """Work budget of the boundary pool: branch-and-bound visits over all its levels (about
@@ -117,7 +117,7 @@ def solve_problem(prob: Problem, *, effort: Effort | None = None, mip_gap: float
     >>> r.status.value, r.objective, r.bound
     ('optimal', 2.0, 2.0)
     """
-    effort = effort or UNLIMITED
+    effort = effort or Effort()     # a fresh one: its stops are this solve's own
     st = _Run(prob, effort)
     ob = st.ob
     total = float(prob.weight.sum())
