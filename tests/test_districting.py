@@ -14,7 +14,8 @@
   the fast tier, all twelve states in the slow tier (``--run-slow``) with honest outcomes;
 - work budgets, not clocks: a county solved on an idle machine and again under a CPU hog
   gives the same plan, status, bound, termination and pool sizes; the seed reaches the
-  heuristic; a time limit that cuts says ``time_limit``.
+  heuristic; a time limit that cuts says ``time_limit``; a stop request through
+  ``lotsplit.optimize`` reaches the engine.
 """
 
 from __future__ import annotations
@@ -472,3 +473,45 @@ def test_a_time_limit_that_cuts_says_so():
     assert res.termination == Termination.TIME_LIMIT
     if res.area_sets:
         assert not prob.check_plan(res.area_sets)
+
+
+def test_a_stop_request_reaches_the_districting_engine():
+    """``lotsplit.optimize`` hands the run's effort to the districting engine: a stop asked
+    for as it starts ends the run with 'stopped on request', not with a full solve."""
+    from lotsplit import progress
+
+    _, scenario = _county("ME")
+    assert D.applies(scenario)
+
+    def stop_at_districting(event, fields):
+        if event == "stage" and fields.get("detail") == "districting engine":
+            run.request_stop()
+
+    with progress.scope(stop_at_districting) as run:
+        with pytest.raises(lotsplit.NoPlanFoundError, match="stopped on request"):
+            lotsplit.optimize(scenario, time_limit=60)
+    plan = lotsplit.optimize(scenario, time_limit=60)       # the next run starts clean
+    assert plan.outcome.status == Status.OPTIMAL and plan.outcome.termination == Termination.OPTIMAL
+
+
+def test_a_stop_after_the_districting_plan_keeps_it(monkeypatch):
+    """A stop that arrives once the engine holds a plan (here: just after it returns, as a
+    Ctrl-C during its last MIP would) still gives that plan, marked interrupted."""
+    import dataclasses
+
+    from lotsplit import progress
+
+    _, scenario = _county("ME")
+    real = D.solve_partition
+
+    def stopped_after(scenario, **kw):
+        res = real(scenario, **kw)
+        progress.request_stop()
+        return dataclasses.replace(res, status=Status.FEASIBLE, termination=Termination.INTERRUPTED)
+
+    monkeypatch.setattr(D, "solve_partition", stopped_after)
+    with progress.scope():
+        plan = lotsplit.optimize(scenario, time_limit=60)
+    assert plan.outcome.status == Status.FEASIBLE
+    assert plan.outcome.termination == Termination.INTERRUPTED
+    assert plan.objective == pytest.approx(OPTIMA["ME"][1]) and not plan.violations

@@ -174,7 +174,9 @@ def _solve_partition(scenario: Scenario, *, effort: Effort, mip_gap: float) -> t
     market = Market(scenario)
     bundles = allowed_bundles(scenario)
     sets = np.array(res.area_sets, dtype=bool).reshape(len(res.area_sets), len(market.area_ids))
-    cols, _ = build_columns(scenario, market, bundles, sets)
+    with progress.scope():
+        # the chosen lots become columns even after a stop request: the best plan is kept
+        cols, _ = build_columns(scenario, market, bundles, sets)
     cells, n_demand = territory_cells(market)
     space = LotSpace(scenario, market, bundles, sets, cols, res.status == Status.OPTIMAL, cells, n_demand)
     pool = res.stats.get("pool") or max((lv["lots"] for lv in res.stats.get("levels", ())), default=0)
