@@ -181,7 +181,7 @@ def _vs_published(r: dict) -> str:
     ours, theirs = r.get("cpu_seconds"), r.get("published_seconds")
     if not ours or not theirs:
         return "–"
-    return f"{ours / theirs:.2f}"
+    return f"{ours / theirs:.2f}" + ("" if r.get("status") == "optimal" else " (not proven)")
 
 
 def main(argv=None):
