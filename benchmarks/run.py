@@ -65,15 +65,17 @@ def run_engine(name: str, time_limit: float) -> dict:
     row["build_s"] = time.perf_counter() - t0
     row.update(areas=len(scenario.areas), groups=len(scenario.groups), suppliers=len(scenario.suppliers),
                edges=scenario.graph.number_of_edges())
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     try:
-        plan = lotsplit.optimize(scenario, time_limit=time_limit)
+        plan = lotsplit.optimize(scenario, time_limit=time_limit, threads=1)
     except lotsplit.LotsplitError as exc:
-        row.update(solve_s=time.perf_counter() - t1, status=_fmt_status(exc), message=str(exc).replace("\n", " "))
+        row.update(solve_s=time.perf_counter() - t1, cpu_s=time.process_time() - c1, status=_fmt_status(exc),
+                   message=str(exc).replace("\n", " "))
         return row
     row["solve_s"] = time.perf_counter() - t1
+    row["cpu_s"] = time.process_time() - c1
     o = plan.outcome
-    row.update(status=o.status.value, objective=plan.objective, bound=o.bound, gap=o.gap, columns=o.columns,
+    row.update(status=o.status.value, termination=o.termination.value, objective=plan.objective, bound=o.bound, gap=o.gap, columns=o.columns,
                complete=o.complete, message=o.message, n_lots=len(plan.lots),
                violations=list(plan.violations))
     verified = not plan.violations
@@ -94,6 +96,7 @@ def run_baseline(name: str, time_limit: float) -> dict:
     inst = bi.s_cut_instance() if name == "S-cut" else bi.county_instance(name)
     r = solve_compact(inst, time_limit=time_limit)
     out = {"status": r.status, "objective": r.objective, "bound": r.bound, "gap": r.gap, "seconds": r.seconds,
+           "cpu_seconds": r.cpu_seconds,
            "build_s": r.build_seconds, "variables": r.variables, "constraints": r.constraints,
            "message": r.message, "time_limit": time_limit}
     if r.plan is not None:
@@ -202,7 +205,8 @@ def _ratio(row: dict) -> str:
 
 
 def table(rows: list[dict]) -> str:
-    head = ["instance", "areas", "groups", "suppliers", "columns", "build s", "solve s", "status", "objective",
+    head = ["instance", "areas", "groups", "suppliers", "columns", "build s", "solve s", "CPU s", "status",
+            "termination", "objective",
             "bound", "gap", "published opt", "verified", "baseline s", "baseline status", "baseline best",
             "baseline bound", "ratio", "load"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -213,7 +217,8 @@ def table(rows: list[dict]) -> str:
         cells = [
             r["instance"], r.get("areas", "–"), r.get("groups", "–"), r.get("suppliers", "–"),
             f"{r['columns']:,}" if r.get("columns") is not None else "–",
-            _num(r.get("build_s")), _num(r.get("solve_s")), r.get("status", "–"), _num(r.get("objective")),
+            _num(r.get("build_s")), _num(r.get("solve_s")), _num(r.get("cpu_s")), r.get("status", "–"),
+            r.get("termination", "–"), _num(r.get("objective")),
             _num(r.get("bound")), _pct(r.get("gap")), pub_s,
             "yes" if r.get("verified") else ("–" if r.get("objective") is None else "NO"),
             _num(b.get("seconds")) if b else "–", b.get("status", "–") if b else "–",
@@ -250,7 +255,7 @@ def write_results(rows: dict[str, dict], machine: dict, path_md: Path) -> str:
         "",
         "Time limits: per instance in `results.json` (`time_limit`, `baseline.time_limit`).  "
         "`build s` = generating the instance and `build_scenario`; `solve s` = `lotsplit.optimize` "
-        "wall time.  Baseline = compact labelling + single-commodity-flow MIP (benchmarks/baseline.py, "
+        "wall time, `CPU s` its process CPU time (1 thread), `termination` what stopped an unproven search.  Baseline = compact labelling + single-commodity-flow MIP (benchmarks/baseline.py, "
         "HiGHS, 1 thread), time = build + solve; `baseline best` = cut of its best plan, recounted.  "
         "Ratio = baseline time / lotsplit time (build + solve).  `load` = 1-minute load average "
         f"of the machine around the run (it has {machine['nproc']} CPUs; above ~1.5 other work "

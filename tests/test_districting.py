@@ -11,14 +11,19 @@
 - ``applies``: true for county scenarios, false for the bundled scenarios and for rules the
   engine does not model;
 - the published county optima (``../shared/validation``, skipped when absent): ME and NM in
-  the fast tier, all twelve states in the slow tier (``--run-slow``) with honest outcomes.
+  the fast tier, all twelve states in the slow tier (``--run-slow``) with honest outcomes;
+- work budgets, not clocks: a county solved on an idle machine and again under a CPU hog
+  gives the same plan, status, bound, termination and pool sizes; the seed reaches the
+  heuristic; a time limit that cuts says ``time_limit``; a stop request through
+  ``lotsplit.optimize`` reaches the engine.
 """
 
 from __future__ import annotations
 
 import math
+import multiprocessing as mp
+import os
 import sys
-import time
 from pathlib import Path
 
 import networkx as nx
@@ -32,7 +37,8 @@ if str(ROOT) not in sys.path:
 
 import lotsplit  # noqa: E402
 from lotsplit.engine import districting as D  # noqa: E402
-from lotsplit.engine.highs import Status  # noqa: E402
+from lotsplit.engine.districting import heuristic as primal  # noqa: E402
+from lotsplit.engine.highs import Effort, Status, Termination  # noqa: E402
 
 from benchmarks import instances as bi  # noqa: E402
 
@@ -117,7 +123,7 @@ SEEDS = list(range(12))
 def test_matches_brute_force(seed):
     prob = random_problem(seed)
     expected = brute_force(prob)
-    res = D.solve_problem(prob, deadline=time.perf_counter() + 60)
+    res = D.solve_problem(prob, effort=Effort.of(60))
     if _is_the_optimum(res, prob, expected):
         assert prob.plan_cost(res.area_sets) == pytest.approx(res.objective, abs=1e-9)
         assert res.bound == pytest.approx(expected, abs=1e-6)
@@ -142,7 +148,7 @@ def test_hybrid_matches_brute_force(seed, max_b):
     slots of the hybrid MIP must carry the proof."""
     prob = random_problem(seed)
     expected = brute_force(prob)
-    res = D.solve_problem(prob, deadline=time.perf_counter() + 60, max_b=max_b)
+    res = D.solve_problem(prob, effort=Effort.of(60), max_b=max_b)
     if math.isinf(expected):
         assert res.status == Status.INFEASIBLE, res.message
         return
@@ -219,10 +225,10 @@ def test_heuristic_improves_its_first_plan():
 def test_brute_force_with_heuristic_incumbent(seed, monkeypatch):
     """The heuristic's plan as the incumbent (forced on these tiny graphs) with the pool
     capped, so the hybrid MIP has to prove: still exactly the brute-force optimum."""
-    monkeypatch.setattr(D, "recom_plan", _fast_recom)
+    monkeypatch.setattr(primal, "recom_plan", _fast_recom)
     prob = random_problem(seed)
     expected = brute_force(prob)
-    res = D.solve_problem(prob, deadline=time.perf_counter() + 60, max_b=1.0, heuristic=True)
+    res = D.solve_problem(prob, effort=Effort.of(60), max_b=1.0, heuristic=True)
     heuristic = res.stats.get("heuristic", {}).get("value")
     if _is_the_optimum(res, prob, expected) and heuristic is not None:
         assert heuristic >= expected - 1e-6
@@ -252,7 +258,7 @@ def test_enumeration_counts_every_lot_once():
     for seed in range(6):
         prob = random_problem(seed)
         for b in (1.0, 2.5, 4.0, 100.0):
-            got = D.enumerate_lots(prob, b)
+            got = D.enumerate_lots(prob, b).sets
             assert len(got) == len(set(got))
             want = set()
             for mask_int in range(1, 1 << prob.n):
@@ -266,13 +272,13 @@ def test_enumeration_counts_every_lot_once():
 def test_infeasible_and_trivial_cases():
     # one node heavier than U
     p = D.Problem(3, [(0, 1), (1, 2)], [0.5, 0.5], [5, 1, 1], 1, 4, 1, 3)
-    assert D.solve_problem(p, deadline=None).status == Status.INFEASIBLE
+    assert D.solve_problem(p).status == Status.INFEASIBLE
     # disconnected graph that cannot be split into 2 connected parts of weight 3
     p = D.Problem(4, [(0, 1)], [0.5], [1, 1, 2, 2], 3, 3, 2, 2)
-    assert D.solve_problem(p, deadline=None).status == Status.INFEASIBLE
+    assert D.solve_problem(p).status == Status.INFEASIBLE
     # a single lot holding everything
     p = D.Problem(3, [(0, 1), (1, 2)], [0.5, 0.5], [1, 1, 1], 0, 10, 1, 1)
-    res = D.solve_problem(p, deadline=None)
+    res = D.solve_problem(p)
     assert res.status == Status.OPTIMAL and res.objective == 0.0 and len(res.area_sets) == 1
 
 
@@ -292,7 +298,7 @@ def small_instance(seed: int = 3) -> bi.PartitionInstance:
 
 def assignment_of(scenario, result) -> pd.DataFrame:
     ids = lotsplit.plan.market_of(scenario).area_ids
-    group = D._linear_cost(scenario)[0]
+    group = D.linear_cost(scenario)[0]
     rows = [(ids[i], group, f"L{j}") for j, m in enumerate(result.area_sets) for i in np.flatnonzero(m)]
     return pd.DataFrame(rows, columns=["area_id", "product_group_id", "lot_id"])
 
@@ -310,7 +316,7 @@ def test_scenario_objective_matches_evaluate(overrides):
     if overrides:
         scenario = lotsplit.with_overrides(scenario, **overrides)
     assert D.applies(scenario)
-    res = D.solve_partition(scenario, deadline=time.perf_counter() + 60)
+    res = D.solve_partition(scenario, effort=Effort.of(60))
     assert res.status == Status.OPTIMAL, res.message
     plan = lotsplit.evaluate(scenario, assignment_of(scenario, res))
     assert plan.violations == []
@@ -384,7 +390,7 @@ def _check_county(inst, scenario, res, *, expect_optimal: bool):
 def test_county_published_optimum_fast(state):
     inst, scenario = _county(state)
     assert D.applies(scenario)
-    res = D.solve_partition(scenario, deadline=time.perf_counter() + 60)
+    res = D.solve_partition(scenario, effort=Effort.of(60))
     _check_county(inst, scenario, res, expect_optimal=True)
 
 
@@ -395,6 +401,117 @@ def test_county_within_120_s(state):
     above the published optimum; OPTIMAL only with the published value."""
     inst, scenario = _county(state)
     assert D.applies(scenario)
-    res = D.solve_partition(scenario, deadline=time.perf_counter() + 120)
+    res = D.solve_partition(scenario, effort=Effort.of(120))
     _check_county(inst, scenario, res, expect_optimal=False)
     assert res.seconds < 120 + 30
+
+
+# --------------------------------------------------------------------------- work, not clocks
+
+def _busy(stop) -> None:
+    while not stop.is_set():
+        pass
+
+
+def _fingerprint(res: D.PartitionResult) -> tuple:
+    """Everything a solve decides: the plan, status, bound, termination and the work of
+    each stage (pool levels with their visits, heuristic value, MIP outcomes)."""
+    plan = tuple(sorted(np.asarray(m, dtype=bool).tobytes() for m in res.area_sets))
+    return (res.status, res.termination, res.objective, res.bound, plan, repr(res.stats))
+
+
+def test_answers_do_not_depend_on_machine_load():
+    """NM through the whole engine, and ME forced through every stage (tiny pool, the
+    heuristic, stage A with its node budget, stage B), on an idle machine and under a CPU
+    hog of more busy processes than cores: identical answers and identical work."""
+    inst, scenario = _county("NM")
+    _, me = _county("ME")
+    me_prob, _ = D.problem_of(me)
+
+    def solve_all():
+        return [_fingerprint(D.solve_partition(scenario, effort=Effort.of(300))),
+                _fingerprint(D.solve_problem(me_prob, effort=Effort.of(300), max_b=2.0, heuristic=True))]
+
+    idle = solve_all()
+    ctx = mp.get_context("fork")
+    stop = ctx.Event()
+    hogs = [ctx.Process(target=_busy, args=(stop,), daemon=True) for _ in range((os.cpu_count() or 2) + 1)]
+    for p in hogs:
+        p.start()
+    try:
+        loaded = solve_all()
+    finally:
+        stop.set()
+        for p in hogs:
+            p.join(10)
+    assert idle == loaded
+    assert idle[0][0] == Status.OPTIMAL and idle[0][2] == pytest.approx(OPTIMA["NM"][1])
+    assert idle[1][0] == Status.OPTIMAL and idle[1][2] == pytest.approx(OPTIMA["ME"][1])
+    assert "stage_b" in idle[1][5] and "heuristic" in idle[1][5]
+
+
+def test_the_seed_reaches_the_heuristic(monkeypatch):
+    prob = grid_problem(8, 8, 4, 5)
+    first = {tuple(np.concatenate(_RECOM(prob, seed=s, max_iter=0)).tolist()) for s in range(6)}
+    assert len(first) > 1                       # different seeds, different random trees
+    seen = []
+
+    def spy(prob, **kw):
+        seen.append(kw.get("seed"))
+        return _fast_recom(prob, **kw)
+
+    monkeypatch.setattr(primal, "recom_plan", spy)
+    D.solve_problem(grid_problem(4, 5, 2, 5), effort=Effort.of(60, seed=17), max_b=1.0, heuristic=True)
+    assert seen == [17]
+
+
+def test_a_time_limit_that_cuts_says_so():
+    """A grid too large to finish in 0.3 s: the answer is honest about why it stopped."""
+    prob = grid_problem(12, 12, 6, 4, tol=0.02)
+    res = D.solve_problem(prob, effort=Effort.of(0.3))
+    assert res.status in (Status.FEASIBLE, Status.NO_PLAN)
+    assert res.termination == Termination.TIME_LIMIT
+    if res.area_sets:
+        assert not prob.check_plan(res.area_sets)
+
+
+def test_a_stop_request_reaches_the_districting_engine():
+    """``lotsplit.optimize`` hands the run's effort to the districting engine: a stop asked
+    for as it starts ends the run with 'stopped on request', not with a full solve."""
+    from lotsplit import progress
+
+    _, scenario = _county("ME")
+    assert D.applies(scenario)
+
+    def stop_at_districting(event, fields):
+        if event == "stage" and fields.get("detail") == "districting engine":
+            run.request_stop()
+
+    with progress.scope(stop_at_districting) as run:
+        with pytest.raises(lotsplit.NoPlanFoundError, match="stopped on request"):
+            lotsplit.optimize(scenario, time_limit=60)
+    plan = lotsplit.optimize(scenario, time_limit=60)       # the next run starts clean
+    assert plan.outcome.status == Status.OPTIMAL and plan.outcome.termination == Termination.OPTIMAL
+
+
+def test_a_stop_after_the_districting_plan_keeps_it(monkeypatch):
+    """A stop that arrives once the engine holds a plan (here: just after it returns, as a
+    Ctrl-C during its last MIP would) still gives that plan, marked interrupted."""
+    import dataclasses
+
+    from lotsplit import progress
+
+    _, scenario = _county("ME")
+    real = D.solve_partition
+
+    def stopped_after(scenario, **kw):
+        res = real(scenario, **kw)
+        progress.request_stop()
+        return dataclasses.replace(res, status=Status.FEASIBLE, termination=Termination.INTERRUPTED)
+
+    monkeypatch.setattr(D, "solve_partition", stopped_after)
+    with progress.scope():
+        plan = lotsplit.optimize(scenario, time_limit=60)
+    assert plan.outcome.status == Status.FEASIBLE
+    assert plan.outcome.termination == Termination.INTERRUPTED
+    assert plan.objective == pytest.approx(OPTIMA["ME"][1]) and not plan.violations

@@ -170,11 +170,13 @@ def _solve_partition(scenario: Scenario, *, effort: Effort, mip_gap: float) -> t
     from lotsplit.eligibility import Market
     from lotsplit.model.lots import allowed_bundles, build_columns, territory_cells
 
-    res = solve_partition(scenario, deadline=effort.deadline, threads=effort.threads, mip_gap=mip_gap)
+    res = solve_partition(scenario, effort=effort, mip_gap=mip_gap)
     market = Market(scenario)
     bundles = allowed_bundles(scenario)
     sets = np.array(res.area_sets, dtype=bool).reshape(len(res.area_sets), len(market.area_ids))
-    cols, _ = build_columns(scenario, market, bundles, sets)
+    with progress.scope():
+        # the chosen lots become columns even after a stop request: the best plan is kept
+        cols, _ = build_columns(scenario, market, bundles, sets)
     cells, n_demand = territory_cells(market)
     space = LotSpace(scenario, market, bundles, sets, cols, res.status == Status.OPTIMAL, cells, n_demand)
     pool = res.stats.get("pool") or max((lv["lots"] for lv in res.stats.get("levels", ())), default=0)
@@ -182,10 +184,11 @@ def _solve_partition(scenario: Scenario, *, effort: Effort, mip_gap: float) -> t
     x = np.ones(len(cols)) if len(sets) else None
     if x is not None and len(cols) != len(sets):
         return space, RawResult(Status.ERROR, None, None, None, None, res.seconds,
-                                "internal check failed: the districting engine chose a lot that breaks a lot rule"), considered
+                                "internal check failed: the districting engine chose a lot that breaks a lot rule",
+                                termination=Termination.ERROR), considered
     status = Status.NO_PLAN if x is None and res.status == Status.FEASIBLE else res.status
     return (space, RawResult(status, x, res.objective, res.bound, None, res.seconds,
-                             f"districting engine: {res.message}"), considered)
+                             f"districting engine: {res.message}", termination=res.termination), considered)
 
 
 def plan_from_columns(space: LotSpace, lots: Columns, outcome: SolveOutcome, *,
