@@ -1,8 +1,9 @@
 """The scenario file: a TOML document validated by frozen pydantic models.
 
 A scenario names its data files (paths relative to the TOML file) and holds every
-parameter of the model in ``../DESIGN.md`` §2.  Field docstrings are the reference
-documentation of the format; ``docs/scenario-format.md`` shows a full example.
+parameter of the model (README, "The model").  Field docstrings are the reference
+documentation of the format; README "Scenario format" and the bundled
+``scenarios/*/scenario.toml`` show full examples.
 
 Defaults that rest on law or published figures (thresholds, the turnover cap) are not
 hard-coded here: they come from the versioned file ``lotsplit/data/defaults.toml``, where
