@@ -16,7 +16,7 @@ from lotsplit.cli import app
 from lotsplit.errors import ScenarioError
 from lotsplit.scenario import load_scenario, read_config
 from lotsplit.synthetic import grid_scenario
-from lotsplit.variants import InlineExecutor, compare, parse_param, run_many, run_seed, sweep
+from lotsplit.batch.variants import InlineExecutor, compare, parse_param, run_many, run_seed, sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = Path(__file__).resolve().parent / "fixtures" / "tiny"

@@ -32,7 +32,7 @@ _LAZY = {
     **dict.fromkeys(("SolveOutcome", "Status"), "lotsplit.engine.highs"),
     **dict.fromkeys(("Baseline", "baseline_plans"), "lotsplit.frontier.baselines"),
     **dict.fromkeys(("Frontier", "FrontierPoint", "frontier"), "lotsplit.frontier"),
-    **dict.fromkeys(("Comparison", "Sweep", "compare", "sweep"), "lotsplit.variants"),
+    **dict.fromkeys(("Comparison", "Sweep", "compare", "sweep"), "lotsplit.batch.variants"),
 }
 
 __all__ = [*_LAZY, "__version__"]
@@ -46,7 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from lotsplit.frontier.baselines import Baseline, baseline_plans
     from lotsplit.plan import Lot, LotPlan, evaluate
     from lotsplit.scenario import Scenario, build_scenario, load_scenario
-    from lotsplit.variants import Comparison, Sweep, compare, sweep
+    from lotsplit.batch.variants import Comparison, Sweep, compare, sweep
 
 
 def __getattr__(name: str) -> Any:

@@ -310,7 +310,7 @@ def compare(scenarios: list[Path] = typer.Argument(..., help="Scenario TOML file
     with ses.running():
         from lotsplit import progress
         from lotsplit.export import reserve_output
-        from lotsplit.variants import compare as run_compare
+        from lotsplit.batch.variants import compare as run_compare
 
         opts = solver_options(time_limit=time_limit)
         with reserve_output(out, overwrite=overwrite, inputs=list(scenarios), command=command_line()) as target:
@@ -346,8 +346,8 @@ def sweep(scenario: Path = typer.Argument(..., help="Scenario file (.toml, or an
     ses = _session("sweep", json_out, quiet, verbose, show_progress, debug)
     with ses.running():
         from lotsplit.export import reserve_output
-        from lotsplit.variants import parse_param
-        from lotsplit.variants import sweep as run_sweep
+        from lotsplit.batch.variants import parse_param
+        from lotsplit.batch.variants import sweep as run_sweep
 
         opts = solver_options(time_limit=time_limit)
         cmd = command_line(Path(scenario).resolve().parent)

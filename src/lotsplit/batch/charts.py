@@ -1,0 +1,138 @@
+"""Files and charts shared by ``compare``, ``sweep`` and ``batch``: a workbook of plain
+sheets (no formulas: every string is text), and the headline charts.
+
+Every chart has a title, axis labels with units and the currency.
+
+>>> import pandas as pd, tempfile, pathlib
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> write_xlsx(d / "t.xlsx", {"runs": pd.DataFrame({"a": ["=1+1"]})})
+>>> pd.read_excel(d / "t.xlsx")["a"].tolist()
+['=1+1']
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def fmt_value(v) -> str:
+    """A parameter value as written: ``40000.0`` -> ``40000``, lists in brackets."""
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(fmt_value(x) for x in v) + "]"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def lots_sheet(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    if not parts:
+        return pd.DataFrame()
+    df = pd.concat(parts, ignore_index=True)
+    first = [c for c in ("scenario", "plan_id") if c in df.columns]
+    return df[first + [c for c in df.columns if c not in first]]
+
+
+def write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
+    """One sheet per table, widths fitted, header row frozen; strings stay strings."""
+    with pd.ExcelWriter(path, engine="xlsxwriter",
+                        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}}) as xw:
+        for name, df in sheets.items():
+            df.to_excel(xw, sheet_name=name, index=False)
+            ws = xw.sheets[name]
+            for i, col in enumerate(df.columns):
+                width = min(60, max(10, len(str(col)) + 2,
+                                    int(df[col].astype(str).str.len().max() or 0) + 2 if len(df) else 0))
+                ws.set_column(i, i, width)
+            ws.freeze_panes(1, 0)
+
+
+def save_figure(fig, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    fig.savefig(path, dpi=150, bbox_inches="tight")
+    plt.close(fig)
+
+
+def figure(n: int, width: float = 12, height: float = 4):
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(1, n, figsize=(width, height))
+
+
+def bar_chart(table: pd.DataFrame, label: str, title: str, *, currency: str = ""):
+    """Horizontal bars, one row per scenario (long names wrap), three metrics side by side."""
+    import textwrap
+
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    n = len(table)
+    fig, axes = figure(3, width=13, height=1.2 + 0.55 * max(n, 2))
+    ok = table["n_lots"].notna().to_numpy()
+    labels = ["\n".join(textwrap.wrap(str(x), 38)) for x in table[label]]
+    metrics = [("admin_cost", f"admin cost over the contract ({currency})", 1.0, "{:,.0f}"),
+               ("local_share", "local-accessible value share (%)", 100.0, "{:.1f}"),
+               ("n_lots", "number of lots", 1.0, "{:.0f}")]
+    ys = np.arange(n)[::-1]
+    for k, (ax, (col, name, scale, fmt)) in enumerate(zip(axes, metrics)):
+        vals = [float(v) * scale if good else 0.0 for v, good in zip(table[col].fillna(0), ok)]
+        ax.barh(ys, vals, color=["tab:blue" if good else "lightgrey" for good in ok])
+        top = max(vals + [1e-9])
+        for y, v, good, st in zip(ys, vals, ok, table["status"]):
+            text = fmt.format(v).replace(",", " ") if good else str(st)
+            ax.text(v + 0.01 * top, y, text, va="center", fontsize=7)
+        ax.set_xlim(0, top * 1.25)
+        ax.xaxis.set_major_locator(MaxNLocator(4, integer=col == "n_lots"))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}".replace(",", " ")))
+        ax.set_yticks(ys)
+        ax.set_yticklabels(labels if k == 0 else [""] * n, fontsize=7)
+        ax.set_title(name, fontsize=9)
+        ax.grid(axis="x", alpha=0.3)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def sweep_chart(table: pd.DataFrame, params: list[str], *, currency: str = ""):
+    """One panel per headline metric against the first parameter (one line per value of
+    the others); each point labelled with the id of the plan chosen."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    fig, axes = figure(3, height=4.2)
+    x = params[0]
+    others = params[1:]
+    groups = [((), table)] if not others else list(table.groupby(others, sort=False))
+    metrics = [("admin_cost", f"admin cost over the contract ({currency})", 1.0),
+               ("local_share", "local-accessible value share (%)", 100.0),
+               ("n_lots", "number of lots", 1.0)]
+    for ax, (col, name, scale) in zip(axes, metrics):
+        for key, part in groups[:8]:
+            key = key if isinstance(key, tuple) else (key,)
+            lab = ", ".join(f"{p}={fmt_value(v)}" for p, v in zip(others, key)) or None
+            xs = part[x].to_numpy()
+            ys = pd.to_numeric(part[col], errors="coerce").to_numpy() * scale
+            numeric = all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) for v in xs)
+            ax.plot(xs if numeric else range(len(xs)), ys, "o-", label=lab, ms=4)
+            if not numeric:
+                ax.set_xticks(range(len(xs)))
+                ax.set_xticklabels([str(v) for v in xs], fontsize=7)
+            for xv, yv, pid in zip(xs if numeric else range(len(xs)), ys, part["plan_id"]):
+                if pid and not (isinstance(yv, float) and math.isnan(yv)):
+                    ax.annotate(pid, (xv, yv), textcoords="offset points", xytext=(0, 5), fontsize=6, ha="center")
+        ax.set_xlabel(x + (f" ({currency})" if x.startswith("costs.") and currency else ""), fontsize=8)
+        ax.set_title(name, fontsize=9)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=col == "n_lots"))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}".replace(",", " ") if abs(v) >= 1000
+                                                   else f"{v:g}"))
+        ax.grid(alpha=0.3)
+        if others and len(groups) > 1:
+            ax.legend(fontsize=6)
+    fig.suptitle("Sensitivity sweep (labels: chosen plan)", fontsize=10)
+    fig.tight_layout()
+    return fig
