@@ -136,3 +136,138 @@ def sweep_chart(table: pd.DataFrame, params: list[str], *, currency: str = ""):
     fig.suptitle("Sensitivity sweep (labels: chosen plan)", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------- batch charts
+
+def _money_axis(ax, axis: str = "x") -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    fmt = FuncFormatter(lambda v, _: f"{v:,.0f}".replace(",", " "))
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
+
+
+def uncertainty_chart(runs: pd.DataFrame, *, lang: str, currency: str, title: str, chosen_lots: int | None,
+                      chosen_id: str = "", robust_id: str = ""):
+    """Four panels for one scenario's samples: the chosen plan's local share against the
+    single lot's, its net cost against the single lot's, the chance that some lot gets no
+    bid, and how often each plan is optimal."""
+    from lotsplit.batch import texts as T
+
+    s = runs[runs["kind"] == "sample"]
+    ev = s[s["chosen_local_share"].notna()]
+    fig, axes = figure(4, width=16, height=4.4)
+    chosen_label = T.word(lang, "chart_chosen", n=chosen_lots if chosen_lots is not None else "?")
+    single_label = T.word(lang, "chart_single")
+
+    def hist(ax, a, b, scale, xlabel, ttl, money=False):
+        vals = [pd.to_numeric(x, errors="coerce").dropna().to_numpy() * scale for x in (a, b) if x is not None]
+        both = np.concatenate(vals) if vals else np.array([0.0])
+        lo, hi = float(both.min()), float(both.max())
+        if hi - lo < 1e-9:
+            lo, hi = lo - 0.5 * max(abs(lo) * 0.01, 1), hi + 0.5 * max(abs(hi) * 0.01, 1)
+        bins = np.linspace(lo, hi, 25)
+        ax.hist(vals[0], bins=bins, alpha=0.75, color="tab:blue", label=chosen_label)
+        if len(vals) > 1:
+            ax.hist(vals[1], bins=bins, alpha=0.55, color="tab:orange", label=single_label)
+        ax.set_xlabel(xlabel, fontsize=8)
+        ax.set_ylabel(T.word(lang, "chart_count_y"), fontsize=8)
+        ax.set_title(ttl, fontsize=9)
+        ax.legend(fontsize=7)
+        ax.grid(alpha=0.3)
+        if money:
+            _money_axis(ax)
+
+    hist(axes[0], ev["chosen_local_share"], ev["single_lot_local_share"], 100.0, T.word(lang, "chart_share_x"),
+         T.word(lang, "chart_share_panel", n=len(ev)))
+    hist(axes[1], ev["chosen_net_cost"], ev["single_lot_net_cost"], 1.0, T.word(lang, "chart_cost_x", cur=currency),
+         T.word(lang, "chart_cost_title", cur=currency), money=True)
+    hist(axes[2], ev["chosen_no_bid_any"], None, 100.0, T.word(lang, "chart_nobid_x"),
+         T.word(lang, "chart_nobid_title"))
+    solved = s[s["plan_id"].astype(str) != ""]
+    counts = solved["plan_id"].value_counts().sort_index()
+    ax = axes[3]
+    if len(counts):
+        shown = counts.iloc[:12]
+        ys = np.arange(len(shown))[::-1]
+        colours = ["tab:blue" if p == chosen_id else "tab:grey" for p in shown.index]
+        ax.barh(ys, shown.to_numpy() / len(solved) * 100, color=colours)
+        labels = []
+        for p in shown.index:
+            marks = [T.word(lang, "chart_chosen_mark")] if p == chosen_id else []
+            marks += [T.word(lang, "chart_robust_mark")] if p == robust_id else []
+            labels.append(p + (f" ({', '.join(marks)})" if marks else ""))
+        ax.set_yticks(ys)
+        ax.set_yticklabels(labels, fontsize=7)
+    ax.set_xlabel(T.word(lang, "chart_plans_x"), fontsize=8)
+    ax.set_title(T.word(lang, "chart_plans_title"), fontsize=9)
+    ax.grid(axis="x", alpha=0.3)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def batch_chart(scenarios: pd.DataFrame, *, lang: str, currency: str):
+    """Across scenarios: the chosen plan's local share against the single lot's, the
+    number of lots, and the net cost of the plan minus the single lot's."""
+    from lotsplit.batch import texts as T
+
+    ok = scenarios[scenarios["local_share"].notna()]
+    fig, axes = figure(3, width=15, height=4.6)
+    ax = axes[0]
+    x = pd.to_numeric(ok["single_lot_local_share"], errors="coerce") * 100
+    y = pd.to_numeric(ok["local_share"], errors="coerce") * 100
+    ax.scatter(x, y, s=10, alpha=0.7)
+    top = float(max([100.0 * 0 + 1] + list(x.dropna()) + list(y.dropna())))
+    ax.plot([0, top], [0, top], color="grey", lw=0.8, ls="--")
+    ax.set_xlabel(T.word(lang, "chart_batch_share_x"), fontsize=8)
+    ax.set_ylabel(T.word(lang, "chart_batch_share_y"), fontsize=8)
+    ax.set_title(T.word(lang, "chart_batch_share"), fontsize=9)
+    ax.grid(alpha=0.3)
+    ax = axes[1]
+    lots = pd.to_numeric(ok["n_lots"], errors="coerce").dropna().astype(int)
+    if len(lots):
+        ax.hist(lots, bins=np.arange(lots.min() - 0.5, lots.max() + 1.5, 1.0), color="tab:blue")
+    ax.set_xlabel(T.word(lang, "chart_batch_lots"), fontsize=8)
+    ax.set_ylabel(T.word(lang, "chart_batch_scenarios"), fontsize=8)
+    ax.set_title(T.word(lang, "chart_batch_lots"), fontsize=9)
+    ax.grid(alpha=0.3)
+    ax = axes[2]
+    diff = (pd.to_numeric(ok["net_cost"], errors="coerce") - pd.to_numeric(ok["single_lot_net_cost"],
+                                                                         errors="coerce")).dropna()
+    if len(diff):
+        ax.hist(diff, bins=30, color="tab:green")
+    ax.set_xlabel(T.word(lang, "chart_batch_saving", cur=currency), fontsize=8)
+    ax.set_ylabel(T.word(lang, "chart_batch_scenarios"), fontsize=8)
+    ax.set_title(T.word(lang, "chart_batch_saving", cur=currency), fontsize=9)
+    _money_axis(ax)
+    ax.grid(alpha=0.3)
+    fig.suptitle(T.word(lang, "chart_batch_title", n=len(ok)), fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def band_chart(scenarios: pd.DataFrame, *, lang: str):
+    """Per scenario with samples: the 5–95 % range and the mean of the chosen plan's
+    local share, against the single lot's (scenarios ordered by the mean)."""
+    from lotsplit.batch import texts as T
+
+    df = scenarios[scenarios["local_share_mean"].notna()].sort_values("local_share_mean").reset_index(drop=True)
+    fig, axes = figure(1, width=12, height=4.6)
+    ax = axes
+    xs = np.arange(len(df))
+    ax.fill_between(xs, df["local_share_p5"] * 100, df["local_share_p95"] * 100, color="tab:blue", alpha=0.25,
+                    label="5–95 %")
+    ax.plot(xs, df["local_share_mean"] * 100, color="tab:blue", lw=1.2, label=T.word(lang, "chart_chosen", n="…"))
+    ax.plot(xs, df["single_lot_local_share"] * 100, color="tab:orange", lw=0.8, ls="--",
+            label=T.word(lang, "chart_single"))
+    if len(df) <= 30:
+        ax.set_xticks(xs)
+        ax.set_xticklabels(df["label"], rotation=60, ha="right", fontsize=6)
+    ax.set_xlabel(T.word(lang, "chart_band_x"), fontsize=8)
+    ax.set_ylabel(T.word(lang, "chart_share_x"), fontsize=8)
+    ax.set_title(T.word(lang, "chart_band_title"), fontsize=10)
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig

@@ -376,7 +376,7 @@ def parse_param(text: str) -> tuple[str, list]:
     if name.count(".") != 1:
         raise bad(f"'{name}' is not section.key")
     section, key = name.split(".")
-    _check_key(section, key, text)
+    check_key(section, key, text)
     if not spec:
         raise bad("no values")
     if ":" in spec:
@@ -393,7 +393,7 @@ def parse_param(text: str) -> tuple[str, list]:
         if all(float(v).is_integer() for v in vals) and all(_is_int(p) for p in parts[:2]):
             return name, [int(round(v)) for v in vals]
         return name, [float(v) for v in vals]
-    return name, [_value(v.strip()) for v in spec.split(",") if v.strip()]
+    return name, [parse_value(v.strip()) for v in spec.split(",") if v.strip()]
 
 
 def _is_int(s: str) -> bool:
@@ -404,7 +404,8 @@ def _is_int(s: str) -> bool:
         return False
 
 
-def _value(s: str):
+def parse_value(s: str):
+    """A value as written on the command line or in a table: bool, None, int, float or text."""
     low = s.lower()
     if low in ("true", "false"):
         return low == "true"
@@ -418,7 +419,7 @@ def _value(s: str):
         return s
 
 
-def _check_key(section: str, key: str, where: str) -> None:
+def check_key(section: str, key: str, where: str) -> None:
     from lotsplit.config import CostsConfig, ObjectiveConfig, RulesConfig
 
     models = {"costs": CostsConfig, "rules": RulesConfig, "objective": ObjectiveConfig}
@@ -555,7 +556,7 @@ def sweep(scenario, grid: dict[str, list], *, executor: Executor | str | None = 
     for name in names:
         if name.count(".") != 1:
             raise ScenarioError([Problem("--param", name, "not section.key", "e.g. costs.per_lot")])
-        _check_key(*name.split("."), name)
+        check_key(*name.split("."), name)
         if not grid[name]:
             raise ScenarioError([Problem("--param", name, "no values", "give at least one value")])
     ref = content_of(scenario)
