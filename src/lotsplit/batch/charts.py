@@ -45,7 +45,7 @@ def write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
             ws = xw.sheets[name]
             for i, col in enumerate(df.columns):
                 width = min(60, max(10, len(str(col)) + 2,
-                                    int(df[col].astype(str).str.len().max() or 0) + 2 if len(df) else 0))
+                                    int(df.iloc[:, i].map(lambda x: len(str(x))).max() or 0) + 2 if len(df) else 0))
                 ws.set_column(i, i, width)
             ws.freeze_panes(1, 0)
 
@@ -141,10 +141,11 @@ def sweep_chart(table: pd.DataFrame, params: list[str], *, currency: str = ""):
 # --------------------------------------------------------------------------- batch charts
 
 def _money_axis(ax, axis: str = "x") -> None:
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-    fmt = FuncFormatter(lambda v, _: f"{v:,.0f}".replace(",", " "))
-    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
+    a = ax.xaxis if axis == "x" else ax.yaxis
+    a.set_major_locator(MaxNLocator(4))
+    a.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}".replace(",", " ").replace("-", "−")))
 
 
 def uncertainty_chart(runs: pd.DataFrame, *, lang: str, currency: str, title: str, chosen_lots: int | None,
@@ -152,6 +153,8 @@ def uncertainty_chart(runs: pd.DataFrame, *, lang: str, currency: str, title: st
     """Four panels for one scenario's samples: the chosen plan's local share against the
     single lot's, its net cost against the single lot's, the chance that some lot gets no
     bid, and how often each plan is optimal."""
+    from matplotlib.ticker import MaxNLocator
+
     from lotsplit.batch import texts as T
 
     s = runs[runs["kind"] == "sample"]
@@ -172,6 +175,7 @@ def uncertainty_chart(runs: pd.DataFrame, *, lang: str, currency: str, title: st
             ax.hist(vals[1], bins=bins, alpha=0.55, color="tab:orange", label=single_label)
         ax.set_xlabel(xlabel, fontsize=8)
         ax.set_ylabel(T.word(lang, "chart_count_y"), fontsize=8)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(ttl, fontsize=9)
         ax.legend(fontsize=7)
         ax.grid(alpha=0.3)

@@ -204,14 +204,17 @@ def dispatch(handle: ExecutorHandle | Executor, tasks: Iterator[tuple[Any, Any]]
     ``more()`` (optional) is asked for tasks that became ready (e.g. the samples of a
     scenario whose base run just ended); they go before the next one from ``tasks``.  Once
     ``stop()`` is true no new task is handed out; the ones in flight end and are reported.
-    A worker process that dies fails the runs it held (``on_done`` sees the exception),
-    and the pool is started again for the rest.  Returns the number of tasks handed out.
+    A worker process that dies takes every run in its pool down with it: the pool is
+    started again and those runs are tried once more, one at a time, so that only the run
+    that kills its worker fails (``on_done`` sees its exception).  Returns the number of
+    tasks handed out.
     """
     if isinstance(handle, Executor):
         handle = ExecutorHandle(ExecutorSpec("external"), handle, 1 if isinstance(handle, InlineExecutor) else 4,
                                 None, lambda w: None)
     ready: list = []
-    in_flight: dict[Future, Any] = {}
+    suspects: list = []                 # runs of a pool that broke: again, one at a time
+    in_flight: dict[Future, tuple] = {}
     exhausted = False
     handed = 0
 
@@ -229,38 +232,45 @@ def dispatch(handle: ExecutorHandle | Executor, tasks: Iterator[tuple[Any, Any]]
             exhausted = True
             return None
 
+    def submit(item, retried: bool) -> None:
+        key, task = item
+        try:
+            fut = handle.executor.submit(fn, task)
+        except BrokenProcessPool as exc:
+            fut = Future()
+            fut.set_exception(exc)
+        if fut.done() and isinstance(handle.executor, InlineExecutor):
+            on_done(key, fut)
+        else:
+            in_flight[fut] = (item, retried)
+
     while True:
-        while not stop() and len(in_flight) < handle.window:
+        if suspects and not in_flight:
+            submit(suspects.pop(0), True)
+        while not suspects and not stop() and len(in_flight) < handle.window:
             item = next_task()
             if item is None:
                 break
-            key, task = item
             handed += 1
-            try:
-                fut = handle.executor.submit(fn, task)
-            except BrokenProcessPool as exc:
-                fut = Future()
-                fut.set_exception(exc)
-                handle.restart()
-            if fut.done() and isinstance(handle.executor, InlineExecutor):
-                on_done(key, fut)
-            else:
-                in_flight[fut] = key
+            submit(item, False)
         if not in_flight:
+            if suspects:
+                continue
             if stop() or (exhausted and not ready and (more is None or not _peek(more, ready))):
                 return handed
             continue
         done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
-        broken = False
-        for fut in sorted(done, key=lambda f: str(in_flight[f])):
-            key = in_flight.pop(fut)
-            broken |= isinstance(fut.exception(), BrokenProcessPool)
-            on_done(key, fut)
+        broken = [f for f in done if isinstance(f.exception(), BrokenProcessPool)]
         if broken:
-            # every run still in the dead pool fails with it; report them and start afresh
-            for fut in list(in_flight):
-                if fut.done():
-                    on_done(in_flight.pop(fut), fut)
+            wait(list(in_flight), timeout=30)       # the rest of the dead pool fails at once
+            done = {f for f in in_flight if f.done()}
+        for fut in sorted(done, key=lambda f: str(in_flight[f][0][0])):
+            item, retried = in_flight.pop(fut)
+            if isinstance(fut.exception(), BrokenProcessPool) and not retried and handle._restart is not None:
+                suspects.append(item)
+            else:
+                on_done(item[0], fut)
+        if broken:
             handle.restart()
 
 

@@ -181,7 +181,7 @@ def localized(df: pd.DataFrame, lang: str, currency: str) -> pd.DataFrame:
 
 
 def _header(lang: str, col: str, currency: str) -> str:
-    for prefix, lead in (("chosen_", "is_chosen"), ("single_lot_", "chart_single"), ("per_group_", "chart_per_group")):
+    for prefix, lead in (("chosen_", "chosen"), ("single_lot_", "chart_single"), ("per_group_", "chart_per_group")):
         if col.startswith(prefix) and col not in T.COLUMNS:
             first = T.header(lang, lead) if lead in T.COLUMNS else T.word(lang, lead)
             return f"{first}: {T.header(lang, col[len(prefix):], currency)}"
@@ -204,7 +204,7 @@ def write_tables(out: Path, *, runs: pd.DataFrame, scenarios: pd.DataFrame, plan
               T.word(lang, "sheet_runs"): localized(runs, lang, currency),
               T.word(lang, "sheet_plans"): localized(plans, lang, currency),
               T.word(lang, "sheet_failures"): localized(failures, lang, currency),
-              T.word(lang, "sheet_about"): pd.DataFrame(about, columns=["", " "])}
+              T.word(lang, "sheet_about"): pd.DataFrame(about, columns=[T.word(lang, "field"), T.word(lang, "value")])}
     write_xlsx(out / "batch.xlsx", sheets)
     written.append(out / "batch.xlsx")
     return written

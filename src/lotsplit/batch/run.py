@@ -379,6 +379,13 @@ def _execute(items, executor, *, done, write, **kw) -> BatchResult:
 
 
 def _check(samples: int, robust: str | None, uncertainty: Uncertainty | None) -> None:
+    problems = option_problems(samples, robust, uncertainty)
+    if problems:
+        raise OptionError(problems)
+
+
+def option_problems(samples: int, robust: str | None, uncertainty: Uncertainty | None) -> list[Problem]:
+    """What is wrong with these batch options (every problem, each with its fix)."""
     problems = []
     if samples < 0:
         problems.append(Problem("--samples", "", f"{samples} is negative", "give 0 (no samples) or more"))
@@ -389,8 +396,7 @@ def _check(samples: int, robust: str | None, uncertainty: Uncertainty | None) ->
         problems.append(Problem("--samples", "", "samples without any uncertainty would all be the base scenario",
                                 "give --propensity-sd, --demand-pct or --dropout (or uncertainty columns in the "
                                 "batch table)"))
-    if problems:
-        raise OptionError(problems)
+    return problems
 
 
 def _check_resume(out: Path, settings: dict, items: list[BatchItem]) -> None:
@@ -477,7 +483,8 @@ def _write_report(out: Path, result: BatchResult, command) -> None:
             for _, row in sampled.head(20).iterrows():
                 part = result.runs[result.runs["item"] == row["item"]]
                 name = "uncertainty.png" if len(sampled) == 1 else f"uncertainty-{row['item']}.png"
-                title = T.word(lang, "chart_share_title", n=int(row["samples"])) + f" — {row['label']}"
+                name_shown = row["scenario"] or row["label"]
+                title = f"{name_shown}: " + T.word(lang, "chart_share_title", n=int(row["samples"]))
                 robust = row.get("robust_plan") if isinstance(row.get("robust_plan"), str) else ""
                 C.save_figure(C.uncertainty_chart(part, lang=lang, currency=row["currency"] or currency, title=title,
                                                   chosen_lots=int(row["n_lots"]) if pd.notna(row["n_lots"]) else None,

@@ -128,7 +128,7 @@ def beta_parameters(p: np.ndarray, sd: float) -> tuple[np.ndarray, np.ndarray, n
     var = np.where(capped, 0.81 * var_max, sd**2)
     with np.errstate(divide="ignore", invalid="ignore"):
         k = np.where(var > 0, var_max / np.where(var > 0, var, 1) - 1, np.inf)
-    return p * k, (1 - p) * k, capped & (var_max > 0)
+        return p * k, (1 - p) * k, capped & (var_max > 0)     # (p = 0 or 1: no spread, never drawn)
 
 
 def draw_sample(scenario: Scenario, u: Uncertainty, *, seed: int) -> Sample:
