@@ -86,6 +86,25 @@ class BatchResult:
     def all_done(self) -> bool:
         return not self.interrupted and self.failures.empty
 
+    def plot(self, item: str | None = None):
+        """The uncertainty chart of one scenario (the first by default), in its language:
+        the chosen plan's local share and net cost against the single lot's across the
+        samples, the chance that some lot gets no bid, and how often each plan is optimal."""
+        from lotsplit.batch import charts as C
+        from lotsplit.batch import texts as T
+
+        sc = self.scenarios if item is None else self.scenarios[self.scenarios["item"] == item]
+        if sc.empty or "samples" not in sc:
+            raise ValueError("no samples to plot: run the batch with samples")
+        row = sc.iloc[0]
+        res = next(r for r in self.results if r.item_key == row["item"])
+        part = self.runs[self.runs["item"] == row["item"]]
+        robust = row.get("robust_plan") if isinstance(row.get("robust_plan"), str) else ""
+        title = f"{row['scenario']}: " + T.word(res.language, "chart_share_title", n=int(row["samples"]))
+        return C.uncertainty_chart(part, lang=res.language, currency=row["currency"], title=title,
+                                   chosen_lots=int(row["n_lots"]) if pd.notna(row["n_lots"]) else None,
+                                   chosen_id=row["plan_id"], robust_id=robust)
+
     def describe(self) -> str:
         n_items = self.scenarios["item"].nunique() if len(self.scenarios) else 0
         st = self.runs["status"].value_counts().to_dict() if len(self.runs) else {}
