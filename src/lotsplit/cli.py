@@ -300,6 +300,9 @@ def compare(scenarios: list[Path] = typer.Argument(..., help="Scenario TOML file
                                                              "variants that extend it)"),
             out: Path = typer.Option(..., "--out", help="Output folder"),
             workers: int = typer.Option(1, "--workers", min=1, help="Solve in this many processes"),
+            executor: Optional[str] = typer.Option(None, "--executor", help="Where the runs go (instead of "
+                                                   "--workers): inline, processes:N, dask://HOST:PORT or "
+                                                   "dask-local:N"),
             time_limit: Optional[float] = typer.Option(None, help="Seconds per scenario's solve (loading and "
                                                                   "writing come on top)"),
             overwrite: bool = OVERWRITE, json_out: bool = JSON, quiet: bool = QUIET, verbose: int = VERBOSE,
@@ -312,10 +315,14 @@ def compare(scenarios: list[Path] = typer.Argument(..., help="Scenario TOML file
         from lotsplit.export import reserve_output
         from lotsplit.batch.variants import compare as run_compare
 
+        from lotsplit.batch.executors import parse_executor
+
         opts = solver_options(time_limit=time_limit)
+        spec = parse_executor(executor) if executor is not None else None
         with reserve_output(out, overwrite=overwrite, inputs=list(scenarios), command=command_line()) as target:
             progress.report("stage", name="runs", detail=f"{len(scenarios)} scenarios", total=len(scenarios))
-            result = run_compare(scenarios, workers=workers, time_limit=opts.get("time_limit"), progress=False)
+            result = run_compare(scenarios, executor=spec, workers=workers, time_limit=opts.get("time_limit"),
+                                 progress=False)
             ses.timer.lap("solve")
             _batch_notes(ses, target, result.scenarios)
             progress.report("stage", name="export", detail="comparison files")
@@ -336,6 +343,9 @@ def sweep(scenario: Path = typer.Argument(..., help="Scenario file (.toml, or an
           out: Path = typer.Option(..., "--out", help="Output folder"),
           workers: int = typer.Option(1, "--workers", min=1, help="Solve in this many processes (HiGHS uses one "
                                                                   "thread in each)"),
+          executor: Optional[str] = typer.Option(None, "--executor", help="Where the runs go (instead of "
+                                                 "--workers): inline, processes:N, dask://HOST:PORT or "
+                                                 "dask-local:N"),
           seed: int = typer.Option(0, help="Base seed; run i gets its own seed derived from it"),
           time_limit: Optional[float] = typer.Option(None, help="Seconds per run's solve (loading and writing "
                                                                 "come on top)"),
@@ -349,15 +359,18 @@ def sweep(scenario: Path = typer.Argument(..., help="Scenario file (.toml, or an
         from lotsplit.batch.variants import parse_param
         from lotsplit.batch.variants import sweep as run_sweep
 
+        from lotsplit.batch.executors import parse_executor
+
         opts = solver_options(time_limit=time_limit)
+        spec = parse_executor(executor) if executor is not None else None
         cmd = command_line(Path(scenario).resolve().parent)
         with reserve_output(out, overwrite=overwrite, inputs=[scenario], command=cmd) as target:
             grid = dict(parse_param(p) for p in param)
             s = ses.load(scenario)
             target.protect(scenario_inputs(s))
             target.notes = [w["text"] for w in ses.summary["warnings"]]
-            # inline: the scenario already loaded; workers: the file (each loads it once)
-            result = run_sweep(s if workers == 1 else scenario, grid, workers=workers, seed=seed,
+            # each run carries the loaded scenario's content (no path of this machine)
+            result = run_sweep(s, grid, executor=spec, workers=workers, seed=seed,
                                time_limit=opts.get("time_limit"), progress=False)
             ses.timer.lap("solve")
             from lotsplit import progress

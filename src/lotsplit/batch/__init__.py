@@ -8,15 +8,17 @@ scenarios and Monte Carlo samples of the uncertain inputs, on one machine or a D
 - ``content``: a scenario's content without client paths, built on the worker;
 - ``samples``: :class:`Uncertainty` and reproducible samples of propensities, demand and
   suppliers that drop out;
+- ``sources``: what a batch runs (files, folders, globs, batch tables);
 - ``tasks``: one run on a worker (optimise, evaluate the chosen plan under a sample);
 - ``run``: :func:`run_batch`, the batch of runs with one atomic folder per run, resume
   and failure rows; :func:`monte_carlo`, the same in memory for a notebook;
-- ``report`` and ``charts``: the combined tables and charts.
+- ``report``, ``charts`` and ``texts``: the combined tables and charts, in sv/da/en.
 """
 
 from lotsplit.batch.executors import InlineExecutor, open_executor, parse_executor
+from lotsplit.batch.run import BatchResult, monte_carlo, run_batch
 from lotsplit.batch.samples import Uncertainty
 from lotsplit.batch.variants import Comparison, Sweep, compare, sweep
 
-__all__ = ["Comparison", "InlineExecutor", "Sweep", "Uncertainty", "compare", "open_executor", "parse_executor",
-           "sweep"]
+__all__ = ["BatchResult", "Comparison", "InlineExecutor", "Sweep", "Uncertainty", "compare", "monte_carlo",
+           "open_executor", "parse_executor", "run_batch", "sweep"]

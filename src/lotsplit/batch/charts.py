@@ -36,18 +36,45 @@ def lots_sheet(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return df[first + [c for c in df.columns if c not in first]]
 
 
-def write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
-    """One sheet per table, widths fitted, header row frozen; strings stay strings."""
+PERCENT_KEYS = ("share", "split_helps", "chosen_optimal", "chosen_breaks_rules", "no_bid", "gap")
+MONEY_KEYS = ("cost", "value", "objective")
+
+
+def number_format(key: str) -> str | None:
+    """The Excel number format of a table column by its key: percentages for shares and
+    chances, whole numbers with a thousands separator for money, none otherwise."""
+    k = str(key)
+    if any(p in k for p in PERCENT_KEYS) and "lots_without" not in k:
+        return "0.0%"
+    if any(m in k for m in MONEY_KEYS):
+        return "#,##0"
+    return None
+
+
+def write_xlsx(path: Path, sheets: dict[str, pd.DataFrame], *, keys: dict[str, list[str]] | None = None) -> None:
+    """One sheet per table, widths fitted, header row frozen, printed landscape on A4 fitted
+    to the page width with the header repeated; strings stay strings (never formulas).
+    ``keys``: per sheet, each column's key (for its number format, see :func:`number_format`;
+    default: the headers themselves)."""
     with pd.ExcelWriter(path, engine="xlsxwriter",
                         engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}}) as xw:
+        formats: dict[str, object] = {}
         for name, df in sheets.items():
             df.to_excel(xw, sheet_name=name, index=False)
             ws = xw.sheets[name]
+            col_keys = (keys or {}).get(name) or list(df.columns)
             for i, col in enumerate(df.columns):
                 width = min(60, max(10, len(str(col)) + 2,
                                     int(df.iloc[:, i].map(lambda x: len(str(x))).max() or 0) + 2 if len(df) else 0))
-                ws.set_column(i, i, width)
+                fmt = number_format(col_keys[i]) if i < len(col_keys) else None
+                if fmt and fmt not in formats:
+                    formats[fmt] = xw.book.add_format({"num_format": fmt})
+                ws.set_column(i, i, width, formats.get(fmt) if fmt else None)
             ws.freeze_panes(1, 0)
+            ws.set_landscape()
+            ws.set_paper(9)
+            ws.fit_to_pages(1, 0)
+            ws.repeat_rows(0)
 
 
 def save_figure(fig, path: Path) -> None:
@@ -212,21 +239,22 @@ def uncertainty_chart(runs: pd.DataFrame, *, lang: str, currency: str, title: st
 
 
 def batch_chart(scenarios: pd.DataFrame, *, lang: str, currency: str):
-    """Across scenarios: the chosen plan's local share against the single lot's, the
-    number of lots, and the net cost of the plan minus the single lot's."""
+    """Across scenarios: how the chosen plans' local shares are spread against the single
+    lots', the number of lots, and the net cost of the plan minus the single lot's."""
     from lotsplit.batch import texts as T
 
     ok = scenarios[scenarios["local_share"].notna()]
     fig, axes = figure(3, width=15, height=4.6)
     ax = axes[0]
-    x = pd.to_numeric(ok["single_lot_local_share"], errors="coerce") * 100
-    y = pd.to_numeric(ok["local_share"], errors="coerce") * 100
-    ax.scatter(x, y, s=10, alpha=0.7)
-    top = float(max([100.0 * 0 + 1] + list(x.dropna()) + list(y.dropna())))
-    ax.plot([0, top], [0, top], color="grey", lw=0.8, ls="--")
-    ax.set_xlabel(T.word(lang, "chart_batch_share_x"), fontsize=8)
-    ax.set_ylabel(T.word(lang, "chart_batch_share_y"), fontsize=8)
+    x = pd.to_numeric(ok["single_lot_local_share"], errors="coerce").dropna() * 100
+    y = pd.to_numeric(ok["local_share"], errors="coerce").dropna() * 100
+    bins = np.linspace(0, max(1.0, float(max(x.max() if len(x) else 0, y.max() if len(y) else 0))) * 1.02, 30)
+    ax.hist(x, bins=bins, color="tab:orange", alpha=0.7, label=T.word(lang, "chart_single"))
+    ax.hist(y, bins=bins, color="tab:blue", alpha=0.7, label=T.word(lang, "chart_batch_share_y").replace(" (%)", ""))
+    ax.set_xlabel(T.word(lang, "chart_batch_share"), fontsize=8)
+    ax.set_ylabel(T.word(lang, "chart_batch_scenarios"), fontsize=8)
     ax.set_title(T.word(lang, "chart_batch_share"), fontsize=9)
+    ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
     ax = axes[1]
     lots = pd.to_numeric(ok["n_lots"], errors="coerce").dropna().astype(int)
@@ -246,6 +274,11 @@ def batch_chart(scenarios: pd.DataFrame, *, lang: str, currency: str):
     ax.set_title(T.word(lang, "chart_batch_saving", cur=currency), fontsize=9)
     _money_axis(ax)
     ax.grid(alpha=0.3)
+    from matplotlib.ticker import MaxNLocator
+
+    for ax in axes:
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes[1].xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.suptitle(T.word(lang, "chart_batch_title", n=len(ok)), fontsize=10)
     fig.tight_layout()
     return fig

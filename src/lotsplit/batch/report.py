@@ -200,11 +200,10 @@ def write_tables(out: Path, *, runs: pd.DataFrame, scenarios: pd.DataFrame, plan
         written.append(out / name)
     failures = runs[runs["status"].isin(["failed", "interrupted"])][["item", "label", "run", "kind", "seed",
                                                                      "status", "message"]] if len(runs) else runs
-    sheets = {T.word(lang, "sheet_scenarios"): localized(scenarios, lang, currency),
-              T.word(lang, "sheet_runs"): localized(runs, lang, currency),
-              T.word(lang, "sheet_plans"): localized(plans, lang, currency),
-              T.word(lang, "sheet_failures"): localized(failures, lang, currency),
-              T.word(lang, "sheet_about"): pd.DataFrame(about, columns=[T.word(lang, "field"), T.word(lang, "value")])}
-    write_xlsx(out / "batch.xlsx", sheets)
+    tables = {"sheet_scenarios": scenarios, "sheet_runs": runs, "sheet_plans": plans, "sheet_failures": failures}
+    sheets = {T.word(lang, k): localized(df, lang, currency) for k, df in tables.items()}
+    keys = {T.word(lang, k): [str(c) for c in df.columns] for k, df in tables.items()}
+    sheets[T.word(lang, "sheet_about")] = pd.DataFrame(about, columns=[T.word(lang, "field"), T.word(lang, "value")])
+    write_xlsx(out / "batch.xlsx", sheets, keys=keys)
     written.append(out / "batch.xlsx")
     return written
