@@ -274,3 +274,43 @@ def test_cli_batch_end_to_end(two, tmp_path):
     r = CliRunner().invoke(app, ["batch", str(two / "tiny"), "--out", str(tmp_path / "x"), "--samples", "2",
                                  "--executor", "threads:2"])
     assert r.exit_code == 2 and "--executor" in r.output and "--samples" in r.output
+
+
+def test_the_uncertainty_is_described_in_the_scenario_language():
+    u = Uncertainty(propensity_sd=0.1, demand_pct=15, demand_by="area", dropout=0.05)
+    assert u.describe("sv") == ("sannolikhet för anbud ± 0,1 (Beta, standardavvikelse); efterfrågan ± 15 % "
+                                "(likformig, per område); varje leverantör uteblir med sannolikhet 0,05")
+    assert u.describe().startswith("bid propensity ± 0.1 (Beta") and "per area);" in u.describe()
+    assert Uncertainty().describe("da") == "ingen"
+
+
+def test_a_resumed_robust_run_gets_the_plans_of_the_samples_on_disk(two, tmp_path):
+    (two / "sv.toml").write_text('extends = "tiny/scenario.toml"\nname = "liten"\nlanguage = "sv"\n', "utf-8")
+    out = tmp_path / "b"
+    full = run_batch([two / "sv.toml"], out=out, samples=3, seed=8, uncertainty=UNC, robust="expected")
+    samples = [r for r in full.results if r.kind == "sample"]
+    assert samples and all(r.plan == () and r.plan_key for r in samples)       # the batch keeps only their keys
+    robust = next(r for r in full.results if r.kind == "robust")
+    assert robust.status == "optimal" and robust.plan and robust.plan_key in {r.plan_key for r in samples}
+    shutil.rmtree(out / "runs" / "sv" / "robust")
+    again = run_batch([two / "sv.toml"], out=out, samples=3, seed=8, uncertainty=UNC, robust="expected", resume=True)
+    assert again.resumed == 4
+    assert next(r for r in again.results if r.kind == "robust").plan == robust.plan
+    pd.testing.assert_frame_equal(full.scenarios, again.scenarios)
+    about = pd.read_excel(out / "batch.xlsx", sheet_name="Om körningen")
+    text = about.to_string()
+    assert "Osäkerhet som antas" in text and "sannolikhet för anbud ± 0,15" in text and "Avbruten" in text
+    assert "Uncertainty" not in text and "seed" not in text
+
+
+def test_cli_batch_aborted_twice_says_where_the_runs_are(two, tmp_path, monkeypatch):
+    import lotsplit.batch.run as batch_run
+
+    def abort(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch_run, "run_batch", abort)
+    out = tmp_path / "cli"
+    r = CliRunner().invoke(app, ["batch", str(two), "--out", str(out)])
+    assert r.exit_code == 130 and "--resume" in r.output and f"{out.as_posix()}/runs" in r.output
+    assert "Traceback" not in r.output

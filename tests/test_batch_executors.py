@@ -94,3 +94,14 @@ def test_inline_processes_and_dask_give_the_same_results(scenarios, tmp_path):
         files = [(tmp_path / x / "runs" / run / "assignment.csv") for x in ("inline", "pool", "dask")]
         if files[0].exists():
             assert files[0].read_bytes() == files[1].read_bytes() == files[2].read_bytes()
+
+
+def test_dask_local_workers_ignore_ctrl_c_and_run_numeric_code_on_one_thread():
+    pytest.importorskip("distributed", reason="the dask extra is not installed (pip install 'lotsplit[dask]')")
+    import signal
+
+    with open_executor("dask-local:1") as h:
+        handler = h.executor.submit(signal.getsignal, signal.SIGINT).result(timeout=60)
+        threads = h.executor.submit(os.getenv, "OMP_NUM_THREADS").result(timeout=60)
+    assert handler == signal.SIG_IGN and threads == "1"
+    assert signal.getsignal(signal.SIGINT) != signal.SIG_IGN          # the client's own Ctrl-C still works

@@ -446,9 +446,18 @@ def batch(scenarios: list[str] = typer.Argument(..., help="Scenario files (.toml
             if unc is not None else []
         if problems:
             raise OptionError(problems)
-        result = run_batch(scenarios, out=out, executor=spec, samples=samples, seed=seed,
-                           uncertainty=unc if unc.any else None, exports=chosen, time_limit=opts.get("time_limit"),
-                           robust=robust, resume=resume, overwrite=overwrite, command=command_line())
+        try:
+            result = run_batch(scenarios, out=out, executor=spec, samples=samples, seed=seed,
+                               uncertainty=unc if unc.any else None, exports=chosen,
+                               time_limit=opts.get("time_limit"), robust=robust, resume=resume, overwrite=overwrite,
+                               command=command_line())
+        except KeyboardInterrupt:
+            message = (f"Aborted (Ctrl-C twice): the runs that had ended are in {Path(out).as_posix()}/runs, the "
+                       f"combined tables were not written; the same command with --resume finishes the batch.")
+            ses.display.finish()
+            typer.echo(message, err=True)
+            ses.summary |= {"error": message, "exit_code": EXIT_INTERRUPTED}
+            raise typer.Exit(EXIT_INTERRUPTED) from None
         ses.timer.lap("runs")
         runs = result.runs
         counts = runs["status"].value_counts().to_dict() if len(runs) else {}

@@ -176,6 +176,10 @@ def open_executor(spec: str | int | ExecutorSpec | Executor | None) -> Iterator[
                                            f"({exc})", "start it with `dask scheduler` and the workers with `dask "
                                            f"worker tcp://{spec.address} --nthreads 1`, or check the address")]) \
                     from None
+        if spec.kind == "dask-local":
+            from lotsplit.batch.dask_worker import IgnoreCtrlC
+
+            client.register_plugin(IgnoreCtrlC())
         threads = sum(client.nthreads().values()) or 1
 
         def close(w: bool) -> None:

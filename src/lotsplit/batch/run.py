@@ -148,11 +148,16 @@ class _Batch:
         self.exports = exports
         self.robust = robust if samples > 0 else None
         self.command = tuple(command) if command else None
-        self.results: dict[str, TaskResult] = dict(done)
+        self.results: dict[str, TaskResult] = {}
         self.write = write
         self._contents: collections.OrderedDict[int, ScenarioContent] = collections.OrderedDict()
         self._keep = max(2, window + 2)
         self._ready: list = []
+        self._plans: dict[tuple[int, str], tuple] = {}
+        """One copy of each plan a scenario's samples found, until its robust task is out
+        (the results themselves keep only the plan's key: a batch of many samples stays small)."""
+        for r in done.values():
+            self._slim(r)
         self.total = sum(1 + samples + (1 if self.robust else 0) for _ in items)
         self.finished = sum(1 for _ in done)
 
@@ -228,7 +233,10 @@ class _Batch:
         cands = {}
         for r in runs:
             if r.plan_key and r.plan_key not in cands:
-                cands[r.plan_key] = r.plan
+                cands[r.plan_key] = r.plan or self._plans.get((r.item, r.plan_key), ())
+        for key in list(self._plans):
+            if key[0] == item.index:
+                del self._plans[key]
         samples = tuple((r.run, r.seed) for r in runs[1:])
         t = self._make(item, 0, "robust", samples=samples, candidates=tuple(sorted(cands.items())),
                        robust=self.robust)
@@ -267,10 +275,17 @@ class _Batch:
         elif res.kind == "sample" and all(self.key(item, j) in self.results for j in range(self.samples + 1)):
             self._schedule_robust(item)
 
+    def _slim(self, res: TaskResult) -> None:
+        if res.kind == "sample" and res.plan:
+            if self.robust:
+                self._plans.setdefault((res.item, res.plan_key), res.plan)
+            res.plan = ()
+        self.results[res.key] = res
+
     def _record(self, res: TaskResult) -> None:
         from lotsplit import progress
 
-        self.results[res.key] = res
+        self._slim(res)
         self.finished += 1
         progress.report("runs", done=self.finished, total=self.total, desc="batch")
 
@@ -483,11 +498,13 @@ def _write_report(out: Path, result: BatchResult, command) -> None:
     currency = currencies[0] if len(currencies) == 1 else " / ".join(currencies)
     s = result.settings
     unc = Uncertainty(**s["uncertainty"]) if s.get("uncertainty") else None
-    about = [("lotsplit batch", " ".join(command or [])), ("seed", str(s.get("seed"))),
-             ("samples", str(s.get("samples"))), ("uncertainty", unc.describe() if unc else "none"),
-             ("robust", T.word(lang, f"robust_{s['robust']}") if s.get("robust") else "—"),
-             ("exports", ", ".join(s.get("exports") or [])),
-             ("interrupted", "yes" if result.interrupted else "no")]
+    w = T.word
+    about = [(w(lang, "about_command"), " ".join(command or [])), (w(lang, "about_seed"), str(s.get("seed"))),
+             (w(lang, "about_samples"), str(s.get("samples"))),
+             (w(lang, "about_uncertainty"), unc.describe(lang) if unc else w(lang, "none")),
+             (w(lang, "about_robust"), w(lang, f"robust_{s['robust']}") if s.get("robust") else "—"),
+             (w(lang, "about_exports"), ", ".join(s.get("exports") or [])),
+             (w(lang, "about_interrupted"), w(lang, "yes") if result.interrupted else w(lang, "no"))]
     with tempfile.TemporaryDirectory(prefix=".batch-report-", dir=out) as tmp:
         d = Path(tmp)
         R.write_tables(d, runs=result.runs, scenarios=result.scenarios, plans=result.plans, lang=lang,

@@ -76,16 +76,22 @@ class Uncertainty:
     def any(self) -> bool:
         return bool(self.propensity_sd or self.demand_pct or self.dropout)
 
-    def describe(self) -> str:
-        """``propensity sd 0.1 (Beta), demand ±15 % per cell, dropout 5 %``."""
+    def describe(self, lang: str = "en") -> str:
+        """In words, e.g. ``bid propensity ± 0.1 (Beta, standard deviation); demand ± 15 %
+        (uniform, per area × group)``; ``lang``: sv, da or en."""
+        from lotsplit.batch.texts import word
+
+        def g(x: float) -> str:
+            return f"{x:g}".replace(".", ",") if lang in ("sv", "da") else f"{x:g}"
+
         parts = []
         if self.propensity_sd:
-            parts.append(f"bid propensity ± {self.propensity_sd:g} (Beta, standard deviation)")
+            parts.append(word(lang, "u_propensity", sd=g(self.propensity_sd)))
         if self.demand_pct:
-            parts.append(f"demand ± {self.demand_pct:g} % (uniform, per {self.demand_by})")
+            parts.append(word(lang, "u_demand", pct=g(self.demand_pct), by=word(lang, f"by_{self.demand_by}")))
         if self.dropout:
-            parts.append(f"each supplier absent with probability {self.dropout:g}")
-        return "; ".join(parts) or "none"
+            parts.append(word(lang, "u_dropout", p=g(self.dropout)))
+        return "; ".join(parts) or word(lang, "none")
 
 
 @dataclass(frozen=True)
