@@ -3,7 +3,7 @@
 Generates the scenarios (``scripts/make_national.py``) into a temporary folder, runs
 ``lotsplit batch`` on them as a whole process with each executor, and prints a table:
 wall time of the command, the median and the slowest run's own seconds (from
-``batch.csv``), the statuses, and the load average before and after (the development
+``batch.csv``), the CPU seconds of the command and its workers, the statuses, and the load average before and after (the development
 machine is shared).  The results of every executor are compared: the batch tables must
 be identical apart from the seconds.
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -48,16 +49,18 @@ def main(argv=None) -> int:
         if a.samples:
             cmd += ["--samples", str(a.samples), "--propensity-sd", "0.1", "--demand-pct", "15", "--seed", "1"]
         load0 = os.getloadavg()[0]
+        cpu0 = _children_cpu()
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, capture_output=True, text=True)
         wall = time.perf_counter() - t0
+        cpu = _children_cpu() - cpu0
         load1 = os.getloadavg()[0]
         t = pd.read_csv(out / "batch.csv")
         tables[spec] = t.drop(columns=["seconds"])
         rows.append({"executor": spec, "runs": len(t), "exit": proc.returncode, "wall s": round(wall, 1),
                      "median run s": round(float(t["seconds"].median()), 2),
                      "max run s": round(float(t["seconds"].max()), 2),
-                     "sum of runs s": round(float(t["seconds"].sum()), 1),
+                     "sum of runs s": round(float(t["seconds"].sum()), 1), "CPU s": round(cpu, 1),
                      "statuses": ", ".join(f"{k} {v}" for k, v in t["status"].value_counts().items()),
                      "load before/after": f"{load0:.1f} / {load1:.1f}"})
         print(rows[-1], flush=True)
@@ -72,6 +75,14 @@ def main(argv=None) -> int:
     for r in rows:
         print("| " + " | ".join(str(r[c]) for c in cols) + " |")
     return 0 if same else 1
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of the finished child processes and theirs: the work
+    the command did, which the load of a shared machine does not stretch as it does the
+    wall time."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 if __name__ == "__main__":

@@ -314,3 +314,17 @@ def test_cli_batch_aborted_twice_says_where_the_runs_are(two, tmp_path, monkeypa
     r = CliRunner().invoke(app, ["batch", str(two), "--out", str(out)])
     assert r.exit_code == 130 and "--resume" in r.output and f"{out.as_posix()}/runs" in r.output
     assert "Traceback" not in r.output
+
+
+def test_every_column_of_the_batch_tables_has_a_header_in_each_language():
+    from lotsplit.batch.report import localized
+    from lotsplit.batch.texts import COLUMNS
+
+    r = monte_carlo(grid_scenario(1, 2, 2, 3, seed=2), samples=2, seed=1, uncertainty=Uncertainty(dropout=0.2))
+    for df in (r.runs, r.scenarios, r.plans):
+        for lang in ("sv", "da", "en"):
+            raw = [c for c, h in zip(df.columns, localized(df, lang, "SEK").columns) if c == h]
+            assert raw == [], (lang, raw)
+    assert all(len(v) == 3 for v in COLUMNS.values())
+    plans = localized(r.plans, "sv", "SEK")
+    assert set(plans["Är den valda indelningen"]) <= {"ja", "nej"} and "ja" in set(plans["Är den valda indelningen"])

@@ -38,42 +38,61 @@ def lots_sheet(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 PERCENT_KEYS = ("share", "split_helps", "chosen_optimal", "chosen_breaks_rules", "no_bid", "gap")
 MONEY_KEYS = ("cost", "value", "objective")
+HEADER_WIDTH = 18
+PAGE_WIDTH = 220
+"""Characters of column width that still read well fitted to one landscape A4 page."""
+COUNT_KEYS = ("expected_bids", "lots_without_bid", "lots_at_risk_mean", "mean_propensity", "mean_demand_factor")
 
 
 def number_format(key: str) -> str | None:
     """The Excel number format of a table column by its key: percentages for shares and
-    chances, whole numbers with a thousands separator for money, none otherwise."""
+    chances, whole numbers with a thousands separator for money, two decimals for expected
+    counts and mean factors, none otherwise."""
     k = str(key)
     if any(p in k for p in PERCENT_KEYS) and "lots_without" not in k:
         return "0.0%"
     if any(m in k for m in MONEY_KEYS):
         return "#,##0"
+    if any(c in k for c in COUNT_KEYS):
+        return "0.00"
     return None
 
 
 def write_xlsx(path: Path, sheets: dict[str, pd.DataFrame], *, keys: dict[str, list[str]] | None = None) -> None:
-    """One sheet per table, widths fitted, header row frozen, printed landscape on A4 fitted
-    to the page width with the header repeated; strings stay strings (never formulas).
+    """One sheet per table, widths fitted to the values (long headers wrap), header row
+    frozen, printed landscape on A4 fitted to the page width with the header repeated; strings stay strings (never formulas).
     ``keys``: per sheet, each column's key (for its number format, see :func:`number_format`;
     default: the headers themselves)."""
     with pd.ExcelWriter(path, engine="xlsxwriter",
                         engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}}) as xw:
         formats: dict[str, object] = {}
+        head = xw.book.add_format({"bold": True, "text_wrap": True, "valign": "top", "border": 1})
         for name, df in sheets.items():
             df.to_excel(xw, sheet_name=name, index=False)
             ws = xw.sheets[name]
             col_keys = (keys or {}).get(name) or list(df.columns)
+            lines, total = 1, 0
             for i, col in enumerate(df.columns):
-                width = min(60, max(10, len(str(col)) + 2,
-                                    int(df.iloc[:, i].map(lambda x: len(str(x))).max() or 0) + 2 if len(df) else 0))
+                longest = max((max(len(part) for part in str(x).splitlines() or [""]) for x in df.iloc[:, i]),
+                              default=0)
+                # a long header wraps (at most HEADER_WIDTH wide) instead of widening its column
+                width = min(60, max(8, longest + 2, min(HEADER_WIDTH, len(str(col)) + 2)))
+                lines = max(lines, -(-len(str(col)) // max(1, int(width) - 2)))
                 fmt = number_format(col_keys[i]) if i < len(col_keys) else None
                 if fmt and fmt not in formats:
                     formats[fmt] = xw.book.add_format({"num_format": fmt})
                 ws.set_column(i, i, width, formats.get(fmt) if fmt else None)
+                total += width
+                ws.write_string(0, i, str(col), head)
+            ws.set_row(0, 15 * min(lines + 1, 8))
             ws.freeze_panes(1, 0)
             ws.set_landscape()
             ws.set_paper(9)
-            ws.fit_to_pages(1, 0)
+            if total <= PAGE_WIDTH:
+                ws.fit_to_pages(1, 0)
+            else:                       # a wide table: pages side by side at 70 %, its first column on each
+                ws.repeat_columns(0)
+                ws.set_print_scale(70)
             ws.repeat_rows(0)
 
 
@@ -172,6 +191,7 @@ def _money_axis(ax, axis: str = "x") -> None:
 
     a = ax.xaxis if axis == "x" else ax.yaxis
     a.set_major_locator(MaxNLocator(4))
+    ax.tick_params(axis=axis, labelsize=7)
     a.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}".replace(",", " ").replace("-", "−")))
 
 
@@ -260,6 +280,12 @@ def batch_chart(scenarios: pd.DataFrame, *, lang: str, currency: str):
     lots = pd.to_numeric(ok["n_lots"], errors="coerce").dropna().astype(int)
     if len(lots):
         ax.hist(lots, bins=np.arange(lots.min() - 0.5, lots.max() + 1.5, 1.0), color="tab:blue")
+        if lots.max() - lots.min() <= 15:
+            ax.set_xticks(range(int(lots.min()), int(lots.max()) + 1))
+        else:
+            from matplotlib.ticker import MaxNLocator
+
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(T.word(lang, "chart_batch_lots"), fontsize=8)
     ax.set_ylabel(T.word(lang, "chart_batch_scenarios"), fontsize=8)
     ax.set_title(T.word(lang, "chart_batch_lots"), fontsize=9)
@@ -268,7 +294,9 @@ def batch_chart(scenarios: pd.DataFrame, *, lang: str, currency: str):
     diff = (pd.to_numeric(ok["net_cost"], errors="coerce") - pd.to_numeric(ok["single_lot_net_cost"],
                                                                          errors="coerce")).dropna()
     if len(diff):
-        ax.hist(diff, bins=30, color="tab:green")
+        lo, hi = float(diff.min()), float(diff.max())
+        pad = max(1000.0, 0.1 * abs(lo)) if hi - lo < 1 else 0.0        # one value: a bar with room around it
+        ax.hist(diff, bins=np.linspace(lo - pad, hi + pad, 31), color="tab:green")
     ax.set_xlabel(T.word(lang, "chart_batch_saving", cur=currency), fontsize=8)
     ax.set_ylabel(T.word(lang, "chart_batch_scenarios"), fontsize=8)
     ax.set_title(T.word(lang, "chart_batch_saving", cur=currency), fontsize=9)
@@ -278,7 +306,6 @@ def batch_chart(scenarios: pd.DataFrame, *, lang: str, currency: str):
 
     for ax in axes:
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    axes[1].xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.suptitle(T.word(lang, "chart_batch_title", n=len(ok)), fontsize=10)
     fig.tight_layout()
     return fig

@@ -171,11 +171,14 @@ def plans_table(runs: pd.DataFrame, robust_rows: dict[str, pd.DataFrame], robust
 
 
 def localized(df: pd.DataFrame, lang: str, currency: str) -> pd.DataFrame:
-    """The table with headers (and the words for status and kind) in ``lang``."""
+    """The table with headers (and the words for status, kind, yes and no) in ``lang``."""
     out = df.copy()
     for col, prefix in (("status", "status_"), ("kind", "kind_")):
         if col in out:
             out[col] = [T.word(lang, prefix + v) if prefix + str(v) in T.WORDS else v for v in out[col]]
+    for col in ("is_chosen", "is_robust", "robust_is_chosen"):
+        if col in out:
+            out[col] = [T.word(lang, "yes" if v else "no") if isinstance(v, (bool, np.bool_)) else v for v in out[col]]
     out.columns = [_header(lang, c, currency) for c in out.columns]
     return out
 

@@ -86,7 +86,9 @@ class TaskResult:
     seed: int
     status: str
     scenario: str = ""
-    language: str = "en"
+    language: str = ""
+    """The scenario's (empty when it could not be read: the batch's language is then that of
+    the others)."""
     currency: str = ""
     objective_kind: str = ""
     termination: str = ""

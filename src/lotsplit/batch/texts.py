@@ -37,6 +37,18 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "lots_without_local_bidder": ("Delkontrakt utan möjlig lokal anbudsgivare", "Delkontrakter uden mulig lokal "
                                   "tilbudsgiver", "Lots without a local supplier able to bid"),
     "violations": ("Regelbrott", "Regelbrud", "Rules broken"),
+    "expected_bids_mean": ("Förväntat antal anbud per delkontrakt, medel", "Forventet antal bud pr. delkontrakt, "
+                           "middel", "Expected bids per lot, mean"),
+    "expected_bids_min": ("Förväntat antal anbud, lägsta delkontrakt", "Forventet antal bud, laveste delkontrakt",
+                          "Expected bids, lowest lot"),
+    "min_eligible_bidders": ("Minsta antal möjliga anbudsgivare på ett delkontrakt", "Mindste antal mulige "
+                             "tilbudsgivere på en delkontrakt", "Fewest suppliers able to bid on one lot"),
+    "exempt_lots": ("Delkontrakt enligt undantaget för små delkontrakt", "Delkontrakter under undtagelsen for små "
+                    "delkontrakter", "Lots under the small-lots exemption"),
+    "largest_lot_value": ("Största delkontraktets värde ({cur})", "Største delkontrakts værdi ({cur})",
+                          "Value of the largest lot ({cur})"),
+    "annual_value": ("Årligt värde ({cur})", "Årlig værdi ({cur})", "Annual value ({cur})"),
+    "currency": ("Valuta", "Valuta", "Currency"),
     "seconds": ("Sekunder", "Sekunder", "Seconds"),
     "message": ("Meddelande", "Meddelelse", "Message"),
     "folder": ("Mapp", "Mappe", "Folder"),
