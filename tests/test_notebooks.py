@@ -19,7 +19,7 @@ saved from Jupyter with its outputs is caught before it is committed.
 Nothing is skipped.  One cell of notebook 2, the full Dalarna frontier, is switched off in
 the notebook itself (it takes many minutes); the test checks that it says so when it skips.
 
-Run time on the 2-core development machine: about 3½ minutes for all four (see
+Run time on the 2-core development machine: about 4½ minutes for all five (see
 ``notebooks/README.md`` for each).
 """
 
@@ -79,6 +79,13 @@ EXPECTED = {
         "04-divide-or-explain/dalarna-food-en/annex.pdf",
         "04-divide-or-explain/dalarna-food-en/annex.html",
     ],
+    "05-monte-carlo": [
+        "05-monte-carlo/fig1-local-share-distribution.png",
+        "05-monte-carlo/fig2-what-moves-it.png",
+        "05-monte-carlo/fig3-plans-and-risk.png",
+        "05-monte-carlo/uncertainty-sv.png",
+        "05-monte-carlo/samples.csv",
+    ],
 }
 
 # A figure for print: at least this many pixels each way (the notebooks save at 150 dpi) and
@@ -122,6 +129,11 @@ def outputs(nb: nbformat.NotebookNode) -> list:
 
 def printed(nb: nbformat.NotebookNode, stream: str = "stdout") -> str:
     return "".join(o.get("text", "") for o in outputs(nb) if o.get("name") == stream)
+
+
+def printed_markdown(nb: nbformat.NotebookNode) -> str:
+    """The Markdown the cells displayed (the reading notes)."""
+    return "".join(o.get("data", {}).get("text/markdown", "") for o in outputs(nb))
 
 
 def expected_files(out: Path, stem: str) -> tuple[list[Path], list[str]]:
@@ -226,6 +238,10 @@ def test_notebook_runs(path, this_python_kernel, tmp_path, monkeypatch):
 
     if path.stem == "02-the-price-of-local-access":
         assert "Skipped: the full Dalarna frontier" in printed(nb), "the optional cell must say that it skipped"
+    if path.stem == "05-monte-carlo":
+        samples = (tmp_path / "05-monte-carlo" / "samples.csv").read_text(encoding="utf-8").splitlines()
+        assert len(samples) == 151, "150 worlds, one row each"
+        assert "of the 150 worlds the chosen plan gives local contractors" in printed_markdown(nb)
     if path.stem == "04-divide-or-explain":
         out = tmp_path / "04-divide-or-explain"
         assert "Skäl för indelningen" in (out / "dalarna-food" / "annex.html").read_text(encoding="utf-8")

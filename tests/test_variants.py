@@ -16,7 +16,7 @@ from lotsplit.cli import app
 from lotsplit.errors import ScenarioError
 from lotsplit.scenario import load_scenario, read_config
 from lotsplit.synthetic import grid_scenario
-from lotsplit.variants import InlineExecutor, compare, parse_param, run_many, run_seed, sweep
+from lotsplit.batch.variants import InlineExecutor, compare, parse_param, run_many, run_seed, sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = Path(__file__).resolve().parent / "fixtures" / "tiny"
@@ -236,3 +236,22 @@ def test_cli_compare_and_sweep(tiny, tmp_path):
 
 def test_api_is_exported():
     assert lotsplit.compare is compare and lotsplit.sweep is sweep
+
+
+def test_runs_carry_the_scenario_content_not_client_paths(tiny, tmp_path):
+    import pickle
+
+    from lotsplit.batch.variants import RunSpec, content_of, run_spec
+
+    spec = RunSpec(0, "tiny", content_of(tiny / "scenario.toml"), (("costs", "per_lot", 30000),), seed=3)
+    blob = pickle.dumps(spec)
+    assert str(tmp_path).encode() not in blob and str(ROOT).encode() not in blob
+    r = run_spec(pickle.loads(blob))
+    assert r.status == "optimal" and r.params == {"costs.per_lot": 30000} and r.seed == 3
+
+
+def test_the_old_module_name_still_works():
+    import lotsplit.variants as old
+    from lotsplit.batch import variants as new
+
+    assert old is new and old.sweep is sweep

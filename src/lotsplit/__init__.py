@@ -8,6 +8,7 @@ The pipeline, each stage a public function::
     evaluate(scenario, assignment)                                      # score any plan
     frontier(scenario)                                                  # the trade-off curve
     compare([base, variant]); sweep(scenario, {"costs.per_lot": [...]}) # variants, sensitivity
+    run_batch([...], out="out/b"); monte_carlo(scenario, samples=100)   # many runs, uncertainty
 
 The names are imported on first use (PEP 562), so ``import lotsplit`` and ``lotsplit
 --help`` do not pay for pandas, geopandas and HiGHS until something needs them.
@@ -32,7 +33,9 @@ _LAZY = {
     **dict.fromkeys(("SolveOutcome", "Status"), "lotsplit.engine.highs"),
     **dict.fromkeys(("Baseline", "baseline_plans"), "lotsplit.frontier.baselines"),
     **dict.fromkeys(("Frontier", "FrontierPoint", "frontier"), "lotsplit.frontier"),
-    **dict.fromkeys(("Comparison", "Sweep", "compare", "sweep"), "lotsplit.variants"),
+    **dict.fromkeys(("Comparison", "Sweep", "compare", "sweep"), "lotsplit.batch.variants"),
+    **dict.fromkeys(("BatchResult", "monte_carlo", "run_batch"), "lotsplit.batch.run"),
+    "Uncertainty": "lotsplit.batch.samples",
 }
 
 __all__ = [*_LAZY, "__version__"]
@@ -46,7 +49,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from lotsplit.frontier.baselines import Baseline, baseline_plans
     from lotsplit.plan import Lot, LotPlan, evaluate
     from lotsplit.scenario import Scenario, build_scenario, load_scenario
-    from lotsplit.variants import Comparison, Sweep, compare, sweep
+    from lotsplit.batch.run import BatchResult, monte_carlo, run_batch
+    from lotsplit.batch.samples import Uncertainty
+    from lotsplit.batch.variants import Comparison, Sweep, compare, sweep
 
 
 def __getattr__(name: str) -> Any:

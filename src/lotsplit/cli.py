@@ -300,6 +300,9 @@ def compare(scenarios: list[Path] = typer.Argument(..., help="Scenario TOML file
                                                              "variants that extend it)"),
             out: Path = typer.Option(..., "--out", help="Output folder"),
             workers: int = typer.Option(1, "--workers", min=1, help="Solve in this many processes"),
+            executor: Optional[str] = typer.Option(None, "--executor", help="Where the runs go (instead of "
+                                                   "--workers): inline, processes:N, dask://HOST:PORT or "
+                                                   "dask-local:N"),
             time_limit: Optional[float] = typer.Option(None, help="Seconds per scenario's solve (loading and "
                                                                   "writing come on top)"),
             overwrite: bool = OVERWRITE, json_out: bool = JSON, quiet: bool = QUIET, verbose: int = VERBOSE,
@@ -310,12 +313,16 @@ def compare(scenarios: list[Path] = typer.Argument(..., help="Scenario TOML file
     with ses.running():
         from lotsplit import progress
         from lotsplit.export import reserve_output
-        from lotsplit.variants import compare as run_compare
+        from lotsplit.batch.variants import compare as run_compare
+
+        from lotsplit.batch.executors import parse_executor
 
         opts = solver_options(time_limit=time_limit)
+        spec = parse_executor(executor) if executor is not None else None
         with reserve_output(out, overwrite=overwrite, inputs=list(scenarios), command=command_line()) as target:
             progress.report("stage", name="runs", detail=f"{len(scenarios)} scenarios", total=len(scenarios))
-            result = run_compare(scenarios, workers=workers, time_limit=opts.get("time_limit"), progress=False)
+            result = run_compare(scenarios, executor=spec, workers=workers, time_limit=opts.get("time_limit"),
+                                 progress=False)
             ses.timer.lap("solve")
             _batch_notes(ses, target, result.scenarios)
             progress.report("stage", name="export", detail="comparison files")
@@ -336,6 +343,9 @@ def sweep(scenario: Path = typer.Argument(..., help="Scenario file (.toml, or an
           out: Path = typer.Option(..., "--out", help="Output folder"),
           workers: int = typer.Option(1, "--workers", min=1, help="Solve in this many processes (HiGHS uses one "
                                                                   "thread in each)"),
+          executor: Optional[str] = typer.Option(None, "--executor", help="Where the runs go (instead of "
+                                                 "--workers): inline, processes:N, dask://HOST:PORT or "
+                                                 "dask-local:N"),
           seed: int = typer.Option(0, help="Base seed; run i gets its own seed derived from it"),
           time_limit: Optional[float] = typer.Option(None, help="Seconds per run's solve (loading and writing "
                                                                 "come on top)"),
@@ -346,18 +356,21 @@ def sweep(scenario: Path = typer.Argument(..., help="Scenario file (.toml, or an
     ses = _session("sweep", json_out, quiet, verbose, show_progress, debug)
     with ses.running():
         from lotsplit.export import reserve_output
-        from lotsplit.variants import parse_param
-        from lotsplit.variants import sweep as run_sweep
+        from lotsplit.batch.variants import parse_param
+        from lotsplit.batch.variants import sweep as run_sweep
+
+        from lotsplit.batch.executors import parse_executor
 
         opts = solver_options(time_limit=time_limit)
+        spec = parse_executor(executor) if executor is not None else None
         cmd = command_line(Path(scenario).resolve().parent)
         with reserve_output(out, overwrite=overwrite, inputs=[scenario], command=cmd) as target:
             grid = dict(parse_param(p) for p in param)
             s = ses.load(scenario)
             target.protect(scenario_inputs(s))
             target.notes = [w["text"] for w in ses.summary["warnings"]]
-            # inline: the scenario already loaded; workers: the file (each loads it once)
-            result = run_sweep(s if workers == 1 else scenario, grid, workers=workers, seed=seed,
+            # each run carries the loaded scenario's content (no path of this machine)
+            result = run_sweep(s, grid, executor=spec, workers=workers, seed=seed,
                                time_limit=opts.get("time_limit"), progress=False)
             ses.timer.lap("solve")
             from lotsplit import progress
@@ -368,6 +381,94 @@ def sweep(scenario: Path = typer.Argument(..., help="Scenario file (.toml, or an
         ses.summary |= {"out": Path(out).as_posix(), "all_proven": result.all_proven}
         ses.say(result.describe() + f"\nWrote {out}/")
         if not result.all_proven:
+            raise typer.Exit(EXIT_NOT_PROVEN)
+
+
+@app.command()
+def batch(scenarios: list[str] = typer.Argument(..., help="Scenario files (.toml/.xlsx), folders, globs (quoted) or "
+                                                         "batch tables (.csv/.xlsx with a 'scenario' column and "
+                                                         "override columns section.key)"),
+          out: Path = typer.Option(..., "--out", help="Batch folder: one folder per run under runs/, the combined "
+                                                      "tables and charts at the top"),
+          executor: str = typer.Option("inline", "--executor", help="Where the runs go: inline, processes:N, "
+                                                                    "dask://HOST:PORT or dask-local:N"),
+          samples: int = typer.Option(0, "--samples", min=0, help="Monte Carlo samples per scenario (with "
+                                                                  "--propensity-sd, --demand-pct or --dropout)"),
+          seed: int = typer.Option(0, "--seed", min=0, help="Batch seed: every run's seed (its sample, HiGHS, the "
+                                                            "heuristics) derives from it and the run's index"),
+          propensity_sd: float = typer.Option(0.0, "--propensity-sd", help="Standard deviation of each supplier's "
+                                              "bid propensity (Beta around its value), e.g. 0.1"),
+          demand_pct: float = typer.Option(0.0, "--demand-pct", help="Demand varies uniformly within ± this "
+                                           "percentage, e.g. 15"),
+          demand_by: str = typer.Option("cell", "--demand-by", help="One demand factor per cell (area × group), "
+                                                                    "area, group, or all"),
+          dropout: float = typer.Option(0.0, "--dropout", help="Chance that a supplier is absent, e.g. 0.05"),
+          robust: Optional[str] = typer.Option(None, "--robust", help="Also pick a robust plan among the samples' "
+                                               "optimal plans: expected (best mean objective) or worst (best worst "
+                                               "case)"),
+          exports: Optional[str] = typer.Option(None, help="Files of each base run (see run --help; default: tables); "
+                                                           "samples write the tables only"),
+          time_limit: Optional[float] = typer.Option(None, help="Seconds per run's solve (default: each scenario's "
+                                                                "solver.time_limit)"),
+          resume: bool = typer.Option(False, "--resume", help="Continue the batch in --out: skip the runs that have "
+                                                              "their folder, run the rest (failed ones again)"),
+          overwrite: bool = OVERWRITE, json_out: bool = JSON, quiet: bool = QUIET, verbose: int = VERBOSE,
+          show_progress: Optional[bool] = PROGRESS, debug: bool = DEBUG) -> None:
+    """Run many scenarios (and Monte Carlo samples of their uncertain inputs) as one batch.
+
+    Each run is written to runs/<scenario>/<run>/ as it ends; batch.csv, batch.xlsx,
+    scenarios.csv, plans.csv and the charts when the batch ends.  Failed runs are rows
+    with their message; --resume runs them again.  Ctrl-C stops handing out runs: those
+    in flight end and everything that ended is written (exit 5).  Exit 5 also when a run
+    failed or is not proven optimal (the rows say which)."""
+    ses = _session("batch", json_out, quiet, verbose, show_progress, debug)
+    with ses.running():
+        from lotsplit.batch.executors import parse_executor
+        from lotsplit.batch.run import option_problems, run_batch
+        from lotsplit.batch.samples import Uncertainty
+        from lotsplit.errors import OptionError
+
+        problems, opts, spec, chosen, unc = [], {}, None, None, None
+        for check in ("time", "executor", "exports", "uncertainty"):
+            try:
+                if check == "time":
+                    opts = solver_options(time_limit=time_limit)
+                elif check == "executor":
+                    spec = parse_executor(executor)
+                elif check == "exports":
+                    chosen = _exports(exports) if exports is not None else None
+                else:
+                    unc = Uncertainty(propensity_sd=propensity_sd, demand_pct=demand_pct, demand_by=demand_by,
+                                      dropout=dropout)
+            except OptionError as exc:
+                problems += exc.problems
+        problems += option_problems(samples, robust, unc if unc is not None and unc.any else None) \
+            if unc is not None else []
+        if problems:
+            raise OptionError(problems)
+        try:
+            result = run_batch(scenarios, out=out, executor=spec, samples=samples, seed=seed,
+                               uncertainty=unc if unc.any else None, exports=chosen,
+                               time_limit=opts.get("time_limit"), robust=robust, resume=resume, overwrite=overwrite,
+                               command=command_line())
+        except KeyboardInterrupt:
+            message = (f"Aborted (Ctrl-C twice): the runs that had ended are in {Path(out).as_posix()}/runs, the "
+                       f"combined tables were not written; the same command with --resume finishes the batch.")
+            ses.display.finish()
+            typer.echo(message, err=True)
+            ses.summary |= {"error": message, "exit_code": EXIT_INTERRUPTED}
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        ses.timer.lap("runs")
+        runs = result.runs
+        counts = runs["status"].value_counts().to_dict() if len(runs) else {}
+        ses.summary |= {"out": Path(out).as_posix(), "executor": spec.text, "runs": len(runs),
+                        "scenarios": int(result.scenarios["item"].nunique()) if len(result.scenarios) else 0,
+                        "statuses": counts, "resumed": result.resumed, "interrupted": result.interrupted,
+                        "failures": [{"run": f"{r['item']}/{r['run']}", "status": r["status"], "message": r["message"]}
+                                     for _, r in result.failures.iterrows()]}
+        ses.say(result.describe() + f"\nWrote {out}/")
+        unproven = any(v for k, v in counts.items() if k not in ("optimal", "infeasible"))
+        if result.interrupted or unproven:
             raise typer.Exit(EXIT_NOT_PROVEN)
 
 

@@ -121,8 +121,33 @@ def foreign_files(folder: Path) -> list[str] | None:
     if not isinstance(doc, dict) or MARKER not in doc:
         return None
     listed = {f.get("path") for f in doc.get("files") or [] if isinstance(f, dict)} | {"manifest.json"}
-    found = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if not p.is_dir())
-    return [f for f in found if f not in listed]
+    # A batch folder names the output folders inside it ("folders": ["runs/*/*"]); each is
+    # judged by its own manifest, and what a killed run leaves beside one (".NAME.lock",
+    # ".NAME.partial-…") is lotsplit's too.
+    inner = [p for pattern in doc.get("folders") or [] if isinstance(pattern, str) and ".." not in pattern
+             for p in sorted(folder.glob(pattern)) if p.is_dir() and not p.name.startswith(".")]
+    foreign = []
+    for p in inner:
+        sub = foreign_files(p)
+        rel = p.relative_to(folder).as_posix()
+        if sub is None:
+            foreign += [f"{rel}/{q.relative_to(p).as_posix()}" for q in sorted(p.rglob("*")) if not q.is_dir()]
+        else:
+            foreign += [f"{rel}/{f}" for f in sub]
+    parents = {p.parent for p in inner} | {folder / pattern.split("*")[0].rstrip("/")
+                                            for pattern in doc.get("folders") or [] if isinstance(pattern, str)}
+    if doc.get("folders"):
+        parents.add(folder)                # and its own temporary files
+    for p in sorted(folder.rglob("*")):
+        if p.is_dir() or any(q == p or q in p.parents for q in inner):
+            continue
+        if p.name.startswith(".") and p.parent in parents or any(
+                q.name.startswith(".") and q.parent in parents for q in p.parents):
+            continue                       # a killed run's lock or unfinished folder
+        rel = p.relative_to(folder).as_posix()
+        if rel not in listed:
+            foreign.append(rel)
+    return sorted(foreign)
 
 
 def _check_writable(path: Path, shown: str, min_free: int) -> None:
