@@ -6,9 +6,7 @@ stop flags (a stop in one tab leaves the other's solve alone)."""
 from __future__ import annotations
 
 import shutil
-import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -94,7 +92,6 @@ def test_upload_names_are_cleaned():
 
 
 def test_jobs_keep_their_own_progress_and_stop():
-    seen = {"a": [], "b": []}
 
     def body(name):
         def work(job):

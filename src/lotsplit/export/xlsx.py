@@ -262,7 +262,7 @@ class _Workbook:
         self.key_values("sheet_summary", [(self.header(k), v, kind) for k, v, kind in e])
 
     def lot_rows(self) -> list[dict]:
-        plan, s, lang = self.plan, self.s, self.lang
+        plan, lang = self.plan, self.lang
         rows = []
         for lot in plan.lots:
             cpv = C.lot_cpv(plan, lot)
