@@ -136,7 +136,7 @@ class FrontierMaster:
         master = self.master(obj, local_min, cost_max)
         if self.blocks is not None and len(self.blocks) > 1 and local_min == -np.inf and cost_max == np.inf \
                 and allowed is None:
-            r = solve_blocks(master, self.blocks, self.n_cells, effort=self.effort, tight=True, nodes=nodes)
+            r = solve_blocks(master, self.blocks, self.n_cells, effort=self.effort, nodes=nodes)
             if r is not None and r.x is not None:
                 return self._found(obj, r, r.message)
         lp = self._lp(master, warm=warm)

@@ -276,7 +276,8 @@ class Explorer:
         lo.bound = r.bound
 
         t0 = time.perf_counter()
-        r = m.minimise(-m.local, nodes=self._end_nodes())
+        # the cheapest plans are the first incumbent: a time limit then still leaves a plan
+        r = m.minimise(-m.local, nodes=self._end_nodes(), known=[lo.cols, first.cols])
         self._must_have_plan(r, "most local plan")
         top = self._plan(r, "most local plan", t0)
         if not top.proven and r.bound is not None:
