@@ -165,3 +165,36 @@ def test_problems_are_shown_in_the_scenarios_language():
     assert da[0]["message"] == "'många' er ikke et tal" and da[0]["where"].startswith("ark Kostnader, celle B3")
     assert [r["message"] for r in problem_rows(problems, "en")][:2] == ["'många' is not a number",
                                                                        "Input should be greater than or equal to 1 (got 0)"]
+
+
+def test_the_uncertainty_reading_of_the_chosen_plan(tmp_path):
+    """The compare page's Monte Carlo reading: samples of the current variant, each
+    optimised, the chosen plan's figures over them in the scenario's language."""
+    from lotsplit.app.views import uncertainty_view
+
+    reg = Registry()
+    ws = reg.new(lang="sv")
+    assert ws.open(MALUNG)
+    assert uncertainty_view(ws) is None
+    ws.job = actions.uncertainty(ws, samples=3, time_limit=60).start()
+    assert ws.job.join(300).status == "done", ws.job.error
+    view = uncertainty_view(ws)
+    got = dict(view["rows"])
+    assert view["variant"] == ws.variant.name
+    assert got["Stickprov"] == "3"
+    assert got["Vald indelning: lokal andel, medel"].endswith("%")
+    assert "Andel stickprov där vald indelning är bäst" in got
+    assert any("(SEK)" in label for label in got)            # money rows carry the currency
+    # the compare page shows it (the app's own template, in Swedish)
+    import functools
+
+    import jinja2
+
+    from lotsplit.app.texts import t
+
+    env = jinja2.Environment(loader=jinja2.PackageLoader("lotsplit.app", "templates"), autoescape=True)
+    env.filters["json"] = str
+    html = env.get_template("compare.html").render(T=functools.partial(t, "sv"), ws=ws, mc=view, samples=20,
+                                                   time_limit=60, lang="sv")
+    assert 'id="uncertainty-table"' in html and "Hur säkra är siffrorna?" in html and "Stickprov" in html
+    reg.close_all()

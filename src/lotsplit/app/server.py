@@ -38,6 +38,8 @@ from lotsplit.app.workspace import (SCENARIO_SUFFIXES, UPLOAD_MB, Registry, Work
 log = logging.getLogger("lotsplit.app")
 
 FRONTIER_POINTS = 15
+SAMPLES, MAX_SAMPLES = 20, 200
+"""Monte Carlo samples of the uncertainty reading: the form's default and its most."""
 
 
 def create_app(scenario: str | Path | None = None, *, out_root: str | Path = "lotsplit-app-out",
@@ -260,7 +262,8 @@ def create_app(scenario: str | Path | None = None, *, out_root: str | Path = "lo
         if ws is None or ws.scenario is None:
             return missing(request)
         form = await request.form()
-        where = {"run": "plan", "frontier": "frontier", "compare": "compare", "pack": "pack"}[kind]
+        where = {"run": "plan", "frontier": "frontier", "compare": "compare", "uncertainty": "compare",
+                 "pack": "pack"}[kind]
         if ws.busy():
             ws.flash("error", t(ws.lang, "busy"))
             return back(ws, where)
@@ -280,6 +283,10 @@ def create_app(scenario: str | Path | None = None, *, out_root: str | Path = "lo
                 ws.flash("error", t(ws.lang, "compare_need"))
                 return back(ws, where)
             job = actions.compare(ws, names, time_limit=limit)
+        elif kind == "uncertainty":
+            samples = str(form.get("samples", "")).strip()
+            job = actions.uncertainty(ws, samples=max(2, min(int(samples), MAX_SAMPLES)) if samples.isdigit()
+                                      else SAMPLES, time_limit=limit)
         else:
             if ws.chosen not in ws.plans:
                 ws.flash("error", t(ws.lang, "pack_none"))
@@ -362,7 +369,8 @@ def create_app(scenario: str | Path | None = None, *, out_root: str | Path = "lo
         if ws is None or ws.scenario is None:
             return missing(request)
         return page(request, "compare.html", ws, tab="compare", table=views.compare_table(ws),
-                    time_limit=_default_limit(ws), error=views.job_error(ws, "compare"))
+                    time_limit=_default_limit(ws), error=views.job_error(ws, "compare"),
+                    mc=views.uncertainty_view(ws), samples=SAMPLES, mc_error=views.job_error(ws, "uncertainty"))
 
     async def pack_page(request: Request):
         ws = workspace(request)
@@ -394,6 +402,7 @@ def create_app(scenario: str | Path | None = None, *, out_root: str | Path = "lo
         Route("/w/{wid}/frontier", functools.partial(start_job, kind="frontier"), methods=["POST"]),
         Route("/w/{wid}/compare", compare_page),
         Route("/w/{wid}/compare", functools.partial(start_job, kind="compare"), methods=["POST"]),
+        Route("/w/{wid}/uncertainty", functools.partial(start_job, kind="uncertainty"), methods=["POST"]),
         Route("/w/{wid}/pack", pack_page),
         Route("/w/{wid}/pack", functools.partial(start_job, kind="pack"), methods=["POST"]),
         Route("/w/{wid}/pack.zip", pack_download),

@@ -202,6 +202,23 @@ W: dict[str, tuple[str, str, str]] = {
                       "Sæt kryds ved de varianter, der skal beregnes og stilles side om side.",
                       "Tick the variants to solve and set side by side."),
     "compare_run": ("Jämför", "Sammenlign", "Compare"),
+    "mc_title": ("Hur säkra är siffrorna? (Monte Carlo)", "Hvor sikre er tallene? (Monte Carlo)",
+                 "How sure are the figures? (Monte Carlo)"),
+    "mc_intro": ("Anbudsbenägenhet och efterfrågan är uppskattningar. Här dras stickprov kring dem (benägenhet med "
+                 "standardavvikelse 0,1, efterfrågan ± 10 %, varje leverantör borta med 5 % sannolikhet), varje stickprov optimeras och den "
+                 "valda indelningen räknas om i det: hur ofta den förblir bäst och hur mycket den lokala andelen "
+                 "varierar.",
+                 "Budtilbøjelighed og efterspørgsel er skøn. Her trækkes stikprøver omkring dem (tilbøjelighed "
+                 "med standardafvigelse 0,1, efterspørgsel ± 10 %, hver leverandør væk med 5 % sandsynlighed), hver stikprøve optimeres og den "
+                 "valgte opdeling genberegnes i den: hvor ofte den forbliver bedst, og hvor meget den lokale andel "
+                 "varierer.",
+                 "Bid propensities and demand are estimates. Samples are drawn around them (propensity with "
+                 "standard deviation 0.1, demand ± 10 %, each supplier absent with chance 5 %), each sample is optimised and the chosen plan re-evaluated "
+                 "in it: how often it stays the best and how much its local share varies."),
+    "mc_samples": ("Stickprov", "Stikprøver", "Samples"),
+    "mc_run": ("Beräkna osäkerheten", "Beregn usikkerheden", "Compute the uncertainty"),
+    "mc_for": ("Variant: {name}", "Variant: {name}", "Variant: {name}"),
+    "mc_none": ("Ingen osäkerhetsberäkning ännu.", "Ingen usikkerhedsberegning endnu.", "No uncertainty reading yet."),
     "compare_need": ("Kryssa i minst två varianter (skapa varianter under Ändra).",
                      "Sæt kryds ved mindst to varianter (lav varianter under Ændr).",
                      "Tick at least two variants (make variants under Change)."),

@@ -385,3 +385,38 @@ def compare_table(ws: Workspace) -> dict | None:
         rows.append({"label": r.label, "cells": cells, "status": status, "differs": differs,
                      "key": ws.comparison_keys.get(r.label)})
     return {"heads": [xw(lang, k, cur=cur) for _, k, _ in cols], "rows": rows}
+
+
+def uncertainty_view(ws: Workspace) -> dict | None:
+    """The Monte Carlo reading of the chosen plan (``lotsplit.monte_carlo``): one row per
+    figure, in the batch tables' words, for the variant it was run on."""
+    from lotsplit.batch import texts as B
+
+    if ws.uncertainty is None:
+        return None
+    name, result = ws.uncertainty
+    if result.scenarios.empty:
+        return None
+    row = result.scenarios.iloc[0]
+    lang, cur = ws.lang, str(row["currency"])
+    shares = ("local_share", "single_lot_local_share", "local_share_mean", "local_share_p5", "local_share_p95",
+              "split_helps", "chosen_optimal", "chosen_breaks_rules", "no_bid_any_mean")
+    money = ("admin_cost_mean", "net_cost_mean", "net_cost_p95")
+    order = ("samples", "local_share", "single_lot_local_share", "local_share_mean", "local_share_p5",
+             "local_share_p95", "split_helps", "chosen_optimal", "distinct_plans", "admin_cost_mean",
+             "net_cost_mean", "net_cost_p95", "lots_at_risk_mean", "no_bid_any_mean", "chosen_breaks_rules")
+    rows = []
+    for key in order:
+        v = row.get(key)
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            continue
+        if key in shares:
+            text = pct(float(v), lang)
+        elif key in money:
+            text = num(float(v), lang)
+        elif key == "lots_at_risk_mean":
+            text = C.number(float(v), lang, decimals=1)
+        else:
+            text = str(int(v))
+        rows.append((B.header(lang, key, cur), text))
+    return {"variant": name, "rows": rows}

@@ -87,6 +87,7 @@ class Workspace:
         self.frontier_prefix = ""
         self.comparison = None
         self.comparison_keys: dict[str, str] = {}     # compared label -> plan key
+        self.uncertainty = None                  # (variant name, lotsplit.monte_carlo's BatchResult)
         self.chosen: str | None = None
         self.pack: Pack | None = None
         self.job: Job | None = None
