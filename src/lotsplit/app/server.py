@@ -42,6 +42,11 @@ SAMPLES, MAX_SAMPLES = 20, 200
 """Monte Carlo samples of the uncertainty reading: the form's default and its most."""
 
 
+def job_words(state: dict, lang: str) -> dict:
+    """A job's state with its stage and detail in ``lang``."""
+    return state | {"stage": TX.stage_word(lang, state["stage"]), "detail": TX.detail_words(lang, state["detail"])}
+
+
 def create_app(scenario: str | Path | None = None, *, out_root: str | Path = "lotsplit-app-out",
                hosts: tuple[str, ...] = LOOPBACK) -> Starlette:
     """The app.  ``scenario``: a scenario file (opened by ``/start``) or a folder whose
@@ -55,9 +60,7 @@ def create_app(scenario: str | Path | None = None, *, out_root: str | Path = "lo
     def page(request: Request, template: str, ws: Workspace | None, *, lang: str | None = None, status: int = 200,
              **ctx) -> HTMLResponse:
         lang = lang or (ws.lang if ws else TX.pick_language(request.headers.get("accept-language")))
-        job = ws.job.state() if ws and ws.job else None
-        if job:
-            job["stage"], job["detail"] = TX.stage_word(lang, job["stage"]), TX.detail_words(lang, job["detail"])
+        job = job_words(ws.job.state(), lang) if ws and ws.job else None
         html = env.get_template(template).render(
             T=functools.partial(t, lang), lang=lang, ws=ws, job=job, message=ws.take_message() if ws else None,
             upload_mb=UPLOAD_MB, **ctx)
@@ -69,8 +72,10 @@ def create_app(scenario: str | Path | None = None, *, out_root: str | Path = "lo
     def missing(request: Request) -> HTMLResponse:
         return page(request, "message.html", None, status=404, text_key="not_found")
 
-    def back(ws: Workspace, where: str = "") -> RedirectResponse:
-        return RedirectResponse(f"/w/{ws.id}/{where}", status_code=303)
+    def back(ws: Workspace, where: str = "", *, to: str = "") -> RedirectResponse:
+        """To the workspace's page ``where``, or to ``to`` when it is a page of this workspace
+        (a form's ``back`` field: never a page elsewhere)."""
+        return RedirectResponse(to if to.startswith(f"/w/{ws.id}/") else f"/w/{ws.id}/{where}", status_code=303)
 
     # ------------------------------------------------------------------ home and opening
     async def home(request: Request):
@@ -165,8 +170,7 @@ def create_app(scenario: str | Path | None = None, *, out_root: str | Path = "lo
         name = str(form.get("variant", ""))
         if name in ws.variants:
             ws.current = name
-        return RedirectResponse(str(form.get("back") or f"/w/{ws.id}/"), status_code=303) \
-            if str(form.get("back", "")).startswith(f"/w/{ws.id}/") else back(ws)
+        return back(ws, to=str(form.get("back", "")))
 
     # ------------------------------------------------------------------ change
     async def change_page(request: Request, *, values=None, problems=None, name=None, status=200):
@@ -311,9 +315,7 @@ def create_app(scenario: str | Path | None = None, *, out_root: str | Path = "lo
             return JSONResponse({"status": "gone"}, status_code=404)
         if ws.job is None:
             return JSONResponse({"status": "none"})
-        state_ = ws.job.state()
-        return JSONResponse(state_ | {"stage": TX.stage_word(ws.lang, state_["stage"]),
-                                      "detail": TX.detail_words(ws.lang, state_["detail"])})
+        return JSONResponse(job_words(ws.job.state(), ws.lang))
 
     async def choose(request: Request):
         ws = workspace(request)
@@ -324,8 +326,7 @@ def create_app(scenario: str | Path | None = None, *, out_root: str | Path = "lo
         if key in ws.plans:
             ws.chosen = key
             ws.flash("ok", t(ws.lang, "chosen_now", label=ws.plans[key].label))
-        dest = str(form.get("back", ""))
-        return RedirectResponse(dest, status_code=303) if dest.startswith(f"/w/{ws.id}/") else back(ws, "pack")
+        return back(ws, "pack", to=str(form.get("back", "")))
 
     async def plan_map(request: Request):
         from lotsplit.export.webmap import render
