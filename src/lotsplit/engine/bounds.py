@@ -220,7 +220,18 @@ def lot_families(space: LotSpace) -> list[Family]:
     the capacity or turnover for the least value the lot can have.  Families whose
     suppliers cannot make a valid lot (too few eligible, too few expected bids, too
     likely no bid) are left out.  When the lattice is too large, the coarser families of
-    :func:`_coarse_families` are used instead."""
+    :func:`_coarse_families` are used instead.  Computed once per space (they depend on
+    the market and ``complete_size`` only, not on the lots the pool gains)."""
+    key = (space.complete, space.complete_size)
+    cached = getattr(space, "_lot_families", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    families = _families_of(space)
+    space._lot_families = (key, families)
+    return families
+
+
+def _families_of(space: LotSpace) -> list[Family]:
     big = _big(space)
     if big > len(space.market.area_ids):
         return []
