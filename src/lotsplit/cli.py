@@ -161,16 +161,7 @@ def evaluate(scenario: Path = typer.Argument(..., help="Scenario file (.toml, or
     with ses.running():
         from lotsplit.report import plan_summary
 
-        chosen = _exports(exports)
-        with _maybe_reserve(out, overwrite, [scenario, plan_csv], scenario) as target:
-            s = ses.load(scenario)
-            if target is not None:
-                target.protect(scenario_inputs(s))
-            plan = _evaluate_plan_file(s, plan_csv)
-            ses.timer.lap("evaluate")
-            if target is not None:
-                _write_plan(ses, plan, target, chosen)
-        ses.summary |= _plan_json(plan)
+        plan = _score_plan_file(ses, scenario, plan_csv, out, overwrite, exports)
         ses.say(plan_summary(plan) + (f"\nWrote {out}/" if out is not None else ""))
 
 
@@ -185,16 +176,26 @@ def export(scenario: Path = typer.Argument(..., help="Scenario file (.toml, or a
     """Write every export (workbook, maps, GeoPackage, annex, eForms/OCDS, manifest) for an existing plan."""
     ses = _session("export", json_out, quiet, verbose, show_progress, debug)
     with ses.running():
-        chosen = _exports(exports)
-        with _maybe_reserve(out, overwrite, [scenario, plan_csv], scenario) as target:
-            s = ses.load(scenario)
-            target.protect(scenario_inputs(s))
-            plan = _evaluate_plan_file(s, plan_csv)
-            ses.timer.lap("evaluate")
-            _write_plan(ses, plan, target, chosen)
-        ses.summary |= _plan_json(plan)
+        plan = _score_plan_file(ses, scenario, plan_csv, out, overwrite, exports)
         ses.say(f"Wrote {out}/ ({len(plan.lots)} lots" + (f", {len(plan.violations)} rule violation(s)"
                                                          if plan.violations else "") + ")")
+
+
+def _score_plan_file(ses, scenario: Path, plan_csv: Path, out: Optional[Path], overwrite: bool,
+                     exports: Optional[str]):
+    """Load the scenario, evaluate the plan file and, with ``out``, write its exports (the
+    shared body of ``evaluate`` and ``export``)."""
+    chosen = _exports(exports)
+    with _maybe_reserve(out, overwrite, [scenario, plan_csv], scenario) as target:
+        s = ses.load(scenario)
+        if target is not None:
+            target.protect(scenario_inputs(s))
+        plan = _evaluate_plan_file(s, plan_csv)
+        ses.timer.lap("evaluate")
+        if target is not None:
+            _write_plan(ses, plan, target, chosen)
+    ses.summary |= _plan_json(plan)
+    return plan
 
 
 @contextlib.contextmanager
