@@ -19,7 +19,8 @@ from brute_force import FAST_PLANS, brute_force
 from lotsplit import InfeasibleError, optimize, with_overrides
 from lotsplit.engine import pricing
 from lotsplit.engine import bounds
-from lotsplit.engine.bounds import lagrangian_bound, lot_families, max_lots_in_plan, reach_regions, relaxed_bound
+from lotsplit.engine.bounds import lagrangian_bound, max_lots_in_plan, relaxed_bound
+from lotsplit.engine.families import lot_families, reach_regions
 from lotsplit.engine.highs import Effort, Status, solve_lp_sifted
 from lotsplit.model.lots import lot_space
 from lotsplit.model.master import build_master
@@ -83,14 +84,21 @@ def test_bounds_are_never_above_the_best_plan(seed, monkeypatch):
     if relaxed is not None:
         assert relaxed <= best + tol, f"relaxed-lot bound {relaxed} above the optimum {best}"
     k_max = max_lots_in_plan(space, best)
-    # the relaxed-lot generation cut short by its Lagrangian bound, and by its work budget
-    early = relaxed_bound(space, master, effort=effort, k_max=k_max, target=best - tol)
-    if early is not None:
-        assert early <= best + tol, f"relaxed-lot Lagrangian bound {early} above the optimum {best}"
-    monkeypatch.setattr(bounds, "RELAXED_ITERATIONS", 3)
-    cut = relaxed_bound(space, master, effort=effort, k_max=k_max)
-    if cut is not None:
-        assert cut <= best + tol, f"bound {cut} (relaxed-lot LP cut by its work budget) above the optimum {best}"
+    # with the optimum's most lots, by the interior point method, and cut by the work budget
+    with_k = relaxed_bound(space, master, effort=effort, k_max=k_max)
+    if with_k is not None:
+        assert with_k <= best + tol, f"relaxed-lot bound {with_k} (at most {k_max} lots) above the optimum {best}"
+        assert relaxed is None or with_k >= relaxed - tol, "a bound on the lots per plan loosened the LP"
+    monkeypatch.setattr(bounds, "RELAXED_INTERIOR_ROWS", 0)
+    interior = relaxed_bound(space, master, effort=effort, k_max=k_max)
+    if interior is not None:
+        assert interior <= best + tol, f"relaxed-lot bound {interior} (interior point) above the optimum {best}"
+    for rows in (0, 10**9):
+        monkeypatch.setattr(bounds, "RELAXED_INTERIOR_ROWS", rows)
+        monkeypatch.setattr(bounds, "RELAXED_ITERATIONS", 1)
+        cut = relaxed_bound(space, master, effort=effort, k_max=k_max)
+        if cut is not None:
+            assert cut <= best + tol, f"bound {cut} (relaxed-lot LP cut by its work budget) above the optimum {best}"
     lp = solve_lp_sifted(master, effort=effort, elastic_duals=True)
     if lp.status == Status.OPTIMAL:
         lagrangian = lagrangian_bound(space, master, float(lp.objective), lp.duals, k_max)

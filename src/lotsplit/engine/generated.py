@@ -49,8 +49,7 @@ def solve_generated(space: LotSpace, *, solver: str, effort: Effort, mip_gap: fl
     bound, how = _better_bound(space, res, -np.inf, "none")
     if _open(res, bound, mip_gap):
         found = res.objective if res is not None and res.x is not None else None
-        relaxed = relaxed_bound(space, build_master(space), effort=effort, k_max=max_lots_in_plan(space, found),
-                                target=np.inf if found is None else found - max(mip_gap, PROVEN_GAP) * max(1.0, abs(found)))
+        relaxed = relaxed_bound(space, build_master(space), effort=effort, k_max=max_lots_in_plan(space, found))
         if relaxed is not None and relaxed > bound:
             bound, how = relaxed, "LP with relaxed lots"
     if _open(res, bound, mip_gap) and solver == "highs" and not effort.out_of_time():

@@ -378,6 +378,43 @@ def highs_lp(cost, A: sp.csc_matrix, lo, hi, *, lower=0.0, upper=math.inf, integ
     return lp
 
 
+def dual_bound(cost: np.ndarray, A: sp.csc_matrix, lo: np.ndarray, hi: np.ndarray, upper: np.ndarray,
+               y: np.ndarray) -> float:
+    """A lower bound on ``min cost·x, lo <= A x <= hi, 0 <= x <= upper`` from any row duals
+    ``y`` (the Lagrangian: each row's dual at the bound it pushes against, each column at
+    the bound its reduced cost prefers), so it holds even when the solver stopped short of
+    the optimum or its tolerances left the duals slightly infeasible.  ``upper`` must be
+    finite."""
+    y = np.where(((y > 0) & ~np.isfinite(lo)) | ((y < 0) & ~np.isfinite(hi)), 0.0, y)
+    rows = np.where(y > 0, y * np.where(np.isfinite(lo), lo, 0.0), y * np.where(np.isfinite(hi), hi, 0.0))
+    rc = cost - A.T @ y
+    return float(rows.sum() + (np.minimum(rc, 0.0) * upper).sum())
+
+
+def lp_bound(master: Master, upper: np.ndarray, *, effort: Effort, iterations: int,
+             interior: bool) -> tuple[float | None, Run]:
+    """A lower bound on the LP ``master`` with ``0 <= x <= upper`` (:func:`dual_bound` of the
+    duals HiGHS ends with), by the dual simplex or, when ``interior``, the interior point
+    method without crossover (on large degenerate LPs many times faster; its duals need
+    not be exactly feasible, and need not be).  ``iterations`` is the work budget (simplex
+    or interior point iterations); past it, or past the user's time limit, the bound is
+    that of the duals so far.  None when HiGHS has no duals at all."""
+    scale = max(1.0, float(np.abs(master.cost).max())) if len(master.cost) else 1.0
+    cost = np.asarray(master.cost, dtype=float) / scale
+    h = new_highs(effort.threads, seed=effort.seed)
+    if interior:
+        h.setOptionValue("solver", "ipm")
+        h.setOptionValue("run_crossover", "off")
+        h.setOptionValue("ipm_iteration_limit", int(iterations))
+    h.passModel(highs_lp(cost, master.matrix, master.row_lo, master.row_hi, upper=upper))
+    r = run(h, effort=effort, iterations=None if interior else iterations)
+    sol = h.getSolution()
+    if not sol.dual_valid:
+        return None, r
+    y = np.asarray(sol.row_dual)
+    return scale * dual_bound(cost, master.matrix.tocsc(), master.row_lo, master.row_hi, upper, y), r
+
+
 SIFT_ABOVE = 200_000
 """Masters with more columns than this are sifted; smaller ones are solved whole."""
 
