@@ -101,10 +101,11 @@ RELAXED_ITERATIONS = 200_000
 """Simplex iterations (or, for large LPs, a hundredth as many interior point iterations)
 the LP with relaxed lots may take: a work budget; past it the bound is that of the duals
 so far."""
-RELAXED_INTERIOR_ROWS = 20_000
+RELAXED_INTERIOR_ROWS = 100_000
 """LPs with relaxed lots with more rows than this are solved by the interior point method
-(on the 290 × 12 grid 19 s against more than 150 s for the dual simplex; on 40 × 4,
-2.1 s against 0.9 s)."""
+(grids, one thread: 40 × 12 (21 000 rows) dual simplex 3.5 s, interior point 7.7 s; 290 × 4
+(68 000) 3.4 s and 20 s; 290 × 8 (106 000) 43 s and 41 s; 290 × 12 (136 000) interior
+point 62 s, the dual simplex more than twice as long)."""
 
 
 def relaxed_bound(space: LotSpace, master: Master, *, effort: Effort, k_max: int | None = None) -> float | None:
@@ -132,7 +133,9 @@ def relaxed_master(space: LotSpace, master: Master, *, k_max: int | None = None)
     earning its most value of competition and local bonus, with the value held between the
     family's least and most lot value.  Written compactly (the cone of the relaxed lots,
     no column generation): per family a count ``z`` (at most the lots of the family a plan
-    can hold) and per area a share ``u <= z``, with ``least·z <= Σ v·u <= most·z``; ``u``
+    can hold) and per area a share ``u <= z``, with ``least·z <= Σ v·u <= most·z``, at
+    least the fewest areas a lot has (``Σ u >= fewest·z``) and next to each area's share as
+    much of its neighbours' (``u_a <= Σ_{b next to a} u_b``: a lot is connected); ``u``
     covers the area's cells, ``z`` enters the lot count and the admin budget at the floor.
     Rows a relaxed lot would only loosen (the small-lots exemption, lots per tenderer) get
     nothing.
@@ -161,8 +164,8 @@ def relaxed_master(space: LotSpace, master: Master, *, k_max: int | None = None)
         a_pos, g_pos = np.nonzero((ids >= 0) & (ids < space.n_demand))     # relaxed lots cover demand
         if not len(a_pos):
             continue
-        slot = np.unique(a_pos, return_inverse=True)[1]         # the family's areas with demand
-        k = int(slot.max()) + 1
+        held, slot = np.unique(a_pos, return_inverse=True)     # the family's areas with demand
+        k = len(held)
         v = m.demand[f.areas[a_pos], np.asarray(gi)[g_pos]]
         area_v = np.bincount(slot, v, minlength=k)
         most_lots = _most_lots(f, k, area_v, big, k_max)
@@ -186,6 +189,25 @@ def relaxed_master(space: LotSpace, master: Master, *, k_max: int | None = None)
         lo += [-np.inf] * k
         hi += [0.0] * k
         extra += k
+        # A connected lot of at least `big` areas holds at least `big` less the family's areas
+        # without demand of its areas with demand, and next to each of them another one
+        # (unless a connector without demand is next to it).
+        fewest = big - (len(f.areas) - k)
+        if fewest >= 2:
+            put(extra, u, np.ones(k))
+            put(extra, z, [-float(fewest)])
+            lo.append(0.0)
+            hi.append(np.inf)
+            extra += 1
+        adj = m.adjacency[np.ix_(f.areas[held], f.areas)].astype(bool)
+        connector = adj[:, np.setdiff1d(np.arange(len(f.areas)), held)].any(axis=1)
+        near = adj[:, held]
+        for i in np.flatnonzero(~connector):
+            put(extra, u[[i]], [1.0])
+            put(extra, u[near[i]], -np.ones(int(near[i].sum())))
+            lo.append(-np.inf)
+            hi.append(0.0)
+            extra += 1
         unit = 1.0 / max(1.0, float(area_v.max()), f.least)     # value rows scaled to about 1
         for bound, sign in ((f.least, 1.0), (f.most, -1.0)):    # least·z <= v·u <= most·z
             if np.isfinite(bound) and (sign < 0 or bound > 0):
