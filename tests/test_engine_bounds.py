@@ -20,7 +20,7 @@ from lotsplit import InfeasibleError, optimize, with_overrides
 from lotsplit.engine import pricing
 from lotsplit.engine import bounds
 from lotsplit.engine.bounds import lagrangian_bound, max_lots_in_plan, relaxed_bound
-from lotsplit.engine.families import lot_families, reach_regions
+from lotsplit.engine.families import lot_families, outside_size, reach_regions
 from lotsplit.engine.highs import Effort, Status, solve_lp_sifted
 from lotsplit.model.lots import lot_space
 from lotsplit.model.master import build_master
@@ -79,24 +79,28 @@ def test_bounds_are_never_above_the_best_plan(seed, monkeypatch):
     assert lot_families(space) is not None
     effort = Effort.of(None)
     master = build_master(space)
-    relaxed = relaxed_bound(space, master, effort=effort)
+    relaxed, suggested = relaxed_bound(space, master, effort=effort)
+    big = outside_size(space)
+    for b_idx, mask in suggested:      # the lots the LP suggests: connected, larger than the pool's
+        ids = [space.market.area_ids[a] for a in np.flatnonzero(mask)]
+        assert len(ids) >= big and nx.is_connected(s.graph.subgraph(ids)), (b_idx, ids)
     tol = 1e-6 * max(1.0, abs(best))
     if relaxed is not None:
         assert relaxed <= best + tol, f"relaxed-lot bound {relaxed} above the optimum {best}"
     k_max = max_lots_in_plan(space, best)
     # with the optimum's most lots, by the interior point method, and cut by the work budget
-    with_k = relaxed_bound(space, master, effort=effort, k_max=k_max)
+    with_k, _ = relaxed_bound(space, master, effort=effort, k_max=k_max)
     if with_k is not None:
         assert with_k <= best + tol, f"relaxed-lot bound {with_k} (at most {k_max} lots) above the optimum {best}"
         assert relaxed is None or with_k >= relaxed - tol, "a bound on the lots per plan loosened the LP"
     monkeypatch.setattr(bounds, "RELAXED_INTERIOR_ROWS", 0)
-    interior = relaxed_bound(space, master, effort=effort, k_max=k_max)
+    interior, _ = relaxed_bound(space, master, effort=effort, k_max=k_max)
     if interior is not None:
         assert interior <= best + tol, f"relaxed-lot bound {interior} (interior point) above the optimum {best}"
     for rows in (0, 10**9):
         monkeypatch.setattr(bounds, "RELAXED_INTERIOR_ROWS", rows)
         monkeypatch.setattr(bounds, "RELAXED_ITERATIONS", 1)
-        cut = relaxed_bound(space, master, effort=effort, k_max=k_max)
+        cut, _ = relaxed_bound(space, master, effort=effort, k_max=k_max)
         if cut is not None:
             assert cut <= best + tol, f"bound {cut} (relaxed-lot LP cut by its work budget) above the optimum {best}"
     lp = solve_lp_sifted(master, effort=effort, elastic_duals=True)

@@ -108,25 +108,73 @@ RELAXED_INTERIOR_ROWS = 100_000
 point 62 s, the dual simplex more than twice as long)."""
 
 
-def relaxed_bound(space: LotSpace, master: Master, *, effort: Effort, k_max: int | None = None) -> float | None:
+def relaxed_bound(space: LotSpace, master: Master, *, effort: Effort,
+                  k_max: int | None = None) -> tuple[float | None, list[tuple[int, np.ndarray]]]:
     """A lower bound over every lot, known or not: the LP of the master in which, besides
     the lots of ``master``, *relaxed lots* may be used (:func:`relaxed_master`).  Every
     plan is a plan of the relaxed master with no higher cost, so the LP's value bounds the
     optimum; the bound returned is the Lagrangian value of the duals HiGHS ends with
     (``highs.dual_bound``), valid however the LP solve ended.  ``k_max``: the most lots
-    of an optimal plan (:func:`max_lots_in_plan`).  None when the user's time limit passed
-    before HiGHS had duals (``RELAXED_ITERATIONS`` bounds the work)."""
+    of an optimal plan (:func:`max_lots_in_plan`).  The bound is None when the user's time
+    limit passed before HiGHS had duals (``RELAXED_ITERATIONS`` bounds the work).
+
+    Also returns the lots the LP's relaxed lots suggest, as ``(bundle index, area mask)``:
+    per family in use, the connected pieces of the areas it holds most of (the pricing of
+    the pool's lots never grows lots that large)."""
     if effort.out_of_time():
-        return None
-    relaxed, upper = relaxed_master(space, master, k_max=k_max)
+        return None, []
+    relaxed, upper, layout = relaxed_master(space, master, k_max=k_max)
     interior = relaxed.matrix.shape[0] > RELAXED_INTERIOR_ROWS
-    bound, _ = lp_bound(relaxed, upper, effort=effort, interior=interior,
+    bound, r = lp_bound(relaxed, upper, effort=effort, interior=interior,
                         iterations=max(1, RELAXED_ITERATIONS // 100) if interior else RELAXED_ITERATIONS)
-    return bound
+    return bound, ([] if r.x is None else _suggested_lots(space, layout, r.x))
 
 
-def relaxed_master(space: LotSpace, master: Master, *, k_max: int | None = None) -> tuple[Master, np.ndarray]:
-    """The master with the relaxed lots of every family, and every column's upper bound.
+def _pieces(adjacency: sp.csr_matrix, mask: np.ndarray) -> list[np.ndarray]:
+    """The connected pieces of the areas of ``mask``, as masks."""
+    from scipy.sparse.csgraph import connected_components
+
+    inside = np.flatnonzero(mask)
+    if not len(inside):
+        return []
+    _, label = connected_components(adjacency[inside][:, inside], directed=False)
+    out = []
+    for k in range(label.max() + 1):
+        piece = np.zeros(len(mask), dtype=bool)
+        piece[inside[label == k]] = True
+        out.append(piece)
+    return out
+
+
+SUGGEST_SHARES = (0.9, 0.6, 0.3)
+"""Shares of a relaxed lot's count at which its areas are read as a lot (more lots to try
+at the lower ones)."""
+
+
+def _suggested_lots(space: LotSpace, layout, x: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    m = space.market
+    big = outside_size(space)
+    adjacency = sp.csr_matrix(m.adjacency)
+    out, seen = [], set()
+    for f, z, u, held in layout:
+        if x[z] <= 1e-6:
+            continue
+        share = x[u] / x[z]
+        for t in SUGGEST_SHARES:
+            chosen = f.areas[held[share >= t]]
+            mask = np.zeros(len(m.area_ids), dtype=bool)
+            mask[chosen] = True
+            for piece in _pieces(adjacency, mask):
+                key = (f.b_idx, piece.tobytes())
+                if piece.sum() >= big and key not in seen:
+                    seen.add(key)
+                    out.append((f.b_idx, piece))
+    return out
+
+
+def relaxed_master(space: LotSpace, master: Master, *, k_max: int | None = None) -> tuple[Master, np.ndarray, list]:
+    """The master with the relaxed lots of every family, every column's upper bound, and
+    per family its columns: ``(family, z column, u columns, area positions in the family)``.
 
     A relaxed lot of a family costs the family's admin floor and may hold any fractional
     part of each of the family's areas (all its bundle's cells of that area at once), each
@@ -152,6 +200,7 @@ def relaxed_master(space: LotSpace, master: Master, *, k_max: int | None = None)
     big = outside_size(space)
     r_idx, c_idx, vals, cost, upper, lo, hi = [], [], [], [], [], [], []
     col, extra = len(master.cost), n_rows
+    layout = []
 
     def put(rows, cols, values):
         r_idx.append(np.broadcast_to(rows, np.shape(values)).ravel())
@@ -172,6 +221,7 @@ def relaxed_master(space: LotSpace, master: Master, *, k_max: int | None = None)
         if most_lots < 1:
             continue
         z, u = col, col + 1 + np.arange(k)
+        layout.append((f, z, u, held))
         col += 1 + k
         local = np.bincount(slot, v * f.local[a_pos], minlength=k)
         cost += [f.floor if admin_counts else 0.0]
@@ -218,13 +268,13 @@ def relaxed_master(space: LotSpace, master: Master, *, k_max: int | None = None)
                 extra += 1
     n_new = col - len(master.cost)
     if not n_new:
-        return master, np.ones(len(master.cost))
+        return master, np.ones(len(master.cost)), layout
     side = sp.csc_matrix((np.concatenate(vals), (np.concatenate(r_idx), np.concatenate(c_idx) - len(master.cost))),
                          shape=(extra, n_new))
     grown = sp.vstack([master.matrix, sp.csc_matrix((extra - n_rows, master.matrix.shape[1]))]).tocsc()
     relaxed = Master(np.r_[master.cost, cost], sp.hstack([grown, side]).tocsc(), np.r_[master.row_lo, lo],
                      np.r_[master.row_hi, hi], master.names + [f"relaxed {i}" for i in range(extra - n_rows)])
-    return relaxed, np.r_[np.ones(len(master.cost)), upper]
+    return relaxed, np.r_[np.ones(len(master.cost)), upper], layout
 
 
 def _most_lots(f: Family, k: int, area_v: np.ndarray, big: int, k_max: int | None) -> float:

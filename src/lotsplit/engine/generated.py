@@ -14,7 +14,7 @@ from lotsplit.engine.bounds import lagrangian_bound, max_lots_in_plan, relaxed_b
 from lotsplit.engine.exact import exact_mip, lp_relaxation, mip
 from lotsplit.engine.highs import (PROVEN_GAP, Effort, RawResult, Status, Termination, gap_of, solve_highs,
                                    solve_lp_sifted)
-from lotsplit.engine.pricing import (add_columns, add_whole_components, generate_columns, pool_keys,
+from lotsplit.engine.pricing import (add_columns, add_lots, add_whole_components, generate_columns, pool_keys,
                                      price_by_enumeration, streamable)
 from lotsplit.model.lots import LotSpace
 from lotsplit.model.master import build_master, reduced_costs, sub_master
@@ -37,7 +37,7 @@ def solve_generated(space: LotSpace, *, solver: str, effort: Effort, mip_gap: fl
        plan (so a plan is found before any bound is sought), the LP with relaxed lots
        (``bounds.relaxed_bound``) a bound over every lot; when they meet, the plan is
        proven optimal and nothing more is generated.
-    2. When every lot can be visited (``pricing.STREAM_SETS``), exact pricing and
+    2. When every lot can be visited (``pricing.STREAM_LOTS``), exact pricing and
        reduced-cost fixing over every lot close the gap (:func:`_close_by_enumeration`).
     3. Otherwise dual-guided pricing grows lots (``pricing.MAX_ROUNDS`` rounds) and the plan
        is re-solved over the larger pool, starting from the first plan; the bound is the
@@ -49,9 +49,14 @@ def solve_generated(space: LotSpace, *, solver: str, effort: Effort, mip_gap: fl
     bound, how = _better_bound(space, res, -np.inf, "none")
     if _open(res, bound, mip_gap):
         found = res.objective if res is not None and res.x is not None else None
-        relaxed = relaxed_bound(space, build_master(space), effort=effort, k_max=max_lots_in_plan(space, found))
+        relaxed, suggested = relaxed_bound(space, build_master(space), effort=effort,
+                                           k_max=max_lots_in_plan(space, found))
         if relaxed is not None and relaxed > bound:
             bound, how = relaxed, "LP with relaxed lots"
+        if found is not None and _open(res, bound, mip_gap):
+            # the large lots the bound's LP uses may better the plan (with no plan yet, they
+            # could make the pool's LP feasible while its plans are not, and stop the pricing)
+            add_lots(space, suggested, pool_keys(space))
     if _open(res, bound, mip_gap) and solver == "highs" and not effort.out_of_time():
         closed = _close_by_enumeration(space, res if res is not None and res.x is not None else None,
                                        effort=effort, mip_gap=mip_gap)
@@ -122,7 +127,7 @@ def _padded(res: RawResult | None, n: int) -> RawResult | None:
 
 def _close_by_enumeration(space: LotSpace, res: RawResult | None, *, effort: Effort,
                           mip_gap: float) -> RawResult | None:
-    """Exact column generation when every lot can be visited (``pricing.STREAM_SETS``),
+    """Exact column generation when every lot can be visited (``pricing.STREAM_LOTS``),
     though not kept: price every lot against the LP duals until none prices out (the LP
     over the pool is then the LP over every lot, a valid bound), then add every lot whose
     reduced cost fits under the gap between the best plan and that bound (no other lot can
@@ -158,33 +163,34 @@ def _close_by_enumeration(space: LotSpace, res: RawResult | None, *, effort: Eff
     lb = float(lp.objective)
     how = f"LP over every lot (exact pricing, {lp.message})"
     if x0 is None:
-        first = exact_mip(master, effort=effort, mip_gap=mip_gap, lp=lp)
-        if first.x is None:
-            if first.status == Status.INFEASIBLE:     # the LP over every lot is feasible, the MIP is not
-                return RawResult(Status.INFEASIBLE, None, None, None, None, first.seconds, first.message, final=True)
-            return None
-        x0 = first.x
-    ub = float(master.cost @ x0)
-    if gap_of(ub, lb) <= max(mip_gap, PROVEN_GAP):
+        x0 = exact_mip(master, effort=effort, mip_gap=mip_gap, lp=lp).x     # None: no plan over these lots
+    ub = np.inf if x0 is None else float(master.cost @ x0)
+    if x0 is not None and gap_of(ub, lb) <= max(mip_gap, PROVEN_GAP):
         st = Status.OPTIMAL if gap_of(ub, lb) <= PROVEN_GAP else Status.FEASIBLE
         return RawResult(st, x0, ub, min(lb, ub), None, 0.0, f"plan meets the bound; bound: {how}")
     # Reduced-cost fixing over every lot: a lot whose reduced cost exceeds ub - lb is in
-    # no plan better than the best one, so the MIP over the others is exact.
-    tol = 1e-7 * max(1.0, abs(ub))
-    fixing = price_by_enumeration(space, lp.duals, threshold=(ub - lb) + tol, max_new=FIXING_COLUMNS, effort=effort)
+    # no plan better than the best one, so the MIP over the others is exact (without a
+    # plan yet, every lot is kept, up to FIXING_COLUMNS).
+    threshold = np.inf if x0 is None else (ub - lb) + 1e-7 * max(1.0, abs(ub))
+    fixing = price_by_enumeration(space, lp.duals, threshold=threshold, max_new=FIXING_COLUMNS, effort=effort)
     if fixing is None:
         return None
     add_columns(space, fixing)
     master = build_master(space)
     n = len(space.columns)
-    x0 = np.r_[x0, np.zeros(n - len(x0))]
+    x0 = None if x0 is None else np.r_[x0, np.zeros(n - len(x0))]
     rc = reduced_costs(master, lp.duals)
-    keep = np.flatnonzero(rc <= (ub - lb) + tol)
-    keep = np.union1d(keep, np.flatnonzero(x0 > 0.5))
+    keep = np.flatnonzero(rc <= threshold)
+    if x0 is not None:
+        keep = np.union1d(keep, np.flatnonzero(x0 > 0.5))
     sub = solve_highs(sub_master(master, keep), integer=True, effort=effort, mip_gap=mip_gap, report=True,
-                      incumbent=x0[keep])
-    x = x0
-    objective = ub
+                      incumbent=None if x0 is None else x0[keep])
+    if x0 is None and sub.x is None:
+        if sub.status == Status.INFEASIBLE and not fixing.truncated:     # every lot was kept
+            return RawResult(Status.INFEASIBLE, None, None, None, None, sub.seconds,
+                             f"{sub.message} over every lot", final=True)
+        return None
+    x, objective = x0, ub
     if sub.x is not None and sub.objective < ub:
         x = np.zeros(n)
         x[keep] = np.round(sub.x)

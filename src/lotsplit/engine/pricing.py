@@ -169,7 +169,7 @@ def generate_columns(space: LotSpace, *, effort: Effort, rounds: int = MAX_ROUND
     over the pool, with ``.master`` set: when pricing found nothing after it, it is the LP
     over the final pool and its duals price the whole space in ``lagrangian_bound``."""
 
-    s, m = space.scenario, space.market
+    m = space.market
     seen = pool_keys(space)
     n_cells = len(space.cells)
     add_whole_components(space, seen)
@@ -204,17 +204,28 @@ def generate_columns(space: LotSpace, *, effort: Effort, rounds: int = MAX_ROUND
         cap = max(1, min(max(2000, 10 * n_cells), int(np.searchsorted(np.cumsum(cells_each), NEW_CELLS_PER_ROUND))))
         for _, b, mask in new[cap:]:
             seen.discard((b, mask.tobytes()))      # may be found again in a later round
-        new = new[:cap]
-        parts = []
-        for b_idx in sorted({b for _, b, _ in new}):
-            sets = np.array([mask for _, b, mask in new if b == b_idx], dtype=bool)
-            cols, _ = build_columns(s, m, [space.bundles[b_idx]], sets)
-            cols.bundle_index[:] = b_idx
-            cols.set_index = cols.set_index + len(space.area_sets)
-            space.area_sets = np.vstack([space.area_sets, sets])
-            parts.append(cols)
-        space.columns = Columns.concat([space.columns, *parts])
+        add_lots(space, [(b, mask) for _, b, mask in new[:cap]])
     return lp
+
+
+def add_lots(space: LotSpace, lots: list[tuple[int, np.ndarray]], seen: set | None = None) -> int:
+    """Append the lots ``(bundle index, area mask)`` that are valid (the rules, checked by
+    ``build_columns``) and, with ``seen`` (:func:`pool_keys`), not in the pool yet;
+    returns how many joined."""
+    if seen is not None:
+        lots = [(b, mask) for b, mask in lots if (b, mask.tobytes()) not in seen]
+        seen.update((b, mask.tobytes()) for b, mask in lots)
+    parts = []
+    for b_idx in sorted({b for b, _ in lots}):
+        sets = np.array([mask for b, mask in lots if b == b_idx], dtype=bool)
+        cols, _ = build_columns(space.scenario, space.market, [space.bundles[b_idx]], sets)
+        cols.bundle_index[:] = b_idx
+        cols.set_index = cols.set_index + len(space.area_sets)
+        space.area_sets = np.vstack([space.area_sets, sets])
+        parts.append(cols)
+    if parts:
+        space.columns = Columns.concat([space.columns, *parts])
+    return sum(len(c) for c in parts)
 
 
 def add_whole_components(space: LotSpace, seen: set) -> None:
@@ -247,10 +258,10 @@ STREAM_LOTS = 4_000_000
 clock.  When the scenario has more, the search uses greedy pricing and the bounds."""
 
 
-def streamable(space: LotSpace, budget: int = STREAM_LOTS) -> bool:
+def streamable(space: LotSpace, budget: int | None = None) -> bool:
     """Whether every lot of the scenario fits one pass of exact pricing (the connected area
-    sets counted up to ``budget`` lots)."""
-    limit = budget // max(1, len(space.bundles))
+    sets counted up to ``budget`` lots, default ``STREAM_LOTS``)."""
+    limit = (STREAM_LOTS if budget is None else budget) // max(1, len(space.bundles))
     return count_area_sets(space.scenario, space.market, space.bundles, limit=limit) is not None
 
 
@@ -269,7 +280,7 @@ class Priced:
 
 def price_by_enumeration(space: LotSpace, duals: np.ndarray, *, threshold: float = -1e-7, max_new: int = 20_000,
                          phase_one: bool = False, effort: Effort | None = None,
-                         budget: int = STREAM_LOTS) -> Priced | None:
+                         budget: int | None = None) -> Priced | None:
     """Exact pricing: every lot of the scenario (the enumeration of ``model``, streamed, so
     the lots are never all kept), its reduced cost against the master's ``duals``, and the
     lots whose reduced cost is below ``threshold`` (at most ``max_new`` of them, lowest
@@ -285,7 +296,8 @@ def price_by_enumeration(space: LotSpace, duals: np.ndarray, *, threshold: float
     min_rc, visited, kept, truncated = np.inf, 0, 0, False
     for sets in stream_area_sets(s, m, space.bundles):
         visited += len(sets)
-        if visited * len(space.bundles) > budget or (effort is not None and effort.out_of_time()):
+        if visited * len(space.bundles) > (STREAM_LOTS if budget is None else budget) or \
+                (effort is not None and effort.out_of_time()):
             return None
         cols, _ = build_columns(s, m, space.bundles, sets)
         if not len(cols):
