@@ -197,7 +197,8 @@ def exact_mip(master: Master, *, effort: Effort = UNLIMITED, mip_gap: float = 0.
               incumbent: np.ndarray | None = None, nodes: int | None = None, allowed: np.ndarray | None = None,
               tight: bool = False, report: bool = True) -> RawResult:
     """LP bound, integrality check, a first plan, reduced-cost fixing, then the MIP (at
-    most ``nodes`` branch-and-bound nodes when given: a work limit).
+    most ``nodes`` branch-and-bound nodes when given: a work limit; none with ``nodes=0``,
+    which asks for the first plan only).
 
     ``allowed`` (bool per column) leaves out columns the caller proved to be in no plan
     it wants: the LP (its bound and reduced costs) is over every column, the plan exact
@@ -257,6 +258,12 @@ def _exact_mip(master: Master, lp: RawResult, *, effort: Effort, mip_gap: float,
         proven = gap_of(ub, lb) <= PROVEN_GAP
         return RawResult(Status.OPTIMAL if proven else Status.FEASIBLE, incumbent, ub, lb, None, 0.0,
                          "plan meets the LP bound: optimal" if proven else "plan within the requested gap of the LP bound")
+    if nodes == 0:                 # a first plan only: the dive's and the small MIP's
+        if incumbent is None:
+            return RawResult(Status.NO_PLAN, None, None, lb, None, 0.0, "no first plan from the LP dive",
+                             termination=Termination.WORK_LIMIT)
+        return RawResult(Status.FEASIBLE, incumbent, ub, lb, None, 0.0, "first plan from the LP dive",
+                         termination=Termination.WORK_LIMIT)
     # Reduced-cost fixing: a column with rc > ub - lb is in no plan better than ub.
     keep = np.flatnonzero(rc <= (ub - lb) + 1e-7 * max(1.0, abs(ub))) if np.isfinite(ub) else \
         np.flatnonzero(allowed)
