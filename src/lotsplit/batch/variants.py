@@ -267,7 +267,7 @@ class Comparison:
     def write(self, out: str | Path, *, overwrite: bool = False) -> Path:
         """compare.csv, compare.xlsx (sheets compare, lots), compare.png, plans/<label>/."""
         from lotsplit.frontier.baselines import slug
-        from lotsplit.export import output_directory, write_plan_files
+        from lotsplit.export import output_directory
 
         out = Path(out)
         plans = self.plans()
@@ -286,12 +286,8 @@ class Comparison:
                 keys[label] = k
             table["plan"] = [f"plans/{keys[l]}/assignment.csv" if l in plans else "" for l in table["label"]]
             table.to_csv(tmp / "compare.csv", index=False, lineterminator="\n")
-            lots = []
-            for label, plan in plans.items():
-                d = tmp / "plans" / keys[label]
-                d.mkdir(parents=True)
-                write_plan_files(plan, d)
-                lots.append(plan.lots_table().assign(scenario=label))
+            lots = _write_plans(tmp, {keys[label]: plan for label, plan in plans.items()}, "scenario",
+                                list(plans))
             write_xlsx(tmp / "compare.xlsx", {"compare": table, "lots": lots_sheet(lots)})
             save_figure(self.plot(), tmp / "compare.png")
         return out
@@ -503,7 +499,7 @@ class Sweep:
 
     def write(self, out: str | Path, *, overwrite: bool = False) -> Path:
         """sweep.csv, sweep.xlsx (sheets runs, plans), sweep.png, plans/<plan id>/."""
-        from lotsplit.export import output_directory, write_plan_files
+        from lotsplit.export import output_directory
 
         out = Path(out)
         plans = self.plans()
@@ -511,15 +507,24 @@ class Sweep:
             table = self.table.copy()
             table["plan"] = [f"plans/{p}/assignment.csv" if p else "" for p in table["plan_id"]]
             table.to_csv(tmp / "sweep.csv", index=False, lineterminator="\n")
-            lots = []
-            for pid, plan in plans.items():
-                d = tmp / "plans" / pid
-                d.mkdir(parents=True)
-                write_plan_files(plan, d)
-                lots.append(plan.lots_table().assign(plan_id=pid))
+            lots = _write_plans(tmp, plans, "plan_id", list(plans))
             write_xlsx(tmp / "sweep.xlsx", {"runs": table, "plans": lots_sheet(lots)})
             save_figure(self.plot(), tmp / "sweep.png")
         return out
+
+
+def _write_plans(tmp, plans: dict, column: str, tags: list) -> list:
+    """Each plan's files into ``plans/<folder>/`` (``plans``: folder -> plan); returns their
+    lot tables, each with ``column`` set to its plan's tag (``tags``, in the same order)."""
+    from lotsplit.export import write_plan_files
+
+    lots = []
+    for (folder, plan), tag in zip(plans.items(), tags):
+        d = tmp / "plans" / folder
+        d.mkdir(parents=True)
+        write_plan_files(plan, d)
+        lots.append(plan.lots_table().assign(**{column: tag}))
+    return lots
 
 
 def _overrides_of(r: RunResult) -> tuple:

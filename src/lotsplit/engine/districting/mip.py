@@ -55,13 +55,22 @@ class Rows:
         return A
 
 
-def run_mip(h, effort: Effort, *, nodes: int | None = None, start: np.ndarray | None = None):
-    """Run a loaded MIP through :func:`lotsplit.engine.highs.run` (the user's deadline, the
-    stop flag, a node limit): (x or None, objective or None, dual bound or None,
-    termination)."""
+def run_mip(cost, A, lo, hi, *, ob: Objective, mip_gap: float, effort: Effort, lower=0.0, upper=1.0,
+            integer=True, nodes: int | None = None, start_cols=None):
+    """Solve a MIP through :func:`lotsplit.engine.highs.run` (the user's deadline, the stop
+    flag, a node limit), with the objective's gap options and, when ``start_cols`` is given,
+    the plan of those columns at 1 as its first solution: (x or None, objective or None,
+    dual bound or None, termination)."""
     import highspy
 
-    if start is not None:
+    h = new_highs(effort.threads, seed=effort.seed)
+    h.setOptionValue("mip_rel_gap", float(max(mip_gap, 1e-9)))
+    # With a lattice objective a gap below one step is closed by rounding the bound.
+    h.setOptionValue("mip_abs_gap", float(0.999 * ob.granule) if ob.granule > 0 else 1e-9)
+    h.passModel(highs_lp(cost, A, lo, hi, lower=lower, upper=upper, integer=integer))
+    if start_cols is not None:
+        start = np.zeros(len(cost))
+        start[np.asarray(start_cols, dtype=int)] = 1.0
         sol = highspy.HighsSolution()
         sol.col_value = [float(v) for v in start]
         sol.value_valid = True
@@ -70,12 +79,6 @@ def run_mip(h, effort: Effort, *, nodes: int | None = None, start: np.ndarray | 
     if r.termination == Termination.INFEASIBLE:
         return None, None, None, r.termination
     return r.x, r.objective, r.bound, r.termination
-
-
-def gap_options(h, ob: Objective, mip_gap: float):
-    h.setOptionValue("mip_rel_gap", float(max(mip_gap, 1e-9)))
-    # With a lattice objective a gap below one step is closed by rounding the bound.
-    h.setOptionValue("mip_abs_gap", float(0.999 * ob.granule) if ob.granule > 0 else 1e-9)
 
 
 # --------------------------------------------------------------------------- pool MIP
@@ -91,14 +94,8 @@ def pool_mip(prob: Problem, masks: np.ndarray, costs: np.ndarray, ob: Objective,
     A.sort_indices()
     lo = np.r_[np.ones(prob.n), prob.tmin]
     hi = np.r_[np.ones(prob.n), prob.tmax]
-    h = new_highs(effort.threads, seed=effort.seed)
-    gap_options(h, ob, mip_gap)
-    h.passModel(highs_lp(costs, A, lo, hi, upper=1.0, integer=True))
-    start = None
-    if start_cols is not None:
-        start = np.zeros(k)
-        start[np.asarray(start_cols, dtype=int)] = 1.0
-    x, obj, bound, word = run_mip(h, effort, nodes=nodes, start=start)
+    x, obj, bound, word = run_mip(costs, A, lo, hi, ob=ob, mip_gap=mip_gap, effort=effort, nodes=nodes,
+                                  start_cols=start_cols)
     if x is None:
         return None, None, bound, word
     return np.flatnonzero(x > 0.5), obj, bound, word
@@ -230,14 +227,8 @@ def hybrid_mip(prob: Problem, masks: np.ndarray, costs: np.ndarray, q: int, b_pl
         for e in range(m):
             cost[Z(j, e)] = prob.w[e]
             hi[F(j, e, 0)] = hi[F(j, e, 1)] = M
-    h = new_highs(effort.threads, seed=effort.seed)
-    gap_options(h, ob, mip_gap)
-    h.passModel(highs_lp(cost, A, rows.lo, rows.hi, lower=lo, upper=hi, integer=integer))
-    start = None
-    if start_cols is not None:
-        start = np.zeros(nv)
-        start[np.asarray(start_cols, dtype=int)] = 1.0
-    x, obj, bound, word = run_mip(h, effort, nodes=nodes, start=start)
+    x, obj, bound, word = run_mip(cost, A, rows.lo, rows.hi, ob=ob, mip_gap=mip_gap, effort=effort, lower=lo,
+                                  upper=hi, integer=integer, nodes=nodes, start_cols=start_cols)
     if x is None:
         return None, None, bound, word
     parts = [masks[c] for c in np.flatnonzero(x[:k] > 0.5)]
