@@ -98,8 +98,10 @@ def _over_pool(space: LotSpace, res: RawResult | None, *, solver: str, effort: E
     start = None if res is None or res.x is None else np.r_[res.x, np.zeros(len(space.columns) - len(res.x))]
     if solver == "highs":
         new = exact_mip(master, effort=effort, mip_gap=mip_gap, lp=lp, incumbent=start, nodes=nodes)
-        if new.x is None and nodes == 0:          # the dive found no plan: branch for one
-            new = exact_mip(master, effort=effort, mip_gap=mip_gap, lp=lp, nodes=FIRST_PLAN_NODES)
+        if new.x is None and nodes == 0:          # the dives found no plan: branch for one (over every
+            #                                       lot: without a plan no reduced-cost fixing)
+            new = solve_highs(master, integer=True, effort=effort, mip_gap=mip_gap, nodes=FIRST_PLAN_NODES,
+                              report=True)
     else:
         new = mip(master, solver=solver, effort=effort, mip_gap=mip_gap)
     if new.x is None or (start is not None and new.objective > float(master.cost @ start)):
