@@ -69,8 +69,8 @@ def solve_generated(space: LotSpace, *, solver: str, effort: Effort, mip_gap: fl
             return closed, space.columns, True
         res = _padded(res, len(space.columns))
         if not effort.out_of_time():
-            generate_columns(space, effort=effort)
-            new = _over_pool(space, res, solver=solver, effort=effort, mip_gap=mip_gap, nodes=None)
+            last = generate_columns(space, effort=effort)
+            new = _over_pool(space, res, solver=solver, effort=effort, mip_gap=mip_gap, nodes=None, lp=last)
             bound, how = _better_bound(space, new, bound, how)
             res = new if new is not None and new.x is not None else _padded(res, len(space.columns))
     cols = space.columns
@@ -87,12 +87,14 @@ def solve_generated(space: LotSpace, *, solver: str, effort: Effort, mip_gap: fl
 
 
 def _over_pool(space: LotSpace, res: RawResult | None, *, solver: str, effort: Effort, mip_gap: float,
-               nodes: int | None) -> RawResult | None:
+               nodes: int | None, lp: RawResult | None = None) -> RawResult | None:
     """The best plan over the pool's lots (starting from ``res``), with the pool's LP in
     ``.master`` / ``.duals`` for the Lagrangian bound; None when the pool's LP has no
-    solution (infeasible over the pool proves nothing: a larger lot may cover the cells)."""
+    solution (infeasible over the pool proves nothing: a larger lot may cover the cells).
+    ``lp``: the pool's LP when pricing already solved it (over every lot of the pool)."""
+    if lp is None or lp.status != Status.OPTIMAL or lp.x is None or len(lp.x) != len(space.columns):
+        lp = lp_relaxation(build_master(space), effort=effort)
     master = build_master(space)
-    lp = lp_relaxation(master, effort=effort)
     if lp.status != Status.OPTIMAL:
         return _padded(res, len(space.columns))
     start = None if res is None or res.x is None else np.r_[res.x, np.zeros(len(space.columns) - len(res.x))]

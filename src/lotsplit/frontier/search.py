@@ -270,7 +270,8 @@ class Explorer:
             self.cuts.append((0.0, r.bound))
         first = self._plan(r, "cheapest plan", t0)
         c_max = first.cost + cost_tol(first.cost)
-        r2 = m.minimise(-m.local, cost_max=c_max, allowed=as_good(r, c_max), nodes=self._end_nodes())
+        r2 = m.minimise(-m.local, cost_max=c_max, allowed=as_good(r, c_max), nodes=self._end_nodes(),
+                        known=[first.cols])
         lo = self._plan(r2, "cheapest plan (the most local of the cheapest)", t0) if r2.cols is not None else first
         lo.proven = first.proven and r2.status == Status.OPTIMAL
         lo.bound = r.bound
@@ -283,7 +284,7 @@ class Explorer:
         if not top.proven and r.bound is not None:
             self.local_bound = -r.bound
         r2 = m.minimise(m.cost, local_min=top.local - FEAS_TOL, allowed=as_good(r, -top.local + FEAS_TOL),
-                        nodes=self._end_nodes())
+                        nodes=self._end_nodes(), known=[top.cols])
         hi = self._plan(r2, "most local plan (the cheapest of the most local)", t0) if r2.cols is not None else top
         hi.proven = top.proven and r2.status == Status.OPTIMAL
         hi.bound = r2.bound if r2.cols is not None else None
