@@ -92,3 +92,32 @@ def test_no_plan_from_generated_lots_is_not_called_infeasible():
             optimize(grid_scenario(2, 4, 1, 6, seed=3, config={**config, "solver": {}}))
         return
     assert not plan.violations
+
+
+def test_pricing_stops_when_the_pool_lp_stalls(monkeypatch):
+    """A round that lowers the pool's LP by less than ``STALL`` of its value ends pricing
+    (a work limit, read from the numbers, not the clock); the returned LP is then the LP
+    over the final pool."""
+    from lotsplit.engine import pricing
+    from lotsplit.engine.highs import UNLIMITED
+    from lotsplit.model.lots import lot_space
+
+    def rounds(stall: float) -> tuple[int, int, object]:
+        space = lot_space(grid_scenario(4, 5, 2, 10, seed=3, config={"solver": {"column_budget": 60}}))
+        solves = []
+        real = pricing.solve_lp_sifted
+
+        def counted(master, **kw):
+            solves.append(master.matrix.shape[1])
+            return real(master, **kw)
+
+        monkeypatch.setattr(pricing, "solve_lp_sifted", counted)
+        monkeypatch.setattr(pricing, "STALL", stall)
+        last = pricing.generate_columns(space, effort=UNLIMITED)
+        return len(solves), len(space.columns), last
+
+    n_free, _, _ = rounds(0.0)
+    n_stall, pool, last = rounds(1.0)          # every round after the first has "stalled"
+    assert n_free > 2, "the scenario must need several pricing rounds"
+    assert n_stall == 2
+    assert last.status == Status.OPTIMAL and len(last.x) == pool      # the LP over the final pool
