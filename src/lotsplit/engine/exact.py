@@ -34,6 +34,11 @@ DIVE_COLUMNS = 50_000
 """The dive heuristic works on at most this many columns (those of smallest reduced cost)."""
 DIVE_LPS = 400
 """LP re-solves the dive may use before it gives up."""
+PROBE_SHARE = 0.3
+"""Before the MIP over every lot that reduced-cost fixing keeps, a MIP over this share of
+them (least reduced cost first): its plan narrows the gap, and proves the optimum when
+every lot left out costs more than the gap (Dalarna: the dive's plan was 7 % from a
+block's optimum, and the MIP over the 20 000 lots it left took 17 s)."""
 DIVE_FIX = 0.99
 """Every free column at least this high in the LP is fixed to 1 at once, else the highest
 one; when that dive finds no plan, a second one fixes every column above 0.5 (no two can
@@ -271,6 +276,29 @@ def _exact_mip(master: Master, lp: RawResult, *, effort: Effort, mip_gap: float,
                              termination=Termination.WORK_LIMIT)
         return RawResult(Status.FEASIBLE, incumbent, ub, lb, None, 0.0, "first plan from the LP dive",
                          termination=Termination.WORK_LIMIT)
+    if np.isfinite(ub) and mip_gap == 0.0:
+        # A better plan first, over the kept lots of least reduced cost: its plan narrows the
+        # gap, and proves the optimum when every lot outside the probe costs more than the
+        # gap (it is in no better plan), so that the MIP over every kept lot is not needed.
+        wide = order[:int(np.count_nonzero(rc[order] <= (ub - lb) + 1e-7 * max(1.0, abs(ub))))]
+        probe = np.union1d(wide[:int(PROBE_SHARE * len(wide))], np.flatnonzero(incumbent > 0.5))
+        if better.status == Status.OPTIMAL and len(wide) <= len(small) and np.isin(wide, small).all():
+            probe = small          # the small MIP was over every lot that can be in a better plan
+        elif len(probe) > len(small):
+            r = solve_highs(sub_master(master, probe), integer=True, effort=effort, tight=tight, nodes=nodes,
+                            incumbent=incumbent[probe])
+            if r.x is not None and r.objective < ub:
+                incumbent = np.zeros(n)
+                incumbent[probe] = np.round(r.x)
+                ub = float(master.cost @ incumbent)
+            if r.status != Status.OPTIMAL:
+                probe = None
+        else:
+            probe = None
+        outside = None if probe is None else np.setdiff1d(np.flatnonzero(allowed), probe)
+        if probe is not None and (not len(outside) or rc[outside].min() > (ub - lb) + 1e-7 * max(1.0, abs(ub))):
+            return RawResult(Status.OPTIMAL, incumbent, ub, ub, None, 0.0,
+                             f"HiGHS: Optimal ({len(probe)} of {n} lots hold every better plan)")
     # Reduced-cost fixing: a column with rc > ub - lb is in no plan better than ub.
     keep = np.flatnonzero(rc <= (ub - lb) + 1e-7 * max(1.0, abs(ub))) if np.isfinite(ub) else \
         np.flatnonzero(allowed)
