@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -29,3 +30,14 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared (reference data beside the repository) is absent")
     return SHARED
+
+
+@pytest.fixture
+def ctrl_c_enabled():
+    """Ctrl-C as a terminal gives it, for the tests of what Ctrl-C does: a process a shell
+    starts in the background (``cmd &``) inherits SIGINT ignored, and those tests would see
+    that instead of the handlers lotsplit installs and restores."""
+    old = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, old)

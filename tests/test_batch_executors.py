@@ -96,6 +96,7 @@ def test_inline_processes_and_dask_give_the_same_results(scenarios, tmp_path):
             assert files[0].read_bytes() == files[1].read_bytes() == files[2].read_bytes()
 
 
+@pytest.mark.usefixtures("ctrl_c_enabled")
 def test_dask_local_workers_ignore_ctrl_c_and_run_numeric_code_on_one_thread():
     pytest.importorskip("distributed", reason="the dask extra is not installed (pip install 'lotsplit[dask]')")
     import signal

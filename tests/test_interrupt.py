@@ -21,6 +21,8 @@ from lotsplit import progress
 from lotsplit.cli import app
 from lotsplit.console import CtrlC
 
+pytestmark = pytest.mark.usefixtures("ctrl_c_enabled")
+
 TINY = Path(__file__).resolve().parent / "fixtures" / "tiny"
 ROOT = Path(__file__).resolve().parents[1]
 

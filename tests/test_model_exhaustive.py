@@ -24,7 +24,7 @@ import pytest
 from brute_force import FAST_PLANS, SLOW_PLANS, brute_force, candidate_lots
 
 from lotsplit import InfeasibleError, NoPlanFoundError, evaluate, optimize, with_overrides
-from lotsplit.synthetic import random_scenario
+from lotsplit.synthetic import grid_scenario, random_scenario
 
 FAST_SEEDS = range(48)
 SLOW_SEEDS = range(48, 600)
@@ -86,3 +86,23 @@ def test_evaluate_applies_the_territory_definition(seed):
                     codes = {v.code for v in p.violations}
                     broken = bool(codes & {"group_without_demand", "area_without_demand"})
                     assert broken == ((A, G) not in valid), (A, G, codes)
+
+
+
+def test_a_probe_mip_claims_the_optimum_only_when_it_is(monkeypatch):
+    """The MIP over the lots of least reduced cost (``exact.PROBE_SHARE``) proves the optimum
+    only when every lot left out costs more than the gap.  With the first MIP cut down to ten
+    lots (so that the probe runs, and proves or falls back), every optimum equals CBC's over
+    the whole master (through PuLP: no code shared with the HiGHS path)."""
+    from lotsplit.engine import exact
+
+    monkeypatch.setattr(exact, "SMALL_MIP_COLUMNS", 10)
+    messages = []
+    for shape, seed in itertools.product([(3, 4, 4, 20), (3, 4, 3, 12), (3, 3, 4, 16)], range(4)):
+        s = grid_scenario(*shape, seed=seed)
+        plan, reference = optimize(s), optimize(s, solver="cbc")
+        assert plan.outcome.status.value == "optimal", plan.outcome.message
+        assert plan.objective == pytest.approx(reference.objective, rel=1e-7), f"{shape}, seed {seed}"
+        messages.append(plan.outcome.message)
+    assert any("hold every better plan" in m for m in messages), messages        # the probe proved some
+    assert any("after reduced-cost fixing" in m for m in messages), messages     # and fell back on others
