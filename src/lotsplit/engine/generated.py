@@ -93,9 +93,9 @@ def _over_pool(space: LotSpace, res: RawResult | None, *, solver: str, effort: E
     ``.master`` / ``.duals`` for the Lagrangian bound; None when the pool's LP has no
     solution (infeasible over the pool proves nothing: a larger lot may cover the cells).
     ``lp``: the pool's LP when pricing already solved it (over every lot of the pool)."""
-    if lp is None or lp.status != Status.OPTIMAL or lp.x is None or len(lp.x) != len(space.columns):
-        lp = lp_relaxation(build_master(space), effort=effort)
     master = build_master(space)
+    if lp is None or lp.status != Status.OPTIMAL or lp.x is None or len(lp.x) != len(space.columns):
+        lp = lp_relaxation(master, effort=effort)
     if lp.status != Status.OPTIMAL:
         return _padded(res, len(space.columns))
     start = None if res is None or res.x is None else np.r_[res.x, np.zeros(len(space.columns) - len(res.x))]
