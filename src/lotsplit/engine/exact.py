@@ -276,32 +276,37 @@ def _exact_mip(master: Master, lp: RawResult, *, effort: Effort, mip_gap: float,
                              termination=Termination.WORK_LIMIT)
         return RawResult(Status.FEASIBLE, incumbent, ub, lb, None, 0.0, "first plan from the LP dive",
                          termination=Termination.WORK_LIMIT)
+    def cut(ub: float) -> float:
+        """A lot whose reduced cost is above this is in no plan better than ``ub``."""
+        return (ub - lb) + 1e-7 * max(1.0, abs(ub))
+
     if np.isfinite(ub) and mip_gap == 0.0:
         # A better plan first, over the kept lots of least reduced cost: its plan narrows the
         # gap, and proves the optimum when every lot outside the probe costs more than the
         # gap (it is in no better plan), so that the MIP over every kept lot is not needed.
-        wide = order[:int(np.count_nonzero(rc[order] <= (ub - lb) + 1e-7 * max(1.0, abs(ub))))]
-        probe = np.union1d(wide[:int(PROBE_SHARE * len(wide))], np.flatnonzero(incumbent > 0.5))
+        wide = order[:int(np.count_nonzero(rc[order] <= cut(ub)))]
         if better.status == Status.OPTIMAL and len(wide) <= len(small) and np.isin(wide, small).all():
-            probe = small          # the small MIP was over every lot that can be in a better plan
-        elif len(probe) > len(small):
-            r = solve_highs(sub_master(master, probe), integer=True, effort=effort, tight=tight, nodes=nodes,
-                            incumbent=incumbent[probe])
-            if r.x is not None and r.objective < ub:
-                incumbent = np.zeros(n)
-                incumbent[probe] = np.round(r.x)
-                ub = float(master.cost @ incumbent)
-            if r.status != Status.OPTIMAL:
-                probe = None
+            held = small           # the small MIP was over every lot that can be in a better plan
         else:
-            probe = None
-        outside = None if probe is None else np.setdiff1d(np.flatnonzero(allowed), probe)
-        if probe is not None and (not len(outside) or rc[outside].min() > (ub - lb) + 1e-7 * max(1.0, abs(ub))):
-            return RawResult(Status.OPTIMAL, incumbent, ub, ub, None, 0.0,
-                             f"HiGHS: Optimal ({len(probe)} of {n} lots hold every better plan)")
+            held = np.union1d(wide[:int(PROBE_SHARE * len(wide))], np.flatnonzero(incumbent > 0.5))
+            if len(held) <= len(small):
+                held = None        # no wider than the small MIP
+            else:
+                r = solve_highs(sub_master(master, held), integer=True, effort=effort, tight=tight, nodes=nodes,
+                                incumbent=incumbent[held])
+                if r.x is not None and r.objective < ub:
+                    incumbent = np.zeros(n)
+                    incumbent[held] = np.round(r.x)
+                    ub = float(master.cost @ incumbent)
+                if r.status != Status.OPTIMAL:
+                    held = None
+        if held is not None:
+            outside = np.setdiff1d(np.flatnonzero(allowed), held)
+            if not len(outside) or rc[outside].min() > cut(ub):
+                return RawResult(Status.OPTIMAL, incumbent, ub, ub, None, 0.0,
+                                 f"HiGHS: Optimal ({len(held)} of {n} lots hold every better plan)")
     # Reduced-cost fixing: a column with rc > ub - lb is in no plan better than ub.
-    keep = np.flatnonzero(rc <= (ub - lb) + 1e-7 * max(1.0, abs(ub))) if np.isfinite(ub) else \
-        np.flatnonzero(allowed)
+    keep = np.flatnonzero(rc <= cut(ub)) if np.isfinite(ub) else np.flatnonzero(allowed)
     res = solve_highs(sub_master(master, keep), integer=True, effort=effort, mip_gap=mip_gap, report=report,
                       incumbent=None if incumbent is None else incumbent[keep], nodes=nodes, tight=tight)
     if res.x is None or (incumbent is not None and res.objective > ub):

@@ -51,6 +51,7 @@ def solve_generated(space: LotSpace, *, solver: str, effort: Effort, mip_gap: fl
     """
     add_whole_components(space, pool_keys(space))
     res = _over_pool(space, None, solver=solver, effort=effort, mip_gap=mip_gap, nodes=POOL_MIP_NODES)
+    pool_lp = None
     bound, how = _better_bound(space, res, -np.inf, "none")
     if _open(res, bound, mip_gap):
         found = res.objective if res is not None and res.x is not None else None
@@ -62,7 +63,7 @@ def solve_generated(space: LotSpace, *, solver: str, effort: Effort, mip_gap: fl
             # the large lots the bound's LP uses may better the plan (with no plan yet, they
             # could make the pool's LP feasible while its plans are not, and stop the pricing)
             if add_lots(space, suggested, pool_keys(space)):
-                res = _plan_first(space, res, bound, solver=solver, effort=effort, mip_gap=mip_gap)
+                res, pool_lp = _plan_first(space, res, bound, solver=solver, effort=effort, mip_gap=mip_gap)
     if _open(res, bound, mip_gap) and solver == "highs" and not effort.out_of_time():
         closed = _close_by_enumeration(space, res if res is not None and res.x is not None else None,
                                        effort=effort, mip_gap=mip_gap)
@@ -70,7 +71,7 @@ def solve_generated(space: LotSpace, *, solver: str, effort: Effort, mip_gap: fl
             return closed, space.columns, True
         res = _padded(res, len(space.columns))
         if not effort.out_of_time():
-            last = generate_columns(space, effort=effort)
+            last = generate_columns(space, effort=effort, lp=pool_lp)
             new = _over_pool(space, res, solver=solver, effort=effort, mip_gap=mip_gap, nodes=None, lp=last)
             bound, how = _better_bound(space, new, bound, how)
             res = new if new is not None and new.x is not None else _padded(res, len(space.columns))
@@ -114,16 +115,17 @@ def _over_pool(space: LotSpace, res: RawResult | None, *, solver: str, effort: E
 
 
 def _plan_first(space: LotSpace, res: RawResult, bound: float, *, solver: str, effort: Effort,
-                mip_gap: float) -> RawResult:
+                mip_gap: float) -> tuple[RawResult, RawResult]:
     """The MIP over the pool before any pricing, when the plan is further from the pool's
     LP than the LP is from the bound (pricing lowers the LP, not the plan; on 290 × 8 the
     first plan was 5.8 % above the pool's LP and pricing took the rest of the 120 s).  A
-    choice by the numbers, the same on any machine."""
+    choice by the numbers, the same on any machine.  Returns the plan and the pool's LP
+    (pricing's first round)."""
     lp = lp_relaxation(build_master(space), effort=effort)
     if lp.status != Status.OPTIMAL or res.objective - lp.objective <= lp.objective - bound:
-        return _padded(res, len(space.columns))
+        return _padded(res, len(space.columns)), lp
     new = _over_pool(space, res, solver=solver, effort=effort, mip_gap=mip_gap, nodes=None, lp=lp)
-    return new if new is not None and new.x is not None else _padded(res, len(space.columns))
+    return (new if new is not None and new.x is not None else _padded(res, len(space.columns))), lp
 
 
 def _better_bound(space: LotSpace, res: RawResult | None, bound: float, how: str) -> tuple[float, str]:

@@ -164,19 +164,22 @@ def pool_keys(space: LotSpace, *, exempt: bool = False) -> set:
     return {(int(b), space.area_sets[i].tobytes()) for i, b in zip(cols.set_index, cols.bundle_index)}
 
 
-def generate_columns(space: LotSpace, *, effort: Effort, rounds: int = MAX_ROUNDS) -> RawResult:
+def generate_columns(space: LotSpace, *, effort: Effort, rounds: int = MAX_ROUNDS,
+                     lp: RawResult | None = None) -> RawResult:
     """Grow the pool until pricing finds nothing, or the pool's LP stalls (``STALL``), or
     after ``rounds`` rounds (work limits), or at the user's time limit.  Each round solves
     the pool's LP whole when it fits (``highs.SIFT_ABOVE``: warm sifting from the last
     round's lots re-solved the working set by simplex, 3-10× slower on 100 × 12).  Returns
     the last LP over the pool, with ``.master`` set: when pricing found nothing after it
     or stalled, it is the LP over the final pool and its duals price the whole space in
-    ``lagrangian_bound``."""
+    ``lagrangian_bound``.  ``lp``: the pool's LP when the caller solved it (the first round's,
+    when it is over every lot of the pool)."""
 
     m = space.market
     seen = pool_keys(space)
     n_cells = len(space.cells)
     add_whole_components(space, seen)
+    given = lp if lp is not None and lp.status == Status.OPTIMAL and lp.x is not None else None
     lp = RawResult(Status.NO_PLAN, None, None, None, None, 0.0, "no LP solved")
     prev = None
     for round_no in range(rounds):
@@ -190,7 +193,10 @@ def generate_columns(space: LotSpace, *, effort: Effort, rounds: int = MAX_ROUND
             rc_old = prev.master.cost - prev.master.matrix.T @ prev.duals
             best_old = np.argsort(rc_old, kind="stable")[:max(1000, 2 * n_cells)]
             start = np.union1d(np.union1d(np.flatnonzero(prev.x > 1e-9), best_old), np.arange(old, len(space.columns)))
-        lp = solve_lp_sifted(master, effort=effort, elastic_duals=True, start=start)
+        if round_no == 0 and given is not None and len(given.x) == len(space.columns):
+            lp = given
+        else:
+            lp = solve_lp_sifted(master, effort=effort, elastic_duals=True, start=start)
         lp.master = master
         if lp.duals is None:
             break
