@@ -39,6 +39,7 @@ import lotsplit  # noqa: E402
 from lotsplit.engine import districting as D  # noqa: E402
 from lotsplit.engine.districting import heuristic as primal  # noqa: E402
 from lotsplit.engine.highs import Effort, Status, Termination  # noqa: E402
+from lotsplit.plan import market_of  # noqa: E402
 
 from benchmarks import instances as bi  # noqa: E402
 
@@ -242,7 +243,7 @@ def test_heuristic_county_plans(state):
     parts = _fast_recom(prob, round_iter=100)
     assert parts is not None and len(parts) == k
     assert not prob.check_plan(parts)
-    ids = lotsplit.plan.market_of(scenario).area_ids
+    ids = market_of(scenario).area_ids
     plan = {ids[i]: j for j, m in enumerate(parts) for i in np.flatnonzero(m)}
     check = bi.check_partition(inst, plan)
     assert check["ok"], check["problems"]
@@ -297,7 +298,7 @@ def small_instance(seed: int = 3) -> bi.PartitionInstance:
 
 
 def assignment_of(scenario, result) -> pd.DataFrame:
-    ids = lotsplit.plan.market_of(scenario).area_ids
+    ids = market_of(scenario).area_ids
     group = D.linear_cost(scenario)[0]
     rows = [(ids[i], group, f"L{j}") for j, m in enumerate(result.area_sets) for i in np.flatnonzero(m)]
     return pd.DataFrame(rows, columns=["area_id", "product_group_id", "lot_id"])
@@ -372,7 +373,7 @@ def _county(state: str):
 def _check_county(inst, scenario, res, *, expect_optimal: bool):
     k, opt = OPTIMA[inst.name]
     if res.area_sets:
-        ids = lotsplit.plan.market_of(scenario).area_ids
+        ids = market_of(scenario).area_ids
         plan = {ids[i]: j for j, m in enumerate(res.area_sets) for i in np.flatnonzero(m)}
         check = bi.check_partition(inst, plan)
         assert check["ok"], check["problems"]
