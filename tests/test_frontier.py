@@ -427,3 +427,42 @@ def test_solving_blocks_apart_gives_the_whole_masters_optimum(max_lots):
     # cheap plans (few lots) come straight from the blocks; the most local ones break the
     # lot count when the blocks are solved apart, and the lots are shared out between them
     assert paths == {"apart", "shared out"}
+
+
+def test_block_by_block_tie_breaks_give_the_whole_masters_plans():
+    """The frontier's ends solved block by block with their tie-break (the most local of
+    the cheapest plans, the cheapest of the most local): the same as the whole master's
+    two solves (the best, then the second objective with the first as a row).  Without a
+    value of competition many plans cost the same, so the tie-breaks decide."""
+    from lotsplit.frontier.baselines import neutral
+    from lotsplit.frontier.master import FEAS_TOL, FrontierMaster
+    from lotsplit.frontier.plans import cost_tol
+    from lotsplit.frontier.search import independent_blocks
+    from lotsplit.model.lots import lot_space
+
+    mattered = 0
+    for shape, seed, max_lots in [((2, 3, 3, 8), 4, 3), ((2, 3, 3, 8), 4, 5), ((2, 3, 3, 8), 4, 12),
+                                  ((2, 2, 3, 6), 2, 8), ((1, 4, 3, 6), 1, 8)]:
+        s = grid_scenario(*shape, seed=seed, config={"rules": {"bundling": "none", "max_lots": max_lots},
+                                                     "competition": {"model": "none"}})
+        apart = FrontierMaster.of_space(lot_space(neutral(s)))
+        whole = FrontierMaster.of_space(lot_space(neutral(s)))
+        apart.blocks = [cols for cols, _ in independent_blocks(apart, tied=True)]
+        cheapest = apart.minimise(apart.cost, then=-apart.local)
+        w = whole.minimise(whole.cost)
+        w2 = whole.minimise(-whole.local, cost_max=w.value + cost_tol(w.value))
+        assert cheapest.tie_broken and cheapest.status == lotsplit.Status.OPTIMAL
+        assert apart.point(cheapest.cols)[0] == pytest.approx(w.value, rel=1e-9, abs=1e-6)
+        assert apart.point(cheapest.cols)[1] == pytest.approx(-w2.value, abs=1e-9)
+        most = apart.minimise(-apart.local, then=apart.cost)
+        w = whole.minimise(-whole.local)
+        w2 = whole.minimise(whole.cost, local_min=-w.value - FEAS_TOL)
+        assert most.tie_broken and most.status == lotsplit.Status.OPTIMAL
+        assert apart.point(most.cols)[1] == pytest.approx(-w.value, abs=1e-9)
+        assert apart.point(most.cols)[0] == pytest.approx(w2.value, rel=1e-9, abs=1e-6)
+        assert len(cheapest.cols) <= max_lots and len(most.cols) <= max_lots
+        # did the tie-breaks matter: the first objective alone gives a worse second one
+        plain_cheapest, plain_most = apart.minimise(apart.cost), apart.minimise(-apart.local)
+        mattered += apart.point(plain_cheapest.cols)[1] < apart.point(cheapest.cols)[1] - 1e-9
+        mattered += apart.point(plain_most.cols)[0] > apart.point(most.cols)[0] + 1e-6
+    assert mattered

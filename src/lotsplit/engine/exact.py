@@ -11,7 +11,8 @@ request) ends the MIP.
 Product groups that no lot can mix (bundling families, or none) form independent blocks.
 Each block is solved on its own; when only the lot count ties them (a ``max_lots`` that
 binds), the blocks are combined exactly by dynamic programming over the best plan of
-each block with at most ``k`` lots (:func:`_solve_blocks`).
+each block with at most ``k`` lots (:func:`solve_blocks`; with a second objective, the
+ties broken block by block too).
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def independent_blocks(space: LotSpace) -> list[list[int]]:
 
 
 def solve_blocks(master: Master, blocks: list[np.ndarray], n_cells: int, *, effort: Effort, mip_gap: float = 0.0,
-                 tight: bool = False, nodes: int | None = None) -> RawResult | None:
+                 tight: bool = False, nodes: int | None = None, then: np.ndarray | None = None) -> RawResult | None:
     """The master solved block by block: ``blocks`` are the columns of each independent
     block (no two blocks share a row among the first ``n_cells``, the territory rows).
 
@@ -103,7 +104,13 @@ def solve_blocks(master: Master, blocks: list[np.ndarray], n_cells: int, *, effo
     ``d = 0 … D``, ``D`` the lots too many), one MIP each, combined so that the deficits add
     up to ``D``.  Otherwise None (the caller solves the whole master).  The result carries
     the blocks' LP (``lp_bound``, ``duals`` over the territory rows: a relaxation without
-    the plan-level rows, so valid for every plan)."""
+    the plan-level rows, so valid for every plan).
+
+    ``then``: a second objective (per column) that breaks ties: each block's plan is the
+    best for it among the block's best plans (within :func:`tie` of the best objective,
+    with the same lot cap), and the lot-count shares are compared on the objective, then on
+    the second.  The result's ``objective`` and ``bound`` are still the first objective's;
+    it is ``OPTIMAL`` only when both are proven."""
     cover = master.matrix[:n_cells]
     parts = []
     for in_block in blocks:
@@ -115,55 +122,141 @@ def solve_blocks(master: Master, blocks: list[np.ndarray], n_cells: int, *, effo
             if res.status == Status.INFEASIBLE or effort.out_of_time():
                 return res                # no plan in this block: none for the whole (or a stop)
             return None
-        parts.append((in_block, part, {0: res}, rows))
+        parts.append((in_block, {0: part}, {0: res}, rows))
     n = len(master.cost)
-    x = _combine(n, [(in_block, found[0]) for in_block, _, found, _ in parts])
+    x = _combine(n, [(in_block, found[0].x) for in_block, _, found, _ in parts])
     ax = master.matrix @ x
     lot_row = _lot_count_row(master)
     side = np.ones(len(ax), dtype=bool)
     side[:n_cells] = False
     broken = side & ((ax < master.row_lo - 1e-6) | (ax > master.row_hi + 1e-6))
+    seconds = {}                      # (block, d) -> the tie-break's plan and whether it is proven
     if not broken.any():
-        return _block_result(x, [found[0] for _, _, found, _ in parts], len(blocks), "", parts, master)
-    if lot_row is None or broken.sum() > 1 or not broken[lot_row] or ax[lot_row] < master.row_lo[lot_row] - 1e-6:
-        return None                     # another plan-level row binds: solve the whole master
-    too_many = int(round(ax[lot_row] - master.row_hi[lot_row]))
-    # f[b][d]: the best plan of block b with at most (its own lots - d) lots
-    for in_block, part, found, _ in parts:
-        own = int(round(found[0].x.sum()))
-        for d in range(1, too_many + 1):
-            if own - d < 1:
-                break
-            capped = Master(part.cost, _with_row(part.matrix, np.ones(len(part.cost))),
-                            np.r_[part.row_lo, -np.inf], np.r_[part.row_hi, own - d])
-            res = exact_mip(capped, effort=effort, mip_gap=mip_gap, tight=tight, nodes=nodes, report=False)
-            if res.x is None:
-                if res.status == Status.INFEASIBLE:
+        choice = [0] * len(parts)
+        how = ""
+    else:
+        if lot_row is None or broken.sum() > 1 or not broken[lot_row] or ax[lot_row] < master.row_lo[lot_row] - 1e-6:
+            return None                     # another plan-level row binds: solve the whole master
+        too_many = int(round(ax[lot_row] - master.row_hi[lot_row]))
+        # found[d]: the best plan of block b with at most (its own lots - d) lots
+        for in_block, capped, found, _ in parts:
+            own = int(round(found[0].x.sum()))
+            part = capped[0]
+            for d in range(too_many + 1):      # d = 0: the block's best plan, its tie-break within its lots
+                if own - d < 1:
                     break
-                if effort.out_of_time():
-                    return res
-                return None
-            found[d] = res
-    best = {0: (0.0, [])}              # total deficit -> (objective, choice per block)
-    for _, _, found, _ in parts:
-        step = {}
-        for total, (value, choice) in best.items():
-            for d, res in found.items():
-                t = min(too_many, total + d)
-                cand = (value + res.objective, choice + [d])
-                if t not in step or cand[0] < step[t][0]:
-                    step[t] = cand
-        best = step
-    if too_many not in best:
-        return None
-    _, choice = best[too_many]
+                capped[d] = Master(part.cost, _with_row(part.matrix, np.ones(len(part.cost))),
+                                   np.r_[part.row_lo, -np.inf], np.r_[part.row_hi, own - d])
+                if d == 0:
+                    continue
+                res = exact_mip(capped[d], effort=effort, mip_gap=mip_gap, tight=tight, nodes=nodes, report=False)
+                if res.x is None:
+                    del capped[d]
+                    if res.status == Status.INFEASIBLE:
+                        break
+                    if effort.out_of_time():
+                        return res
+                    return None
+                found[d] = res
+        if then is not None:
+            for b, d in _on_a_best_share([found for _, _, found, _ in parts], too_many):
+                in_block, capped, found, _ = parts[b]
+                seconds[b, d] = _tie_break(capped[d], found[d], then[in_block], effort=effort, tight=tight,
+                                           nodes=nodes)
+        best = {0: (0.0, 0.0, [])}          # total deficit -> (objective, second objective, choice per block)
+        for b, (_, _, found, _) in enumerate(parts):
+            step = {}
+            for total, (value, second, choice) in best.items():
+                for d, res in found.items():
+                    if then is not None and (b, d) not in seconds:
+                        continue            # on no best share of the lots
+                    t = min(too_many, total + d)
+                    cand = (value + res.objective, second + (seconds[b, d][2] if then is not None else 0.0),
+                            choice + [d])
+                    if t not in step or _better(cand, step[t]):
+                        step[t] = cand
+            best = step
+        if too_many not in best:
+            return None
+        choice = best[too_many][2]
+        how = f", the lot count shared out between them ({too_many} fewer)"
     chosen = [found[d] for (_, _, found, _), d in zip(parts, choice)]
-    x = _combine(n, [(in_block, res) for (in_block, _, _, _), res in zip(parts, chosen)])
+    if then is not None:
+        for b, ((in_block, capped, found, _), d) in enumerate(zip(parts, choice)):
+            if (b, d) not in seconds:
+                seconds[b, d] = _tie_break(capped[d], found[d], then[in_block], effort=effort, tight=tight,
+                                           nodes=nodes)
+        picks = [seconds[b, d] for b, d in enumerate(choice)]
+        x = _combine(n, [(in_block, xb) for (in_block, _, _, _), (xb, _, _) in zip(parts, picks)])
+        how += "; among the block's best plans, the best for the second objective"
+    else:
+        x = _combine(n, [(in_block, res.x) for (in_block, _, _, _), res in zip(parts, chosen)])
     ax = master.matrix @ x
     if np.any(ax < master.row_lo - 1e-6) or np.any(ax > master.row_hi + 1e-6):
         return None
-    return _block_result(x, chosen, len(blocks), f", the lot count shared out between them ({too_many} fewer)",
-                         None, master)
+    out = _block_result(x, chosen, len(blocks), how, parts, master)
+    if then is not None:
+        out.objective = float(master.cost @ x)      # within tie() of the best: the bound stays
+        if not all(proven for _, proven, _ in picks):
+            out.status, out.termination = Status.FEASIBLE, effort.termination
+    return out
+
+
+def _on_a_best_share(found: list[dict], too_many: int) -> list[tuple[int, int]]:
+    """The (block, d) pairs of some best combination (within :func:`tie`), ``found[b][d]``
+    the block's best plan with ``d`` lots fewer: the best of the blocks before it (deficit
+    t so far) plus its own plus the best of those after it (the rest of the deficit)."""
+    B = len(found)
+    before = [{0: 0.0}]                  # deficit so far (capped at too_many) -> best objective
+    for f in found:
+        step: dict[int, float] = {}
+        for t, v in before[-1].items():
+            for d, res in f.items():
+                k = min(too_many, t + d)
+                step[k] = min(step.get(k, np.inf), v + res.objective)
+        before.append(step)
+    best = before[B].get(too_many, np.inf)
+    after = [None] * B + [[0.0] + [np.inf] * too_many]   # deficit still needed -> best objective
+    for b in range(B - 1, -1, -1):
+        after[b] = [min(res.objective + after[b + 1][max(0, need - d)] for d, res in found[b].items())
+                    for need in range(too_many + 1)]
+    return [(b, d) for b in range(B) for d, res in found[b].items()
+            if min(v + res.objective + after[b + 1][max(0, too_many - t - d)] for t, v in before[b].items())
+            <= best + tie(best)]
+
+
+def tie(value: float) -> float:
+    """How far above the best objective a plan still counts as one of the best (ties)."""
+    return 1e-9 * max(1.0, abs(value))
+
+
+def _better(a: tuple, b: tuple) -> bool:
+    """(objective, second objective, ...): a less objective, or a tie and less second."""
+    if a[0] < b[0] - tie(b[0]):
+        return True
+    return a[0] <= b[0] + tie(b[0]) and a[1] < b[1] - tie(b[1])
+
+
+def _tie_break(part: Master, res: RawResult, then: np.ndarray, *, effort: Effort, tight: bool,
+               nodes: int | None) -> tuple[np.ndarray, bool, float]:
+    """The best plan for ``then`` among the block's plans within :func:`tie` of ``res``
+    (its objective as a row), over the lots the block's LP leaves for such plans (reduced
+    cost within the gap): (plan, proven, its ``then`` value).  The block's own plan when
+    the solve finds no better one."""
+    limit = res.objective + tie(res.objective)
+    tied = Master(np.asarray(then, dtype=float), _with_row(part.matrix, part.cost), np.r_[part.row_lo, -np.inf],
+                  np.r_[part.row_hi, limit])
+    allowed = None
+    if res.duals is not None and res.lp_bound is not None:
+        # an LP without the lot cap row is a relaxation too: its dual there is 0
+        duals = np.r_[res.duals, np.zeros(part.matrix.shape[0] - len(res.duals))]
+        allowed = reduced_costs(part, duals) <= limit - res.lp_bound + 1e-7 * max(1.0, abs(limit))
+        allowed |= res.x > 0.5
+    r = exact_mip(tied, effort=effort, incumbent=res.x, allowed=allowed, tight=tight, nodes=nodes, report=False)
+    own = float(then @ res.x)
+    if r.x is None or r.objective > own:
+        return res.x, r.status in (Status.OPTIMAL, Status.INFEASIBLE), own
+    return r.x, r.status == Status.OPTIMAL, float(then @ r.x)
 
 
 def _lot_count_row(master: Master) -> int | None:
@@ -178,8 +271,8 @@ def _with_row(matrix, row: np.ndarray):
 
 def _combine(n: int, parts) -> np.ndarray:
     x = np.zeros(n)
-    for in_block, res in parts:
-        x[in_block] = res.x
+    for in_block, xb in parts:
+        x[in_block] = xb
     return x
 
 

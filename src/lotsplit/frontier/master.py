@@ -39,6 +39,8 @@ class Found:
     lp_bound: float | None = None
     rc: np.ndarray | None = None
     termination: Termination = Termination.OPTIMAL
+    tie_broken: bool = False
+    """The plan is also the best for ``minimise``'s ``then`` among the best plans."""
 
 
 def tol(value: float) -> float:
@@ -113,7 +115,7 @@ class FrontierMaster:
 
     def minimise(self, obj, *, local_min: float = -np.inf, cost_max: float = np.inf, known=(),
                  allowed: np.ndarray | None = None, nodes: int | None = None, warm: bool = False,
-                 time_limit: float | None = None) -> Found:
+                 time_limit: float | None = None, then: np.ndarray | None = None) -> Found:
         """Exact min ``obj . x`` over plans with access share >= local_min and net cost <=
         cost_max, by the engine's exact MIP: the LP over every lot (its bound and reduced
         costs), the best known plan as the first incumbent, the MIP among the ``allowed``
@@ -121,13 +123,15 @@ class FrontierMaster:
         answer is then exact among the plans of allowed lots), at most ``nodes``
         branch-and-bound nodes (a work limit; a plan it stops is reported with its bound).
         ``warm``: start the LP from the last warm LP's basis (weighted sums).  ``time_limit``:
-        the user's seconds for this solve (within the frontier's own limit)."""
+        the user's seconds for this solve (within the frontier's own limit).  ``then``: a
+        second objective that breaks ties, when the master is solved block by block
+        (``tie_broken`` in the answer; otherwise the caller breaks them)."""
         if time_limit is not None:
             outer = self.effort
             self.effort = outer.within(time_limit)
             try:
                 return self.minimise(obj, local_min=local_min, cost_max=cost_max, known=known, allowed=allowed,
-                                     nodes=nodes, warm=warm)
+                                     nodes=nodes, warm=warm, then=then)
             finally:
                 outer.stops |= self.effort.stops
                 self.effort = outer
@@ -136,9 +140,11 @@ class FrontierMaster:
         master = self.master(obj, local_min, cost_max)
         if self.blocks is not None and len(self.blocks) > 1 and local_min == -np.inf and cost_max == np.inf \
                 and allowed is None:
-            r = solve_blocks(master, self.blocks, self.n_cells, effort=self.effort, nodes=nodes)
+            r = solve_blocks(master, self.blocks, self.n_cells, effort=self.effort, nodes=nodes, then=then)
             if r is not None and r.x is not None:
-                return self._found(obj, r, r.message)
+                found = self._found(obj, r, r.message)
+                found.tie_broken = then is not None
+                return found
         lp = self._lp(master, warm=warm)
         if lp.status == Status.INFEASIBLE:
             return Found(Status.INFEASIBLE, None, None, None, "LP relaxation infeasible",

@@ -264,30 +264,40 @@ class Explorer:
         each solve within ``_end_limit``: an end it stops is kept with its bound."""
         m = self.m
         t0 = time.perf_counter()
-        r = m.minimise(m.cost, nodes=self._end_nodes())
+        # block by block, the tie-break comes with the solve (``then``); else a second solve
+        r = m.minimise(m.cost, nodes=self._end_nodes(), then=-m.local)
         self._must_have_plan(r, "cheapest plan")
         if r.bound is not None:
             self.cuts.append((0.0, r.bound))
         first = self._plan(r, "cheapest plan", t0)
-        c_max = first.cost + cost_tol(first.cost)
-        r2 = m.minimise(-m.local, cost_max=c_max, allowed=as_good(r, c_max), nodes=self._end_nodes(),
-                        known=[first.cols])
-        lo = self._plan(r2, "cheapest plan (the most local of the cheapest)", t0) if r2.cols is not None else first
-        lo.proven = first.proven and r2.status == Status.OPTIMAL
+        if r.tie_broken:
+            lo = self._plan(r, "cheapest plan (the most local of the cheapest)", t0)
+        else:
+            c_max = first.cost + cost_tol(first.cost)
+            r2 = m.minimise(-m.local, cost_max=c_max, allowed=as_good(r, c_max), nodes=self._end_nodes(),
+                            known=[first.cols])
+            lo = self._plan(r2, "cheapest plan (the most local of the cheapest)", t0) if r2.cols is not None \
+                else first
+            lo.proven = first.proven and r2.status == Status.OPTIMAL
         lo.bound = r.bound
 
         t0 = time.perf_counter()
         # the cheapest plans are the first incumbent: a time limit then still leaves a plan
-        r = m.minimise(-m.local, nodes=self._end_nodes(), known=[lo.cols, first.cols])
+        r = m.minimise(-m.local, nodes=self._end_nodes(), known=[lo.cols, first.cols], then=m.cost)
         self._must_have_plan(r, "most local plan")
         top = self._plan(r, "most local plan", t0)
         if not top.proven and r.bound is not None:
             self.local_bound = -r.bound
-        r2 = m.minimise(m.cost, local_min=top.local - FEAS_TOL, allowed=as_good(r, -top.local + FEAS_TOL),
-                        nodes=self._end_nodes(), known=[top.cols])
-        hi = self._plan(r2, "most local plan (the cheapest of the most local)", t0) if r2.cols is not None else top
-        hi.proven = top.proven and r2.status == Status.OPTIMAL
-        hi.bound = r2.bound if r2.cols is not None else None
+        if r.tie_broken:
+            hi = self._plan(r, "most local plan (the cheapest of the most local)", t0)
+            hi.bound = hi.cost if hi.proven else None
+        else:
+            r2 = m.minimise(m.cost, local_min=top.local - FEAS_TOL, allowed=as_good(r, -top.local + FEAS_TOL),
+                            nodes=self._end_nodes(), known=[top.cols])
+            hi = self._plan(r2, "most local plan (the cheapest of the most local)", t0) if r2.cols is not None \
+                else top
+            hi.proven = top.proven and r2.status == Status.OPTIMAL
+            hi.bound = r2.bound if r2.cols is not None else None
         self.proven &= lo.proven and hi.proven
         lo, hi = self.add(lo), self.add(hi)
         self.hull = [lo] if lo.key == hi.key or hi.local <= lo.local + DELTA else [lo, hi]
