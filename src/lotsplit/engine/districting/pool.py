@@ -96,10 +96,11 @@ def enumerate_lots(prob: Problem, b: float, *, max_visits: int | None = None, ma
         if wt[r] > U:
             continue
         X0 = (1 << r) - 1
-        # (set, excluded, weight, boundary bound, the set's neighbours)
-        stack = [(1 << r, X0, wt[r], border(r, X0), nb[r])]
+        # (set, excluded, weight, boundary bound, the set's neighbours, whether weight L
+        # is known to be within reach through nodes not excluded)
+        stack = [(1 << r, X0, wt[r], border(r, X0), nb[r], False)]
         while stack:
-            S, X, w, lb, NS = stack.pop()
+            S, X, w, lb, NS, reachable = stack.pop()
             visited += 1
             if visited & CHECK_EVERY == 0 and effort is not None and effort.out_of_time():
                 return Search(_renumber(out, order), visited, False, effort.termination)
@@ -130,7 +131,7 @@ def enumerate_lots(prob: Problem, b: float, *, max_visits: int | None = None, ma
                     if max_sets is not None and len(out) > max_sets:
                         return Search(_renumber(out, order), visited, False, Termination.WORK_LIMIT)
                 continue
-            if w < L:
+            if w < L and not reachable:
                 reach, todo, tot = S, front, w
                 while todo and tot < L:
                     bit = todo & -todo
@@ -142,9 +143,10 @@ def enumerate_lots(prob: Problem, b: float, *, max_visits: int | None = None, ma
                 if tot < L:
                     continue
             bit = 1 << best_u
-            stack.append((S, X | bit, w, lb + border(best_u, S), NS))
+            stack.append((S, X | bit, w, lb + border(best_u, S), NS, False))
             if w + wt[best_u] <= U:
-                stack.append((S | bit, X, w + wt[best_u], lb + border(best_u, X), NS | nb[best_u]))
+                # the same nodes are within reach of the larger set (best_u was one of them)
+                stack.append((S | bit, X, w + wt[best_u], lb + border(best_u, X), NS | nb[best_u], True))
     return Search(_renumber(out, order), visited, True)
 
 
