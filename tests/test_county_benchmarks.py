@@ -11,7 +11,7 @@ bounds = [L, U], compactness weight 1 per km, every edge 1 km).
   scenarios to the districting engine, ``lotsplit.engine.districting``) reproduces the published
   optimum and proves it (outcome ``optimal``, termination ``optimal``); ME, NM and ID are
   fast, the others are the slow tier (``pytest --run-slow``, 120 s each), marked xfail
-  (non-strict) because the larger ones need 30-110 s of CPU (``benchmarks/districting.py``),
+  (non-strict) because the larger ones need 30-100 s of CPU (``benchmarks/districting.py``),
   more than 120 s of wall time on a loaded 2-core machine;
 - the general set-partitioning engine and the districting engine agree where both finish.
 """
@@ -38,7 +38,7 @@ OPTIMA = {"ME": (2, 16), "NM": (3, 17), "ID": (2, 10), "WV": (3, 23), "LA": (6, 
           "AR": (4, 33), "OK": (5, 40), "MS": (4, 34), "NE": (3, 19), "IA": (4, 33), "KS": (4, 32)}
 FAST = ("ME", "NM", "ID")
 SLOW_TIME_LIMIT = 120.0
-ENGINE_LIMITATION = ("the larger states need 30-110 s of CPU to be proven optimal (benchmarks/districting.py): "
+ENGINE_LIMITATION = ("the larger states need 30-100 s of CPU to be proven optimal (benchmarks/districting.py): "
                      "on a loaded machine the wall time can pass the 120 s")
 
 
