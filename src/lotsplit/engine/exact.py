@@ -130,7 +130,7 @@ def solve_blocks(master: Master, blocks: list[np.ndarray], n_cells: int, *, effo
     side = np.ones(len(ax), dtype=bool)
     side[:n_cells] = False
     broken = side & ((ax < master.row_lo - 1e-6) | (ax > master.row_hi + 1e-6))
-    seconds = {}                      # (block, d) -> the tie-break's plan and whether it is proven
+    ties = {}                         # (block, d) -> the tie-break: plan, proven, second objective
     if not broken.any():
         choice = [0] * len(parts)
         how = ""
@@ -161,17 +161,17 @@ def solve_blocks(master: Master, blocks: list[np.ndarray], n_cells: int, *, effo
         if then is not None:
             for b, d in _on_a_best_share([found for _, _, found, _ in parts], too_many):
                 in_block, capped, found, _ = parts[b]
-                seconds[b, d] = _tie_break(capped[d], found[d], then[in_block], effort=effort, tight=tight,
+                ties[b, d] = _tie_break(capped[d], found[d], then[in_block], effort=effort, tight=tight,
                                            nodes=nodes)
         best = {0: (0.0, 0.0, [])}          # total deficit -> (objective, second objective, choice per block)
         for b, (_, _, found, _) in enumerate(parts):
             step = {}
             for total, (value, second, choice) in best.items():
                 for d, res in found.items():
-                    if then is not None and (b, d) not in seconds:
+                    if then is not None and (b, d) not in ties:
                         continue            # on no best share of the lots
                     t = min(too_many, total + d)
-                    cand = (value + res.objective, second + (seconds[b, d][2] if then is not None else 0.0),
+                    cand = (value + res.objective, second + (ties[b, d][2] if then is not None else 0.0),
                             choice + [d])
                     if t not in step or _better(cand, step[t]):
                         step[t] = cand
@@ -183,10 +183,10 @@ def solve_blocks(master: Master, blocks: list[np.ndarray], n_cells: int, *, effo
     chosen = [found[d] for (_, _, found, _), d in zip(parts, choice)]
     if then is not None:
         for b, ((in_block, capped, found, _), d) in enumerate(zip(parts, choice)):
-            if (b, d) not in seconds:
-                seconds[b, d] = _tie_break(capped[d], found[d], then[in_block], effort=effort, tight=tight,
+            if (b, d) not in ties:
+                ties[b, d] = _tie_break(capped[d], found[d], then[in_block], effort=effort, tight=tight,
                                            nodes=nodes)
-        picks = [seconds[b, d] for b, d in enumerate(choice)]
+        picks = [ties[b, d] for b, d in enumerate(choice)]
         x = _combine(n, [(in_block, xb) for (in_block, _, _, _), (xb, _, _) in zip(parts, picks)])
         how += "; among the block's best plans, the best for the second objective"
     else:
