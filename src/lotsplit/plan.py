@@ -312,7 +312,8 @@ def _applyexemption_limit(s: Scenario, lots: list[Lot], exempt: set[str] | None)
 
 
 def plan_metrics(s: Scenario, lots: list[Lot]) -> dict:
-    """Plan-level metrics of DESIGN §2 (all reported for every plan)."""
+    """Plan-level metrics of DESIGN §2 (all reported for every plan).  Sums are exactly
+    rounded (``math.fsum``): the figures do not depend on the order of the lots."""
     years = s.config.contract_years
     total = s.total_annual_value * years
     nature = s.main_nature
@@ -320,18 +321,18 @@ def plan_metrics(s: Scenario, lots: list[Lot]) -> dict:
     small_limit = s.defaults.small_lot(nature, s.currency)
     at_risk_limit = s.config.rules.max_no_bid_chance if s.config.rules.max_no_bid_chance < 1 else 0.5
     contract = [l.contract_value for l in lots]
-    local_value = sum(l.contract_value * l.local_chance for l in lots)
-    sme_value = sum(l.contract_value * l.sme_chance for l in lots)
+    local_value = math.fsum(l.contract_value * l.local_chance for l in lots)
+    sme_value = math.fsum(l.contract_value * l.sme_chance for l in lots)
     small = [l for l in lots if small_limit is not None and l.contract_value < small_limit.value]
     capped = _capped_bids(s, lots)
     return {
         "n_lots": len(lots),
-        "admin_cost": float(sum(l.admin_cost for l in lots)),
+        "admin_cost": float(math.fsum(l.admin_cost for l in lots)),
         "local_share": float(local_value / total) if total > 0 else 0.0,
         "sme_share": float(sme_value / total) if total > 0 else 0.0,
-        "competition_value": float(sum(l.competition_value for l in lots)),
-        "net_cost": float(sum(l.net_cost for l in lots)),
-        "expected_bids_mean": float(np.mean([l.expected_bids for l in lots])) if lots else 0.0,
+        "competition_value": float(math.fsum(l.competition_value for l in lots)),
+        "net_cost": float(math.fsum(l.net_cost for l in lots)),
+        "expected_bids_mean": math.fsum(l.expected_bids for l in lots) / len(lots) if lots else 0.0,
         "expected_bids_min": float(min((l.expected_bids for l in lots), default=0.0)),
         "min_eligible_bidders": int(min((l.n_eligible for l in lots), default=0)),
         "lots_at_risk": int(sum(l.no_bid_chance > at_risk_limit for l in lots)),
@@ -343,10 +344,10 @@ def plan_metrics(s: Scenario, lots: list[Lot]) -> dict:
         "contract_years": years,
         "eu_threshold": threshold.value if threshold else None,
         "regime": _regime(total, threshold.value if threshold else None),
-        "small_lots_share": float(sum(l.contract_value for l in small) / total) if total > 0 else 0.0,
+        "small_lots_share": float(math.fsum(l.contract_value for l in small) / total) if total > 0 else 0.0,
         "exempt_lots": int(sum(l.exempt for l in lots)),
-        "exempt_share": float(sum(l.contract_value for l in lots if l.exempt) / total) if total > 0 else 0.0,
-        "boundary_km_between_lots": float(sum(l.boundary_km for l in lots) / 2.0),
+        "exempt_share": float(math.fsum(l.contract_value for l in lots if l.exempt) / total) if total > 0 else 0.0,
+        "boundary_km_between_lots": float(math.fsum(l.boundary_km for l in lots) / 2.0),
         "largest_lot_value": float(max(contract, default=0.0)),
         **capped,
     }
