@@ -88,7 +88,6 @@ def test_evaluate_applies_the_territory_definition(seed):
                     assert broken == ((A, G) not in valid), (A, G, codes)
 
 
-
 def test_a_probe_mip_claims_the_optimum_only_when_it_is(monkeypatch):
     """The MIP over the lots of least reduced cost (``exact.PROBE_SHARE``) proves the optimum
     only when every lot left out costs more than the gap.  With the first MIP cut down to ten

@@ -145,6 +145,8 @@ def solve_blocks(master: Master, blocks: list[np.ndarray], n_cells: int, *, effo
             for d in range(too_many + 1):      # d = 0: the block's best plan, its tie-break within its lots
                 if own - d < 1:
                     break
+                if d == 0 and then is None:
+                    continue
                 capped[d] = Master(part.cost, _with_row(part.matrix, np.ones(len(part.cost))),
                                    np.r_[part.row_lo, -np.inf], np.r_[part.row_hi, own - d])
                 if d == 0:
@@ -225,6 +227,12 @@ def _on_a_best_share(found: list[dict], too_many: int) -> list[tuple[int, int]]:
             <= best + tie(best)]
 
 
+def rc_limit(value: float, lp_bound: float) -> float:
+    """The most reduced cost (from an LP of value ``lp_bound``) a lot can have in a plan of
+    objective at most ``value``, with a little slack for rounding."""
+    return (value - lp_bound) + 1e-7 * max(1.0, abs(value))
+
+
 def tie(value: float) -> float:
     """How far above the best objective a plan still counts as one of the best (ties)."""
     return 1e-9 * max(1.0, abs(value))
@@ -250,7 +258,7 @@ def _tie_break(part: Master, res: RawResult, then: np.ndarray, *, effort: Effort
     if res.duals is not None and res.lp_bound is not None:
         # an LP without the lot cap row is a relaxation too: its dual there is 0
         duals = np.r_[res.duals, np.zeros(part.matrix.shape[0] - len(res.duals))]
-        allowed = reduced_costs(part, duals) <= limit - res.lp_bound + 1e-7 * max(1.0, abs(limit))
+        allowed = reduced_costs(part, duals) <= rc_limit(limit, res.lp_bound)
         allowed |= res.x > 0.5
     r = exact_mip(tied, effort=effort, incumbent=res.x, allowed=allowed, tight=tight, nodes=nodes, report=False)
     own = float(then @ res.x)
@@ -369,9 +377,10 @@ def _exact_mip(master: Master, lp: RawResult, *, effort: Effort, mip_gap: float,
                              termination=Termination.WORK_LIMIT)
         return RawResult(Status.FEASIBLE, incumbent, ub, lb, None, 0.0, "first plan from the LP dive",
                          termination=Termination.WORK_LIMIT)
+
     def cut(ub: float) -> float:
         """A lot whose reduced cost is above this is in no plan better than ``ub``."""
-        return (ub - lb) + 1e-7 * max(1.0, abs(ub))
+        return rc_limit(ub, lb)
 
     if np.isfinite(ub) and mip_gap == 0.0:
         # A better plan first, over the kept lots of least reduced cost: its plan narrows the

@@ -14,8 +14,8 @@ from lotsplit.engine.bounds import lagrangian_bound, max_lots_in_plan, relaxed_b
 from lotsplit.engine.exact import exact_mip, lp_relaxation, mip
 from lotsplit.engine.highs import (PROVEN_GAP, Effort, RawResult, Status, Termination, gap_of, solve_highs,
                                    solve_lp_sifted)
-from lotsplit.engine.pricing import (add_columns, add_lots, add_whole_components, generate_columns, pool_keys,
-                                     price_by_enumeration, streamable)
+from lotsplit.engine.pricing import (add_columns, add_lots, add_whole_components, generate_columns, over_pool,
+                                     pool_keys, price_by_enumeration, streamable)
 from lotsplit.model.lots import LotSpace
 from lotsplit.model.master import build_master, reduced_costs, sub_master
 
@@ -95,7 +95,7 @@ def _over_pool(space: LotSpace, res: RawResult | None, *, solver: str, effort: E
     solution (infeasible over the pool proves nothing: a larger lot may cover the cells).
     ``lp``: the pool's LP when pricing already solved it (over every lot of the pool)."""
     master = build_master(space)
-    if lp is None or lp.status != Status.OPTIMAL or lp.x is None or len(lp.x) != len(space.columns):
+    if not over_pool(lp, space):
         lp = lp_relaxation(master, effort=effort)
     if lp.status != Status.OPTIMAL:
         return _padded(res, len(space.columns))

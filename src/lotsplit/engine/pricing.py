@@ -164,6 +164,11 @@ def pool_keys(space: LotSpace, *, exempt: bool = False) -> set:
     return {(int(b), space.area_sets[i].tobytes()) for i, b in zip(cols.set_index, cols.bundle_index)}
 
 
+def over_pool(lp: RawResult | None, space: LotSpace) -> bool:
+    """``lp`` is a solved LP over every lot of the pool as it is now."""
+    return lp is not None and lp.status == Status.OPTIMAL and lp.x is not None and len(lp.x) == len(space.columns)
+
+
 def generate_columns(space: LotSpace, *, effort: Effort, rounds: int = MAX_ROUNDS,
                      lp: RawResult | None = None) -> RawResult:
     """Grow the pool until pricing finds nothing, or the pool's LP stalls (``STALL``), or
@@ -179,7 +184,7 @@ def generate_columns(space: LotSpace, *, effort: Effort, rounds: int = MAX_ROUND
     seen = pool_keys(space)
     n_cells = len(space.cells)
     add_whole_components(space, seen)
-    given = lp if lp is not None and lp.status == Status.OPTIMAL and lp.x is not None else None
+    given = lp
     lp = RawResult(Status.NO_PLAN, None, None, None, None, 0.0, "no LP solved")
     prev = None
     for round_no in range(rounds):
@@ -193,7 +198,7 @@ def generate_columns(space: LotSpace, *, effort: Effort, rounds: int = MAX_ROUND
             rc_old = prev.master.cost - prev.master.matrix.T @ prev.duals
             best_old = np.argsort(rc_old, kind="stable")[:max(1000, 2 * n_cells)]
             start = np.union1d(np.union1d(np.flatnonzero(prev.x > 1e-9), best_old), np.arange(old, len(space.columns)))
-        if round_no == 0 and given is not None and len(given.x) == len(space.columns):
+        if round_no == 0 and over_pool(given, space):
             lp = given
         else:
             lp = solve_lp_sifted(master, effort=effort, elastic_duals=True, start=start)

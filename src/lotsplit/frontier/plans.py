@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lotsplit.engine.exact import rc_limit
 from lotsplit.frontier.master import Found
 
 
@@ -57,7 +58,7 @@ def as_good(r: Found, value: float) -> np.ndarray | None:
     """Lots that can be in a plan with objective <= value (by the solve's LP reduced costs)."""
     if r.rc is None or r.lp_bound is None:
         return None
-    return r.rc <= value - r.lp_bound + 1e-7 * max(1.0, abs(value))
+    return r.rc <= rc_limit(value, r.lp_bound)
 
 
 def non_dominated(pts: list[Plan]) -> list[Plan]:
