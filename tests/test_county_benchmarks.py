@@ -126,7 +126,7 @@ def test_compact_baseline_is_correct_on_small_instances(shared_dir):
 def test_general_engine_agrees_with_the_districting_engine(shared_dir, state):
     """The set-partitioning engine over every enumerated lot proves the same optimum."""
     from lotsplit.model.lots import lot_space
-    from lotsplit.engine.exact import solve_exact
+    from lotsplit.engine.blocks import solve_exact
     from lotsplit.engine.highs import UNLIMITED
 
     inst, scenario = bi.county_scenario(state)

@@ -466,3 +466,35 @@ def test_block_by_block_tie_breaks_give_the_whole_masters_plans():
         mattered += apart.point(plain_cheapest.cols)[1] < apart.point(cheapest.cols)[1] - 1e-9
         mattered += apart.point(plain_most.cols)[0] > apart.point(most.cols)[0] + 1e-6
     assert mattered
+
+
+def test_lots_are_shared_out_by_the_blocks_bounds(monkeypatch):
+    """Sharing the lot count out between blocks solves only the block MIPs (block, lots
+    fewer) whose LP bound leaves them a chance in a best combination, and still gives the
+    whole master's optimum for the most local plan and for weighted sums."""
+    from lotsplit.engine import blocks as engine_blocks
+    from lotsplit.frontier.baselines import neutral
+    from lotsplit.frontier.master import FrontierMaster
+    from lotsplit.frontier.search import independent_blocks
+    from lotsplit.model.lots import lot_space
+
+    solved, pairs = [], []
+    solve, bound = engine_blocks._Block.solve, engine_blocks._Block.bound_deficits
+    monkeypatch.setattr(engine_blocks._Block, "solve", lambda self, d, **kw: solved.append(d) or solve(self, d, **kw))
+
+    def counted(self, most, effort):
+        ok = bound(self, most, effort)
+        pairs.append(len(self.lps))
+        return ok
+    monkeypatch.setattr(engine_blocks._Block, "bound_deficits", counted)
+    s = grid_scenario(2, 4, 3, 10, seed=5, config={"rules": {"bundling": "none", "max_lots": 4},
+                                                   "competition": {"model": "none"}})
+    apart = FrontierMaster.of_space(lot_space(neutral(s)))
+    whole = FrontierMaster.of_space(lot_space(neutral(s)))
+    apart.blocks = [cols for cols, _ in independent_blocks(apart, tied=True)]
+    for obj_of in (lambda m: -m.local, lambda m: m.cost - 1e7 * m.local):
+        a, w = apart.minimise(obj_of(apart)), whole.minimise(obj_of(whole))
+        assert "shared out" in a.message
+        assert a.status == w.status == lotsplit.Status.OPTIMAL
+        assert a.value == pytest.approx(w.value, rel=1e-9, abs=1e-9)
+    assert 0 < len(solved) < sum(pairs), (solved, pairs)

@@ -120,3 +120,23 @@ def test_zero_demand_cells_are_not_required():
     plan = optimize(scenario)
     assert plan.objective == pytest.approx(best, rel=1e-9, abs=1e-6)
     assert not plan.violations
+
+
+@pytest.mark.parametrize("objective", [{"kind": "weighted"}, {"kind": "min_cost"},
+                                       {"kind": "weighted", "price_per_local_point": 1e6}])   # local above all
+@pytest.mark.parametrize("max_lots", [3, 4, 5])
+def test_lots_shared_out_between_blocks_equal_brute_force(objective, max_lots):
+    """Groups that never share a lot (bundling "none") are solved block by block; when
+    their own best plans have too many lots together, the lots are shared out between
+    them (only the block MIPs that can be in a best share are solved).  The optimum is
+    the brute force's, for every objective."""
+    scenario = grid_scenario(1, 3, 3, 6, seed=3, config={"rules": {"bundling": "none", "max_lots": max_lots},
+                                                         "objective": objective})
+    best, count = brute_force_best(scenario)
+    plan = optimize(scenario)
+    assert plan.outcome.status.value == "optimal"
+    assert "independent blocks" in plan.outcome.message
+    assert plan.metrics["n_lots"] <= max_lots
+    if objective["kind"] == "weighted":              # these bind: the lots are shared out
+        assert "shared out" in plan.outcome.message
+    assert plan.objective == pytest.approx(best, rel=1e-9, abs=1e-6), f"{count} feasible plans"

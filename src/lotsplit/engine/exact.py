@@ -1,5 +1,5 @@
 """The exact MIP over a known set of lots: LP bound, a first plan, reduced-cost fixing, the
-MIP — and independent blocks of product groups solved apart.
+MIP.
 
 Solve the LP relaxation; if it is integral it is optimal.  Otherwise find a good plan on
 the columns of smallest reduced cost (an LP dive, then a small MIP, each within a work
@@ -8,11 +8,8 @@ bound (it cannot be in any better plan), and solve the MIP over the rest.  The r
 proven optimum, or the best plan with a valid bound when the user's time limit (or a stop
 request) ends the MIP.
 
-Product groups that no lot can mix (bundling families, or none) form independent blocks.
-Each block is solved on its own; when only the lot count ties them (a ``max_lots`` that
-binds), the blocks are combined exactly by dynamic programming over the best plan of
-each block with at most ``k`` lots (:func:`solve_blocks`; with a second objective, the
-ties broken block by block too).
+Independent blocks of product groups are solved apart by :mod:`lotsplit.engine.blocks`,
+each block by this MIP.
 """
 
 from __future__ import annotations
@@ -24,8 +21,7 @@ import numpy as np
 from lotsplit.engine.cbc import solve_pulp
 from lotsplit.engine.highs import (PROVEN_GAP, UNLIMITED, Effort, RawResult, Status, Termination, gap_of, highs_lp,
                                    new_highs, run, solve_highs, solve_lp_sifted)
-from lotsplit.model.lots import LotSpace
-from lotsplit.model.master import Master, build_master, reduced_costs, sub_master
+from lotsplit.model.master import Master, reduced_costs, sub_master
 
 SMALL_MIP_COLUMNS = 2000
 """The first MIP looks for a good plan among this many columns of smallest reduced cost."""
@@ -58,250 +54,10 @@ def lp_relaxation(master: Master, *, effort: Effort) -> RawResult:
     return solve_lp_sifted(master, effort=effort)
 
 
-def solve_exact(space: LotSpace, *, solver: str, effort: Effort, mip_gap: float):
-    """Proven optimum over every candidate lot (``space.columns``): the blocks of product
-    groups apart when they are independent, else the whole master."""
-    cols = space.columns
-    if len(cols) == 0:
-        return RawResult(Status.INFEASIBLE, None, None, None, None, 0.0, "no feasible lot",
-                         termination=Termination.INFEASIBLE), cols
-    master = build_master(space)
-    if solver != "highs":
-        return mip(master, solver=solver, effort=effort, mip_gap=mip_gap), cols
-    blocks = independent_blocks(space)
-    if len(blocks) > 1:
-        parts = [np.flatnonzero(np.isin(cols.bundle_index, block)) for block in blocks]
-        res = solve_blocks(master, parts, len(space.cells), effort=effort, mip_gap=mip_gap)
-        if res is not None or effort.out_of_time():
-            return res if res is not None else _stopped(effort, None, master), cols
-    return exact_mip(master, effort=effort, mip_gap=mip_gap), cols
-
-
-def independent_blocks(space: LotSpace) -> list[list[int]]:
-    """Bundle indices grouped into independent blocks (bundles sharing a group are joined)."""
-    import networkx as nx
-
-    g = nx.Graph()
-    for b_idx, bundle in enumerate(space.bundles):
-        g.add_node(("b", b_idx))
-        for grp in bundle:
-            g.add_edge(("b", b_idx), ("g", grp))
-    blocks = []
-    for comp in nx.connected_components(g):
-        blocks.append(sorted(i for kind, i in comp if kind == "b"))
-    return sorted(blocks)
-
-
-def solve_blocks(master: Master, blocks: list[np.ndarray], n_cells: int, *, effort: Effort, mip_gap: float = 0.0,
-                 tight: bool = False, nodes: int | None = None, then: np.ndarray | None = None) -> RawResult | None:
-    """The master solved block by block: ``blocks`` are the columns of each independent
-    block (no two blocks share a row among the first ``n_cells``, the territory rows).
-
-    Each block on its own.  When the combination keeps every plan-level row it is optimal
-    (optimal for a relaxation and feasible).  When only the lot count is broken, the best
-    combination with at most ``max_lots`` lots is found by dynamic programming: the blocks'
-    best plans with at most ``k_b - d`` lots (``k_b`` the lots of its own best plan,
-    ``d = 0 … D``, ``D`` the lots too many), one MIP each, combined so that the deficits add
-    up to ``D``.  Otherwise None (the caller solves the whole master).  The result carries
-    the blocks' LP (``lp_bound``, ``duals`` over the territory rows: a relaxation without
-    the plan-level rows, so valid for every plan).
-
-    ``then``: a second objective (per column) that breaks ties: each block's plan is the
-    best for it among the block's best plans (within :func:`tie` of the best objective,
-    with the same lot cap), and the lot-count shares are compared on the objective, then on
-    the second.  The result's ``objective`` and ``bound`` are still the first objective's;
-    it is ``OPTIMAL`` only when both are proven."""
-    cover = master.matrix[:n_cells]
-    parts = []
-    for in_block in blocks:
-        sub = cover[:, in_block]
-        rows = np.flatnonzero(np.asarray(sub.sum(axis=1)).ravel() > 0)
-        part = Master(master.cost[in_block], sub[rows], master.row_lo[rows], master.row_hi[rows])
-        res = exact_mip(part, effort=effort, mip_gap=mip_gap, tight=tight, nodes=nodes, report=False)
-        if res.x is None:
-            if res.status == Status.INFEASIBLE or effort.out_of_time():
-                return res                # no plan in this block: none for the whole (or a stop)
-            return None
-        parts.append((in_block, {0: part}, {0: res}, rows))
-    n = len(master.cost)
-    x = _combine(n, [(in_block, found[0].x) for in_block, _, found, _ in parts])
-    ax = master.matrix @ x
-    lot_row = _lot_count_row(master)
-    side = np.ones(len(ax), dtype=bool)
-    side[:n_cells] = False
-    broken = side & ((ax < master.row_lo - 1e-6) | (ax > master.row_hi + 1e-6))
-    ties = {}                         # (block, d) -> the tie-break: plan, proven, second objective
-    if not broken.any():
-        choice = [0] * len(parts)
-        how = ""
-    else:
-        if lot_row is None or broken.sum() > 1 or not broken[lot_row] or ax[lot_row] < master.row_lo[lot_row] - 1e-6:
-            return None                     # another plan-level row binds: solve the whole master
-        too_many = int(round(ax[lot_row] - master.row_hi[lot_row]))
-        # found[d]: the best plan of block b with at most (its own lots - d) lots
-        for in_block, capped, found, _ in parts:
-            own = int(round(found[0].x.sum()))
-            part = capped[0]
-            for d in range(too_many + 1):      # d = 0: the block's best plan, its tie-break within its lots
-                if own - d < 1:
-                    break
-                if d == 0 and then is None:
-                    continue
-                capped[d] = Master(part.cost, _with_row(part.matrix, np.ones(len(part.cost))),
-                                   np.r_[part.row_lo, -np.inf], np.r_[part.row_hi, own - d])
-                if d == 0:
-                    continue
-                res = exact_mip(capped[d], effort=effort, mip_gap=mip_gap, tight=tight, nodes=nodes, report=False)
-                if res.x is None:
-                    del capped[d]
-                    if res.status == Status.INFEASIBLE:
-                        break
-                    if effort.out_of_time():
-                        return res
-                    return None
-                found[d] = res
-        if then is not None:
-            for b, d in _on_a_best_share([found for _, _, found, _ in parts], too_many):
-                in_block, capped, found, _ = parts[b]
-                ties[b, d] = _tie_break(capped[d], found[d], then[in_block], effort=effort, tight=tight,
-                                           nodes=nodes)
-        best = {0: (0.0, 0.0, [])}          # total deficit -> (objective, second objective, choice per block)
-        for b, (_, _, found, _) in enumerate(parts):
-            step = {}
-            for total, (value, second, choice) in best.items():
-                for d, res in found.items():
-                    if then is not None and (b, d) not in ties:
-                        continue            # on no best share of the lots
-                    t = min(too_many, total + d)
-                    cand = (value + res.objective, second + (ties[b, d][2] if then is not None else 0.0),
-                            choice + [d])
-                    if t not in step or _better(cand, step[t]):
-                        step[t] = cand
-            best = step
-        if too_many not in best:
-            return None
-        choice = best[too_many][2]
-        how = f", the lot count shared out between them ({too_many} fewer)"
-    chosen = [found[d] for (_, _, found, _), d in zip(parts, choice)]
-    if then is not None:
-        for b, ((in_block, capped, found, _), d) in enumerate(zip(parts, choice)):
-            if (b, d) not in ties:
-                ties[b, d] = _tie_break(capped[d], found[d], then[in_block], effort=effort, tight=tight,
-                                           nodes=nodes)
-        picks = [ties[b, d] for b, d in enumerate(choice)]
-        x = _combine(n, [(in_block, xb) for (in_block, _, _, _), (xb, _, _) in zip(parts, picks)])
-        how += "; among the block's best plans, the best for the second objective"
-    else:
-        x = _combine(n, [(in_block, res.x) for (in_block, _, _, _), res in zip(parts, chosen)])
-    ax = master.matrix @ x
-    if np.any(ax < master.row_lo - 1e-6) or np.any(ax > master.row_hi + 1e-6):
-        return None
-    out = _block_result(x, chosen, len(blocks), how, parts, master)
-    if then is not None:
-        out.objective = float(master.cost @ x)      # within tie() of the best: the bound stays
-        if not all(proven for _, proven, _ in picks):
-            out.status, out.termination = Status.FEASIBLE, effort.termination
-    return out
-
-
-def _on_a_best_share(found: list[dict], too_many: int) -> list[tuple[int, int]]:
-    """The (block, d) pairs of some best combination (within :func:`tie`), ``found[b][d]``
-    the block's best plan with ``d`` lots fewer: the best of the blocks before it (deficit
-    t so far) plus its own plus the best of those after it (the rest of the deficit)."""
-    B = len(found)
-    before = [{0: 0.0}]                  # deficit so far (capped at too_many) -> best objective
-    for f in found:
-        step: dict[int, float] = {}
-        for t, v in before[-1].items():
-            for d, res in f.items():
-                k = min(too_many, t + d)
-                step[k] = min(step.get(k, np.inf), v + res.objective)
-        before.append(step)
-    best = before[B].get(too_many, np.inf)
-    after = [None] * B + [[0.0] + [np.inf] * too_many]   # deficit still needed -> best objective
-    for b in range(B - 1, -1, -1):
-        after[b] = [min(res.objective + after[b + 1][max(0, need - d)] for d, res in found[b].items())
-                    for need in range(too_many + 1)]
-    return [(b, d) for b in range(B) for d, res in found[b].items()
-            if min(v + res.objective + after[b + 1][max(0, too_many - t - d)] for t, v in before[b].items())
-            <= best + tie(best)]
-
-
 def rc_limit(value: float, lp_bound: float) -> float:
     """The most reduced cost (from an LP of value ``lp_bound``) a lot can have in a plan of
     objective at most ``value``, with a little slack for rounding."""
     return (value - lp_bound) + 1e-7 * max(1.0, abs(value))
-
-
-def tie(value: float) -> float:
-    """How far above the best objective a plan still counts as one of the best (ties)."""
-    return 1e-9 * max(1.0, abs(value))
-
-
-def _better(a: tuple, b: tuple) -> bool:
-    """(objective, second objective, ...): a less objective, or a tie and less second."""
-    if a[0] < b[0] - tie(b[0]):
-        return True
-    return a[0] <= b[0] + tie(b[0]) and a[1] < b[1] - tie(b[1])
-
-
-def _tie_break(part: Master, res: RawResult, then: np.ndarray, *, effort: Effort, tight: bool,
-               nodes: int | None) -> tuple[np.ndarray, bool, float]:
-    """The best plan for ``then`` among the block's plans within :func:`tie` of ``res``
-    (its objective as a row), over the lots the block's LP leaves for such plans (reduced
-    cost within the gap): (plan, proven, its ``then`` value).  The block's own plan when
-    the solve finds no better one."""
-    limit = res.objective + tie(res.objective)
-    tied = Master(np.asarray(then, dtype=float), _with_row(part.matrix, part.cost), np.r_[part.row_lo, -np.inf],
-                  np.r_[part.row_hi, limit])
-    allowed = None
-    if res.duals is not None and res.lp_bound is not None:
-        # an LP without the lot cap row is a relaxation too: its dual there is 0
-        duals = np.r_[res.duals, np.zeros(part.matrix.shape[0] - len(res.duals))]
-        allowed = reduced_costs(part, duals) <= rc_limit(limit, res.lp_bound)
-        allowed |= res.x > 0.5
-    r = exact_mip(tied, effort=effort, incumbent=res.x, allowed=allowed, tight=tight, nodes=nodes, report=False)
-    own = float(then @ res.x)
-    if r.x is None or r.objective > own:
-        return res.x, r.status in (Status.OPTIMAL, Status.INFEASIBLE), own
-    return r.x, r.status == Status.OPTIMAL, float(then @ r.x)
-
-
-def _lot_count_row(master: Master) -> int | None:
-    return master.names.index("lot count") if "lot count" in master.names else None
-
-
-def _with_row(matrix, row: np.ndarray):
-    import scipy.sparse as sp
-
-    return sp.vstack([matrix, sp.csr_matrix(row)]).tocsc()
-
-
-def _combine(n: int, parts) -> np.ndarray:
-    x = np.zeros(n)
-    for in_block, xb in parts:
-        x[in_block] = xb
-    return x
-
-
-def _block_result(x: np.ndarray, results: list[RawResult], n_blocks: int, how: str, parts, master: Master) -> RawResult:
-    objective = float(sum(r.objective for r in results))
-    bounds = [r.bound for r in results]
-    proven = all(r.status == Status.OPTIMAL for r in results)
-    bound = objective if proven else (float(sum(bounds)) if all(b is not None for b in bounds) else None)
-    termination = Termination.OPTIMAL if proven else next(r.termination for r in results if r.status != Status.OPTIMAL)
-    out = RawResult(Status.OPTIMAL if proven else Status.FEASIBLE, x, objective, bound, None,
-                    sum(r.seconds for r in results),
-                    f"{n_blocks} independent blocks{how}; " + "; ".join(sorted({r.message for r in results})),
-                    termination=termination)
-    if parts is not None and all(found[0].duals is not None for _, _, found, _ in parts):
-        # the blocks' LPs together: the LP without plan-level rows, duals on the territory rows
-        duals = np.zeros(master.matrix.shape[0])
-        for _, _, found, rows in parts:
-            duals[rows] = found[0].duals
-        out.lp_bound = float(sum(found[0].lp_bound for _, _, found, _ in parts))
-        out.duals = duals
-    return out
 
 
 def exact_mip(master: Master, *, effort: Effort = UNLIMITED, mip_gap: float = 0.0, lp: RawResult | None = None,
@@ -316,7 +72,7 @@ def exact_mip(master: Master, *, effort: Effort = UNLIMITED, mip_gap: float = 0.
     among those allowed.  ``tight``: row tolerance 1e-9.  The result carries the LP
     relaxation (``lp_bound``, ``duals``) for reduced-cost fixing by the caller."""
     if lp is None and effort.out_of_time():
-        return _stopped(effort, incumbent, master)
+        return stopped_before(effort, incumbent, master)
     lp = lp or lp_relaxation(master, effort=effort)
     res = _exact_mip(master, lp, effort=effort, mip_gap=mip_gap, incumbent=incumbent, nodes=nodes,
                      allowed=allowed, tight=tight, report=report)
@@ -430,7 +186,7 @@ def _exact_mip(master: Master, lp: RawResult, *, effort: Effort, mip_gap: float,
     return out
 
 
-def _stopped(effort: Effort, incumbent: np.ndarray | None, master: Master) -> RawResult:
+def stopped_before(effort: Effort, incumbent: np.ndarray | None, master: Master) -> RawResult:
     """What a solve asked to stop before it began has: the incumbent it was given."""
     if incumbent is None:
         return RawResult(Status.NO_PLAN, None, None, None, None, 0.0, "stopped before the solve",

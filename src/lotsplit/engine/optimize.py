@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from lotsplit.engine.cbc import pulp_version
-from lotsplit.engine.exact import solve_exact
+from lotsplit.engine.blocks import solve_exact
 from lotsplit.engine.explain import explain_conflict, explain_uncovered
 from lotsplit.engine.generated import solve_generated
 from lotsplit import progress

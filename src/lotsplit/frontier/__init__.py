@@ -22,7 +22,7 @@ lots are enumerated once and every solve reuses them):
 1. **The two ends**, lexicographically: the cheapest plan (and, among the cheapest, the
    most local); the most local plan (and, among those, the cheapest).  When the groups
    form blocks tied only by the lot count, each end and its tie-break are solved block by
-   block (``engine.exact.solve_blocks(then=)``); otherwise the tie-break is a second MIP
+   block (``engine.blocks.solve_blocks(then=)``); otherwise the tie-break is a second MIP
    with the first objective as a row.
 2. **Supported points** (the lower convex hull) by dichotomy, widest edge first: between
    two hull points minimise ``cost - mu * local`` with ``mu`` the edge's slope; a plan

@@ -1,7 +1,7 @@
 """The candidate lots of one frontier as arrays, and exact solves over them.
 
 Each solve is the engine's exact MIP (``engine.exact.exact_mip``: LP bound, a first plan,
-reduced-cost fixing, the MIP; ``engine.exact.solve_blocks`` for independent blocks) over
+reduced-cost fixing, the MIP; ``engine.blocks.solve_blocks`` for independent blocks) over
 the frontier's master, whose rows are the territory cells, the plan-level rows (lot count,
 small-lots cap, lots per tenderer), the access-share row and the net-cost row (free unless
 a solve bounds them).
@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from lotsplit.engine.exact import exact_mip, solve_blocks
+from lotsplit.engine.blocks import solve_blocks
+from lotsplit.engine.exact import exact_mip
 from lotsplit.engine.highs import (TIGHT_TOLERANCE, UNLIMITED, Effort, RawResult, Status, Termination, highs_lp,
                                    new_highs, run, solve_lp_sifted)
 from lotsplit.errors import SolverError
