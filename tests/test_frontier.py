@@ -241,7 +241,7 @@ def test_time_limit_is_kept_and_reported():
         assert time.perf_counter() - started < 3 + 15
     assert not f.exact and f.points
     assert all(p.plan.feasible for p in f.points)
-    assert any("time limit" in n for n in f.notes)
+    assert any("time limit" in str(n) for n in f.notes)
     pts = _pts(f)
     assert all(b[0] > a[0] and b[1] > a[1] for a, b in zip(pts, pts[1:]))
 
@@ -498,3 +498,30 @@ def test_lots_are_shared_out_by_the_blocks_bounds(monkeypatch):
         assert a.status == w.status == lotsplit.Status.OPTIMAL
         assert a.value == pytest.approx(w.value, rel=1e-9, abs=1e-9)
     assert 0 < len(solved) < sum(pairs), (solved, pairs)
+
+
+def test_the_frontiers_notes_speak_the_scenarios_language(tmp_path):
+    """The notes on how a frontier was computed are written in the scenario's language
+    (summary and frontier.json), and every kind of note has its words in sv, da and en."""
+    import json
+
+    from lotsplit.export.frontier_report import note_text
+    from lotsplit.frontier.result import Note
+
+    s = grid_scenario(1, 3, 2, 5, seed=3, config={"language": "da", "rules": {"bundling": "none"}})
+    f = compute_frontier(s, points=None, baselines=False)
+    assert [n.key for n in f.notes] == ["fr_note_blocks"]
+    assert "uafhængige blokke" in f.describe() and "independent blocks" not in f.describe()
+    f.write(tmp_path / "out")
+    notes = json.loads((tmp_path / "out" / "frontier.json").read_text("utf-8"))["notes"]
+    assert notes == ["varegrupperne danner 2 uafhængige blokke (ingen delkontrakt kan rumme varegrupper fra to "
+                     "blokke): hver bloks front blev beregnet for sig, og fronterne blev kombineret"]
+    every = [Note("fr_note_pool"), Note("fr_note_blocks", (("n", 3),)),
+             Note("fr_note_local_unproven", (("bound", 0.4), ("found", 0.38))),
+             Note("fr_note_shown", (("found", 40), ("shown", 20))),
+             *[Note("fr_note_partial", (("why", why), ("cap", 25))) for why in ("time", "stopped", "many", "work")]]
+    for n in every:
+        words = {lang: note_text(n, lang) for lang in ("sv", "da", "en")}
+        assert len(set(words.values())) == 3, words
+        assert "{" not in "".join(words.values())
+    assert "40,0\u00a0%" in note_text(every[2], "sv") and "40.0%" in str(every[2])

@@ -80,6 +80,28 @@ class _Block:
         self.capped: dict[int, Master] = {}
         self.tried: set[int] = set()
         """Deficits whose MIP was run."""
+        self.known: list[np.ndarray] = []
+        """Plans of the block known to the caller (0/1 per column): first incumbents."""
+
+    def learn(self, plans) -> None:
+        """Keep the block's part of each known plan (column indices of the master)."""
+        seen = set()
+        for cols in plans:
+            mine = np.intersect1d(np.asarray(cols, dtype=np.int64), self.cols)
+            key = mine.tobytes()
+            if len(mine) and key not in seen:
+                seen.add(key)
+                x = np.zeros(len(self.cols))
+                x[np.searchsorted(self.cols, mine)] = 1.0
+                ax = self.part.matrix @ x
+                if np.all(ax >= self.part.row_lo - 1e-9) and np.all(ax <= self.part.row_hi + 1e-9):
+                    self.known.append(x)
+
+    def best_known(self, most_lots: float = np.inf) -> np.ndarray | None:
+        """The cheapest known plan of the block with at most ``most_lots`` lots."""
+        fits = [x for x in self.known if x.sum() <= most_lots + 0.5]
+        fits += [r.x for r in self.found.values() if r.x is not None and r.x.sum() <= most_lots + 0.5]
+        return min(fits, key=lambda x: float(self.part.cost @ x)) if fits else None
 
     @property
     def own(self) -> int:
@@ -123,9 +145,8 @@ class _Block:
     def solve(self, d: int, *, effort: Effort, mip_gap: float, tight: bool, nodes: int | None) -> RawResult:
         """The block's best plan with at most ``own - d`` lots, from the LP bound and the
         best plan known with fewer lots (it keeps the cap)."""
-        fewer = [r for k, r in self.found.items() if k > d and r.x is not None]
-        incumbent = min(fewer, key=lambda r: r.objective).x if fewer else None
-        res = exact_mip(self.cap(d), effort=effort, mip_gap=mip_gap, lp=self.lps[d], incumbent=incumbent,
+        res = exact_mip(self.cap(d), effort=effort, mip_gap=mip_gap, lp=self.lps[d],
+                        incumbent=self.best_known(self.own - d),
                         tight=tight, nodes=nodes, report=False)
         if res.x is not None:
             self.found[d] = res
@@ -143,7 +164,8 @@ class _Block:
 
 
 def solve_blocks(master: Master, blocks: list[np.ndarray], n_cells: int, *, effort: Effort, mip_gap: float = 0.0,
-                 tight: bool = False, nodes: int | None = None, then: np.ndarray | None = None) -> RawResult | None:
+                 tight: bool = False, nodes: int | None = None, then: np.ndarray | None = None,
+                 known=()) -> RawResult | None:
     """The master solved block by block: ``blocks`` are the columns of each independent
     block (no two blocks share a row among the first ``n_cells``, the territory rows).
 
@@ -159,11 +181,16 @@ def solve_blocks(master: Master, blocks: list[np.ndarray], n_cells: int, *, effo
     best for it among the block's best plans (within :func:`tie` of the best objective,
     with the same lot cap), and the lot-count shares are compared on the objective, then on
     the second.  The result's ``objective`` and ``bound`` are still the first objective's;
-    it is ``OPTIMAL`` only when both are proven."""
+    it is ``OPTIMAL`` only when both are proven.
+
+    ``known``: plans (column indices) the caller knows; their parts in each block are the
+    block's first incumbents."""
     parts = []
     for in_block in blocks:
         blk = _Block(master, in_block, n_cells)
-        res = exact_mip(blk.part, effort=effort, mip_gap=mip_gap, tight=tight, nodes=nodes, report=False)
+        blk.learn(known)
+        res = exact_mip(blk.part, effort=effort, mip_gap=mip_gap, tight=tight, nodes=nodes, report=False,
+                        incumbent=blk.best_known())
         if res.x is None:
             if res.status == Status.INFEASIBLE or effort.out_of_time():
                 return res                # no plan in this block: none for the whole (or a stop)

@@ -124,8 +124,19 @@ def describe(f: Frontier) -> str:
         lines.append(text(lang, "fr_baseline", name=baseline_name(b, lang), cost=D.amount(m["net_cost"], cur, lang),
                           share=_share(m["local_share"], lang), lots=ntext(lang, "n_lots", m["n_lots"]),
                           verdict=b.verdict))
-    lines += [text(lang, "fr_note", note=n) for n in f.notes]
+    lines += [text(lang, "fr_note", note=note_text(n, lang)) for n in f.notes]
     return "\n".join(lines)
+
+
+def note_text(note, lang: str) -> str:
+    """A frontier :class:`~lotsplit.frontier.result.Note` in ``lang``."""
+    kw = dict(note.params)
+    for k in ("bound", "found"):
+        if isinstance(kw.get(k), float):
+            kw[k] = _share(kw[k], lang)
+    if "why" in kw:
+        kw["why"] = text(lang, f"fr_why_{kw['why']}", cap=kw.pop("cap", ""))
+    return text(lang, note.key, **kw)
 
 
 def _gap(gap: float | None, lang: str) -> str:

@@ -289,13 +289,54 @@ MEMO = {
     "fr_avg": {"sv": "  en procentenhet lokal andel kostar i genomsnitt {cost} nettokostnad över hela fronten; se marginal_cost_per_point för varje steg",
                "da": "  ét procentpoint lokal andel koster i gennemsnit {cost} nettoomkostning over hele fronten; se marginal_cost_per_point for hvert trin",
                "en": "  one point of local share costs {cost} of net cost on average over the whole frontier; see marginal_cost_per_point for each step"},
-    "fr_unproven": {"sv": "  inte bevisat optimala (tidsgräns): {which}", "da": "  ikke bevist optimale (tidsgrænse): {which}",
-                    "en": "  not proven optimal (time limit): {which}"},
+    "fr_unproven": {"sv": "  inte bevisat optimala (en tids- eller arbetsgräns stoppade beviset): {which}",
+                    "da": "  ikke bevist optimale (en tids- eller arbejdsgrænse stoppede beviset): {which}",
+                    "en": "  not proven optimal (a time or work limit stopped the proof): {which}"},
     "fr_gap": {"sv": "{label} (gap {gap})", "da": "{label} (gap {gap})", "en": "{label} (gap {gap})"},
     "fr_baseline": {"sv": "  {name}: {cost}, {share} lokal andel, {lots} – {verdict}",
                     "da": "  {name}: {cost}, {share} lokal andel, {lots} – {verdict}",
                     "en": "  {name}: {cost}, {share} local, {lots} — {verdict}"},
     "fr_note": {"sv": "  anmärkning: {note}", "da": "  bemærkning: {note}", "en": "  note: {note}"},
+    "fr_note_pool": {"sv": "scenariot har fler tänkbara delkontrakt än solver.column_budget: fronten är beräknad över de "
+                           "delkontrakt som räknades upp (alla upp till en storlek) och är därför inte bevisad",
+                     "da": "scenariet har flere mulige delkontrakter end solver.column_budget: fronten er beregnet over de "
+                           "delkontrakter, der blev opregnet (alle op til en størrelse), og er derfor ikke bevist",
+                     "en": "the scenario has more candidate lots than solver.column_budget: the frontier is computed over "
+                           "the lots that were enumerated (every lot up to a size), so it is not proven"},
+    "fr_note_blocks": {"sv": "varugrupperna bildar {n} oberoende block (inget delkontrakt kan rymma varugrupper ur två "
+                             "block): varje blocks front beräknades för sig och fronterna kombinerades",
+                       "da": "varegrupperne danner {n} uafhængige blokke (ingen delkontrakt kan rumme varegrupper fra to "
+                             "blokke): hver bloks front blev beregnet for sig, og fronterne blev kombineret",
+                       "en": "the product groups form {n} independent blocks (no lot can hold groups of two blocks): each "
+                             "block's frontier was computed on its own and the frontiers combined"},
+    "fr_note_local_unproven": {"sv": "den mest lokala indelningen är inte bevisad: ingen indelning når mer än {bound} "
+                                     "lokal andel (den funna når {found})",
+                               "da": "den mest lokale opdeling er ikke bevist: ingen opdeling når over {bound} lokal "
+                                     "andel (den fundne når {found})",
+                               "en": "the most local plan was not proven: no plan reaches more than {bound} local share "
+                                     "(the plan found reaches {found})"},
+    "fr_note_shown": {"sv": "fronten har {found} icke-dominerade indelningar; {shown} visas, spridda längs kurvan "
+                            "(höj --points för att se fler)",
+                      "da": "fronten har {found} ikke-dominerede opdelinger; {shown} vises, spredt langs kurven "
+                            "(hæv --points for at se flere)",
+                      "en": "the frontier has {found} non-dominated plans; shown: {shown} spread along the curve "
+                            "(raise --points to see more)"},
+    "fr_note_partial": {"sv": "inte alla icke-dominerade indelningar söktes fram ({why}): punkterna är spridda längs "
+                              "kurvan, var och en bevisat billigast för sin lokala andel eller visad med sitt gap; mellan "
+                              "dem kan det finnas indelningar som inte visas",
+                        "da": "ikke alle ikke-dominerede opdelinger blev søgt frem ({why}): punkterne er spredt langs "
+                              "kurven, hver bevist billigst for sin lokale andel eller vist med sit gap; mellem dem kan "
+                              "der være opdelinger, der ikke vises",
+                        "en": "not every non-dominated plan was searched for ({why}): the points are spread along the "
+                              "curve, each proven the cheapest plan for its local share or shown with its gap; between "
+                              "them there may be plans not shown"},
+    "fr_why_time": {"sv": "tidsgränsen tog slut", "da": "tidsgrænsen løb ud", "en": "the time limit ran out"},
+    "fr_why_stopped": {"sv": "sökningen avbröts", "da": "søgningen blev stoppet", "en": "the search was stopped"},
+    "fr_why_many": {"sv": "fler än {cap} finns och att hitta alla gick inte snabbt",
+                    "da": "der findes flere end {cap}, og at finde dem alle gik ikke hurtigt",
+                    "en": "more than {cap} exist and finding them all was not quick"},
+    "fr_why_work": {"sv": "några MIP-lösningar nådde sin arbetsgräns", "da": "nogle MIP-løsninger nåede deres arbejdsgrænse",
+                    "en": "some MIPs hit their work limit"},
     "bl_single-lot": {"sv": "ett samlat kontrakt", "da": "én samlet kontrakt", "en": "single lot"},
     "bl_per-group": {"sv": "ett delkontrakt per {kind}", "da": "én delkontrakt pr. {kind}", "en": "one lot per {kind}"},
     "bl_per-area-group": {"sv": "ett delkontrakt per område och {kind}", "da": "én delkontrakt pr. område og {kind}",

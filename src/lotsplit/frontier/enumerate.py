@@ -23,8 +23,8 @@ def enumerate_edge(m: FrontierMaster, a, b, mu: float, lp_w: float, rc: np.ndarr
     reduced cost / cost per cell and at most the most local value per cell of any lot over
     it.  Of two partial plans over the same cells, the one with higher cost and lower
     local share (and no less room under the plan-level rules) is dropped.  Returns the
-    plans (sorted by local share), or None when the search exceeds ``node_budget`` nodes
-    (a work limit) or the user's time limit passes.
+    plans (sorted by local share), or None when the search exceeds ``node_budget`` steps
+    (a work limit: nodes and candidate lots looked at) or the user's time limit passes.
     """
     n_cells = m.n_cells
     front = [(a.cost, a.local), (b.cost, b.local)]
@@ -131,6 +131,7 @@ def enumerate_edge(m: FrontierMaster, a, b, mu: float, lp_w: float, rc: np.ndarr
             memo[key] = [(c, l, act)]
         budget_now = state["budget"]
         for k in by_rank[(~covered & (covered + 1)).bit_length() - 1]:
+            state["nodes"] += 1        # each lot looked at is work too (Dalarna: 1 100 per node)
             rk = RC[k]
             if r + rk > budget_now:
                 break

@@ -77,6 +77,8 @@ class FrontierMaster:
         self._weighted = None
         self.blocks: list[np.ndarray] | None = None
         """Columns of each independent block of product groups (set by the caller)."""
+        self.seen: list[np.ndarray] = []
+        """Every plan a solve found (columns): first plans for the blocks of later solves."""
 
     @classmethod
     def of_space(cls, space: LotSpace, *, effort: Effort = UNLIMITED, stats: dict | None = None) -> FrontierMaster:
@@ -141,7 +143,8 @@ class FrontierMaster:
         master = self.master(obj, local_min, cost_max)
         if self.blocks is not None and len(self.blocks) > 1 and local_min == -np.inf and cost_max == np.inf \
                 and allowed is None:
-            r = solve_blocks(master, self.blocks, self.n_cells, effort=self.effort, nodes=nodes, then=then)
+            r = solve_blocks(master, self.blocks, self.n_cells, effort=self.effort, nodes=nodes, then=then,
+                             known=[*known, *self.seen])
             if r is not None and r.x is not None:
                 found = self._found(obj, r, r.message)
                 found.tie_broken = then is not None
@@ -150,7 +153,7 @@ class FrontierMaster:
         if lp.status == Status.INFEASIBLE:
             return Found(Status.INFEASIBLE, None, None, None, "LP relaxation infeasible",
                          termination=Termination.INFEASIBLE)
-        best = self._best_known(master, known, allowed)
+        best = self._best_known(master, [*known, *self.seen], allowed)
         r = exact_mip(master, effort=self.effort, lp=lp, incumbent=best, nodes=nodes, allowed=allowed, tight=True,
                       report=False)
         if r.status == Status.INFEASIBLE:
@@ -166,6 +169,7 @@ class FrontierMaster:
         if r.x is None:
             return Found(Status.NO_PLAN, None, None, r.bound, message, r.lp_bound, rc, r.termination)
         cols = np.flatnonzero(r.x > 0.5)
+        self.seen.append(cols)
         value = float(obj[cols].sum())
         bound = r.bound
         if bound is not None:

@@ -21,23 +21,6 @@ HEADLINE = ["n_lots", "net_cost", "admin_cost", "competition_value", "local_shar
             "largest_lot_value", "boundary_km_between_lots"]
 
 
-class Note(str):
-    """A note on how the frontier was found: its English text (it *is* that string), a
-    ``code`` and its values, so that the exports word it in the scenario's language."""
-
-    code: str
-    params: dict
-
-    def __new__(cls, message: str, code: str, **params):
-        obj = super().__new__(cls, message)
-        obj.code = code
-        obj.params = params
-        return obj
-
-    def __getnewargs_ex__(self):
-        return (str(self), self.code), dict(self.params)
-
-
 def share_of(plan: LotPlan) -> float:
     """A plan's access share: the local-accessible value share, or the SME-accessible one
     when the objective weighs SME access (``objective.access``)."""
@@ -80,6 +63,24 @@ class FrontierPoint:
         return int(self.plan.metrics["n_lots"])
 
 
+@dataclass(frozen=True)
+class Note:
+    """A note on how the frontier was computed: a text key (``export.texts``, ``fr_note_*``)
+    and its values, written in the scenario's language (``str()``: in English)."""
+
+    key: str
+    params: tuple = ()
+    """(name, value) pairs; shares are fractions, ``why`` a ``fr_why_*`` key's tail."""
+
+    def text(self, lang: str) -> str:
+        from lotsplit.export.frontier_report import note_text
+
+        return note_text(self, lang)
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+
 @dataclass
 class Frontier:
     """The frontier: points sorted by local share (cost rises with it), the baselines and
@@ -92,7 +93,7 @@ class Frontier:
     """Every non-dominated plan was found and proven (some may be left out of ``points``)."""
     sampled: bool = False
     """``points`` shows some of the non-dominated plans found, spread along the curve."""
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     seconds: float = 0.0
     mips: int = 0
     columns: int = 0
@@ -195,7 +196,7 @@ class Frontier:
             meta = {"scenario": self.scenario.name, "exact": self.exact, "sampled": self.sampled,
                     "points": len(self.points), "non_dominated_plans_found": self.found, "mips": self.mips,
                     "candidate_lots": self.columns, "seconds": round(self.seconds, 3), "delta": DELTA,
-                    "solver": highs_version(), "notes": [str(n) for n in self.notes]}
+                    "solver": highs_version(), "notes": [n.text(self.scenario.config.language) for n in self.notes]}
             (tmp / "frontier.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", "utf-8")
             (tmp / "summary.txt").write_text(self.describe() + "\n", "utf-8")
         return out
