@@ -525,3 +525,35 @@ def test_the_frontiers_notes_speak_the_scenarios_language(tmp_path):
         assert len(set(words.values())) == 3, words
         assert "{" not in "".join(words.values())
     assert "40,0\u00a0%" in note_text(every[2], "sv") and "40.0%" in str(every[2])
+
+
+def test_lots_shared_out_with_unproven_blocks_keep_a_valid_bound(monkeypatch):
+    """When the blocks' MIPs stop early (here: first plans only), the combination is
+    reported with the best combination of the blocks' bounds: never above the whole
+    master's optimum, and optimal only when it is that optimum."""
+    from lotsplit.engine import blocks as engine_blocks
+    from lotsplit.engine.exact import exact_mip
+    from lotsplit.frontier.baselines import neutral
+    from lotsplit.frontier.master import FrontierMaster
+    from lotsplit.frontier.search import independent_blocks
+    from lotsplit.model.lots import lot_space
+
+    monkeypatch.setattr(engine_blocks, "exact_mip", lambda m, **kw: exact_mip(m, **{**kw, "nodes": 0}))
+    unproven = 0
+    for seed in (5, 6, 7):
+        s = grid_scenario(3, 4, 3, 12, seed=seed, config={"rules": {"bundling": "none", "max_lots": 5},
+                                                          "competition": {"model": "none"}})
+        apart = FrontierMaster.of_space(lot_space(neutral(s)))
+        whole = FrontierMaster.of_space(lot_space(neutral(s)))
+        apart.blocks = [cols for cols, _ in independent_blocks(apart, tied=True)]
+        for obj_of in (lambda m: -m.local, lambda m: m.cost - 1e7 * m.local, lambda m: m.cost - 3e6 * m.local):
+            a, w = apart.minimise(obj_of(apart)), whole.minimise(obj_of(whole))
+            assert w.status == lotsplit.Status.OPTIMAL
+            assert "independent blocks" in a.message
+            tol = 1e-9 * max(1.0, abs(w.value))
+            assert a.bound <= w.value + tol and a.value >= w.value - tol
+            if a.status == lotsplit.Status.OPTIMAL:
+                assert a.value == pytest.approx(w.value, rel=1e-9, abs=1e-9)
+            else:
+                unproven += 1
+    assert unproven

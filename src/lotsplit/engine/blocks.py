@@ -126,7 +126,7 @@ class _Block:
         capped = self.cap(0)
         h = new_highs(effort.threads, seed=effort.seed)
         h.passModel(highs_lp(p.cost / scale, capped.matrix, capped.row_lo, capped.row_hi, upper=1.0))
-        low = self.found[0].objective
+        low = self.low[0]                  # the own best plan's bound: fewer lots never cost less
         for d in range(1, most + 1):
             if self.own - d < 1:
                 break
