@@ -154,3 +154,28 @@ def test_evaluate_a_missing_plan_file_exits_2(tiny, tmp_path):
     r = invoke("evaluate", tiny / "scenario.toml", tmp_path / "nope.csv")
     assert r.exit_code == 2
     assert "plan file not found" in r.stderr
+
+
+@pytest.mark.parametrize("lang, words, english", [
+    ("sv", ["Optimal indelning (bevisad)", "administrativ kostnad", "möjliga anbudsgivare", "förfarande: ", "/år"],
+     ["Optimal plan", "admin cost", "eligible", "expected bids", "/yr"]),
+    ("da", ["Optimal opdeling (bevist)", "administrative omkostninger", "mulige tilbudsgivere", "udbudsform: ", "/år"],
+     ["Optimal plan", "admin cost", "eligible", "expected bids", "/yr"])])
+def test_the_plan_summary_speaks_the_scenarios_language(tiny, tmp_path, lang, words, english):
+    """``run`` and ``evaluate`` print the plan in the scenario's language, numbers in its
+    format; a rule broken is worded in it too."""
+    replace(tiny / "scenario.toml", 'language = "en"', f'language = "{lang}"')
+    r = invoke("run", tiny / "scenario.toml", "--out", tmp_path / "out")
+    assert r.exit_code == 0, r.output
+    for w in words:
+        assert w in r.stdout, (w, r.stdout)
+    for w in english:
+        assert w not in r.stdout, (w, r.stdout)
+    rows = [(a, g, "D1" if a in ("101", "104") else "D2") for a in ("101", "102", "103", "104")
+            for g in ("dairy", "bread")]
+    plan = tmp_path / "plan.csv"
+    pd.DataFrame(rows, columns=["area_id", "product_group_id", "lot_id"]).to_csv(plan, index=False)
+    r = invoke("evaluate", tiny / "scenario.toml", plan)
+    assert r.exit_code == 0, r.output
+    assert {"sv": "Regelbrott:", "da": "Regelbrud:"}[lang] in r.stdout
+    assert "Rule violations" not in r.stdout and "are not connected" not in r.stdout

@@ -54,33 +54,40 @@ def scenario_summary(s: Scenario) -> str:
 
 
 def plan_summary(plan: LotPlan) -> str:
+    """The plan in a few lines for the terminal, in the scenario's language."""
+    from lotsplit.export import common as C
+    from lotsplit.export.memo import violation_text
+    from lotsplit.export.texts import text
+    from lotsplit.export.xlsx import regime_key
+
     s = plan.scenario
-    cur = s.currency
+    lang, cur = s.config.language, s.currency
     m = plan.metrics
     o = plan.outcome
-    lines = []
+    obj = C.number(plan.objective, lang, decimals=2)
     if o is not None:
+        secs = C.number(o.seconds, lang, decimals=1)
         if o.status.value == "optimal":
-            lines.append(f"Optimal plan (proven), objective {plan.objective:,.2f}; {o.seconds:.1f} s, {o.version}, "
-                         f"{o.columns} candidate lots")
+            lines = [text(lang, "rp_optimal", obj=obj, secs=secs, version=o.version, cols=o.columns)]
         else:
-            b = "unknown" if o.bound is None else f"{o.bound:,.2f}"
-            g = "unknown" if o.gap is None else f"{o.gap:.2%}"
-            lines.append(f"Best plan found (not proven optimal): objective {plan.objective:,.2f}, bound {b}, gap {g}; "
-                         f"{o.seconds:.1f} s, {o.version}")
+            unknown = text(lang, "rp_unknown")
+            bound = unknown if o.bound is None else C.number(o.bound, lang, decimals=2)
+            gap = unknown if o.gap is None else C.percent(o.gap, lang, decimals=2)
+            lines = [text(lang, "rp_feasible", obj=obj, bound=bound, gap=gap, secs=secs, version=o.version)]
     else:
-        lines.append(f"Evaluated plan, objective ({s.config.objective.kind}) {plan.objective:,.2f}")
-    lines.append(f"  lots: {m['n_lots']}   admin cost: {money(m['admin_cost'], cur)}   local-accessible value share: "
-                 f"{m['local_share']:.1%}   min eligible bidders: {m['min_eligible_bidders']}   lots at risk: "
-                 f"{m['lots_at_risk']}")
-    lines.append(f"  regime: {m['regime']}")
+        lines = [text(lang, "rp_evaluated", kind=s.config.objective.kind, obj=obj)]
+    lines.append(text(lang, "rp_metrics", n=m["n_lots"], admin=C.money(m["admin_cost"], cur, lang),
+                      share=C.percent(m["local_share"], lang, decimals=1), eligible=m["min_eligible_bidders"],
+                      risk=m["lots_at_risk"]))
+    key = regime_key(plan)
+    lines.append(text(lang, "rp_regime", regime=text(lang, f"rp_regime_{key if key != 'exempt' else 'national'}")))
     names = s.areas["name"]
     for lot in plan.lots:
-        areas = ", ".join(str(names[a]) for a in lot.areas)
-        groups = " + ".join(str(s.groups.loc[g, "name"]) for g in lot.groups)
-        lines.append(f"  {lot.id}  {groups}: {areas}  — {money(lot.annual_value, cur)}/yr, {lot.n_eligible} eligible, "
-                     f"{lot.expected_bids:.1f} expected bids, local chance {lot.local_chance:.0%}")
+        lines.append(text(lang, "rp_lot", id=lot.id, groups=" + ".join(str(s.groups.loc[g, "name"]) for g in lot.groups),
+                          areas=", ".join(str(names[a]) for a in lot.areas), value=C.money(lot.annual_value, cur, lang),
+                          eligible=lot.n_eligible, bids=C.number(lot.expected_bids, lang, decimals=1),
+                          chance=C.percent(lot.local_chance, lang)))
     if plan.violations:
-        lines.append("Rule violations:")
-        lines += [f"  - {v}" for v in plan.violations]
+        lines.append(text(lang, "rp_violations"))
+        lines += [f"  - {violation_text(plan, v)}" for v in plan.violations]
     return "\n".join(lines)

@@ -272,8 +272,9 @@ def lower_first(name: str) -> str:
 def _merge() -> None:
     from lotsplit.export.texts_annex import ANNEX
     from lotsplit.export.texts_memo import MEMO
+    from lotsplit.export.texts_report import REPORT
 
-    for part in (ANNEX, MEMO):
+    for part in (ANNEX, MEMO, REPORT):
         clash = set(part) & set(T)
         if clash:
             raise RuntimeError(f"text keys defined twice: {sorted(clash)}")
