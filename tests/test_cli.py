@@ -49,8 +49,8 @@ def test_check_valid_exits_0_with_a_summary(tiny):
     assert r.exit_code == 0, r.output
     assert "Scenario: tiny" in r.stdout
     assert "Areas: 4  (CRS EPSG:3006)" in r.stdout
-    assert "4 neighbour pairs, 1 connected component(s)" in r.stdout
-    assert "2 170 000 SEK/yr" in r.stdout
+    assert "4 neighbour pairs, 1 connected component" in r.stdout
+    assert "2,170,000 SEK/yr" in r.stdout
     assert "OK: the scenario is valid." in r.stdout
     assert r.stderr == ""
 
@@ -179,3 +179,15 @@ def test_the_plan_summary_speaks_the_scenarios_language(tiny, tmp_path, lang, wo
     assert r.exit_code == 0, r.output
     assert {"sv": "Regelbrott:", "da": "Regelbrud:"}[lang] in r.stdout
     assert "Rule violations" not in r.stdout and "are not connected" not in r.stdout
+
+
+def test_check_summarises_the_scenario_in_its_language(tiny):
+    """``check`` describes the scenario in its language, counts in singular or plural."""
+    replace(tiny / "scenario.toml", 'language = "en"', 'language = "sv"')
+    r = invoke("check", tiny / "scenario.toml")
+    assert r.exit_code == 0, r.output
+    for w in ("Områden: 4", "grannskap: 4 grannpar, 1 sammanhängande del\n", "Varugrupper: ", "/år",
+              "Leverantörer: 3 (2 lokala, 2 små och medelstora företag)", "EU:s tröskelvärde (varor)"):
+        assert w in r.stdout, (w, r.stdout)
+    for w in ("neighbour", "supplier(s)", "/yr", "threshold"):
+        assert w not in r.stdout, (w, r.stdout)

@@ -16,39 +16,50 @@ def money(x: float, currency: str) -> str:
 
 
 def scenario_summary(s: Scenario) -> str:
-    cur = s.currency
+    """The scenario in a few lines for the terminal (``lotsplit check``), in its language."""
+    from lotsplit.export import common as C
+    from lotsplit.export.texts import ntext, text
+
+    lang, cur = s.config.language, s.currency
     comps = list(nx.connected_components(s.graph))
     links = [(a, b, d) for a, b, d in s.graph.edges(data=True) if d.get("kind") != "border"]
+    crs = s.areas.crs.to_string() if getattr(s.areas, "crs", None) else text(lang, "rs_none")
     lines = [
-        f"Scenario: {s.name}",
-        f"  buyer: {s.config.buyer.name or '-'}   currency: {cur}   contract years: {s.config.contract_years:g}",
-        f"Areas: {len(s.areas)}  (CRS {s.areas.crs.to_string() if getattr(s.areas, 'crs', None) else 'none'})",
-        f"  adjacency: {s.graph.number_of_edges()} neighbour pairs, {len(comps)} connected component(s)"
-        + (f", {len(links)} added link(s)" if links else ""),
+        text(lang, "rs_scenario", name=s.name),
+        text(lang, "rs_buyer", buyer=s.config.buyer.name or "-", cur=cur,
+             years=C.number(s.config.contract_years, lang, decimals=0 if float(s.config.contract_years).is_integer()
+                            else 1)),
+        text(lang, "rs_areas", n=len(s.areas), crs=crs),
+        text(lang, "rs_adjacency", edges=s.graph.number_of_edges(), comps=ntext(lang, "rs_parts", len(comps)))
+        + (text(lang, "rs_links", n=len(links)) if links else ""),
     ]
     for a, b, d in links:
-        lines.append(f"    link {s.areas.loc[a, 'name']} – {s.areas.loc[b, 'name']} ({d['kind']}) {d.get('note', '')}")
-    lines.append(f"Product groups: {len(s.groups)}")
+        lines.append(text(lang, "rs_link", a=s.areas.loc[a, "name"], b=s.areas.loc[b, "name"], kind=d["kind"],
+                          note=d.get("note", "")))
+    lines.append(text(lang, "rs_groups", n=len(s.groups)))
     per_group = s.demand.sum(axis=0)
     offers = {g: [sid for sid, gs in s.suppliers["groups"].items() if g in gs] for g in s.groups.index}
     width = max((len(str(n)) for n in s.groups["name"]), default=10)
     for g, row in s.groups.iterrows():
         local = sum(bool(s.suppliers.loc[sid, "local"]) for sid in offers[g])
-        lines.append(f"  {str(row['name']):<{width}}  {row['cpv']}  {money(per_group[g], cur):>18}/yr  "
-                     f"{len(offers[g])} supplier(s), {local} local")
+        lines.append(f"  {str(row['name']):<{width}}  {row['cpv']}  "
+                     + text(lang, "rs_group", value=f"{C.money(per_group[g], cur, lang):>18}",
+                            n=ntext(lang, "n_suppliers", len(offers[g])), local=ntext(lang, "rs_local", local)))
     total = s.total_annual_value
-    lines.append(f"  {'total':<{width}}  {'':10}  {money(total, cur):>18}/yr  "
-                 f"({money(total * s.config.contract_years, cur)} over the contract)")
+    lines.append(f"  {text(lang, 'rs_total'):<{width}}  {'':10}  "
+                 + text(lang, "rs_total_value", value=f"{C.money(total, cur, lang):>18}",
+                        contract=C.money(total * s.config.contract_years, cur, lang)))
     th = s.defaults.eu_threshold(s.main_nature, cur)
     if th:
         above = total * s.config.contract_years >= th.value
-        lines.append(f"  EU threshold ({s.main_nature}): {money(th.value, cur)} [{th.status}] -> whole is "
-                     f"{'above' if above else 'below'} the threshold")
-    n_local = int(s.suppliers["local"].sum())
-    lines.append(f"Suppliers: {len(s.suppliers)} ({n_local} local, {int(s.suppliers['sme'].sum())} SME)")
+        lines.append(text(lang, "rs_threshold_above" if above else "rs_threshold_below",
+                          nature=text(lang, f"nature_{s.main_nature}").lower(),
+                          value=C.money(th.value, cur, lang), status=th.status))
+    lines.append(text(lang, "rs_suppliers", n=len(s.suppliers), sme=int(s.suppliers["sme"].sum()),
+                      local=ntext(lang, "rs_local", int(s.suppliers["local"].sum()))))
     notes = [p for p in s.notes if p.severity in ("warning", "note")]
     if notes:
-        lines.append("Warnings and notes:")
+        lines.append(text(lang, "rs_notes"))
         lines += [f"  - {p}" for p in notes]
     return "\n".join(lines)
 
@@ -83,7 +94,8 @@ def plan_summary(plan: LotPlan) -> str:
     lines.append(text(lang, "rp_regime", regime=text(lang, f"rp_regime_{key if key != 'exempt' else 'national'}")))
     names = s.areas["name"]
     for lot in plan.lots:
-        lines.append(text(lang, "rp_lot", id=lot.id, groups=" + ".join(str(s.groups.loc[g, "name"]) for g in lot.groups),
+        groups = " + ".join(str(s.groups.loc[g, "name"]) for g in lot.groups)
+        lines.append(text(lang, "rp_lot", id=lot.id, groups=groups,
                           areas=", ".join(str(names[a]) for a in lot.areas), value=C.money(lot.annual_value, cur, lang),
                           eligible=lot.n_eligible, bids=C.number(lot.expected_bids, lang, decimals=1),
                           chance=C.percent(lot.local_chance, lang)))

@@ -1,4 +1,5 @@
-"""Texts of the terminal reports (``lotsplit run``, ``evaluate``): the plan summary, in
+"""Texts of the terminal reports (``lotsplit check``, ``run``, ``evaluate``): the scenario
+and the plan summaries, in
 Swedish, Danish and English (``export.texts.text`` reads them)."""
 
 REPORT = {
@@ -36,4 +37,39 @@ REPORT = {
                "en": "  {id}  {groups}: {areas}  — {value}/yr, {eligible} eligible, {bids} expected bids, "
                      "local chance {chance}"},
     "rp_violations": {"sv": "Regelbrott:", "da": "Regelbrud:", "en": "Rule violations:"},
+    "rs_scenario": {"sv": "Scenario: {name}", "da": "Scenarie: {name}", "en": "Scenario: {name}"},
+    "rs_buyer": {"sv": "  upphandlande myndighet: {buyer}   valuta: {cur}   avtalstid (år): {years}",
+                 "da": "  ordregiver: {buyer}   valuta: {cur}   kontraktperiode (år): {years}",
+                 "en": "  buyer: {buyer}   currency: {cur}   contract years: {years}"},
+    "rs_areas": {"sv": "Områden: {n}  (koordinatsystem {crs})", "da": "Områder: {n}  (koordinatsystem {crs})",
+                 "en": "Areas: {n}  (CRS {crs})"},
+    "rs_none": {"sv": "inget", "da": "intet", "en": "none"},
+    "rs_adjacency": {"sv": "  grannskap: {edges} grannpar, {comps}", "da": "  naboskab: {edges} nabopar, {comps}",
+                     "en": "  adjacency: {edges} neighbour pairs, {comps}"},
+    "rs_parts": {"sv": ("{n} sammanhängande del", "{n} sammanhängande delar"),
+                 "da": ("{n} sammenhængende del", "{n} sammenhængende dele"),
+                 "en": ("{n} connected component", "{n} connected components")},
+    "rs_local": {"sv": ("{n} lokal", "{n} lokala"), "da": ("{n} lokal", "{n} lokale"), "en": ("{n} local", "{n} local")},
+    "rs_links": {"sv": ", {n} tillagda förbindelser", "da": ", {n} tilføjede forbindelser", "en": ", {n} added link(s)"},
+    "rs_link": {"sv": "    förbindelse {a} – {b} ({kind}) {note}", "da": "    forbindelse {a} – {b} ({kind}) {note}",
+                "en": "    link {a} – {b} ({kind}) {note}"},
+    "rs_groups": {"sv": "Varugrupper: {n}", "da": "Varegrupper: {n}", "en": "Product groups: {n}"},
+    "rs_group": {"sv": "{value}/år  {n}, {local}", "da": "{value}/år  {n}, {local}", "en": "{value}/yr  {n}, {local}"},
+    "rs_total": {"sv": "summa", "da": "i alt", "en": "total"},
+    "rs_total_value": {"sv": "{value}/år  ({contract} över avtalstiden)", "da": "{value}/år  ({contract} over "
+                       "kontraktperioden)", "en": "{value}/yr  ({contract} over the contract)"},
+    "rs_threshold_above": {"sv": "  EU:s tröskelvärde ({nature}): {value} [{status}] -> hela upphandlingen ligger över "
+                                 "tröskelvärdet",
+                           "da": "  EU's tærskelværdi ({nature}): {value} [{status}] -> hele udbuddet ligger over "
+                                 "tærskelværdien",
+                           "en": "  EU threshold ({nature}): {value} [{status}] -> whole is above the threshold"},
+    "rs_threshold_below": {"sv": "  EU:s tröskelvärde ({nature}): {value} [{status}] -> hela upphandlingen ligger under "
+                                 "tröskelvärdet",
+                           "da": "  EU's tærskelværdi ({nature}): {value} [{status}] -> hele udbuddet ligger under "
+                                 "tærskelværdien",
+                           "en": "  EU threshold ({nature}): {value} [{status}] -> whole is below the threshold"},
+    "rs_suppliers": {"sv": "Leverantörer: {n} ({local}, {sme} små och medelstora företag)",
+                     "da": "Leverandører: {n} ({local}, {sme} SMV'er)",
+                     "en": "Suppliers: {n} ({local}, {sme} SME)"},
+    "rs_notes": {"sv": "Varningar och anmärkningar:", "da": "Advarsler og bemærkninger:", "en": "Warnings and notes:"},
 }
