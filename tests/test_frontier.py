@@ -512,6 +512,9 @@ def test_the_frontiers_notes_speak_the_scenarios_language(tmp_path):
     f = compute_frontier(s, points=None, baselines=False)
     assert [n.key for n in f.notes] == ["fr_note_blocks"]
     assert "uafhængige blokke" in f.describe() and "independent blocks" not in f.describe()
+    t = f.table()
+    assert t["name"].tolist() == [f"frontpunkt {i}" for i in range(1, len(t) + 1)]
+    assert set(t["vs_frontier"]) == {"på fronten"}
     f.write(tmp_path / "out")
     notes = json.loads((tmp_path / "out" / "frontier.json").read_text("utf-8"))["notes"]
     assert notes == ["varegrupperne danner 2 uafhængige blokke (ingen delkontrakt kan rumme varegrupper fra to "

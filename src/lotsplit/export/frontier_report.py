@@ -117,7 +117,7 @@ def describe(f: Frontier) -> str:
         lines.append(text(lang, "fr_avg", cost=D.amount(avg, cur, lang)))
     unproven = [(i, p) for i, p in enumerate(pts, 1) if p.status.value != "optimal"]
     if unproven:
-        which = ", ".join(text(lang, "fr_gap", label=f"F{i:02d}", gap=_gap(p.gap, lang)) for i, p in unproven)
+        which = ", ".join(text(lang, "fr_gap", label=f"F{i:02d}", gap=gap_text(p.gap, lang)) for i, p in unproven)
         lines.append(text(lang, "fr_unproven", which=which))
     for b in f.baselines:
         m = b.plan.metrics
@@ -139,7 +139,8 @@ def note_text(note, lang: str) -> str:
     return text(lang, note.key, **kw)
 
 
-def _gap(gap: float | None, lang: str) -> str:
+def gap_text(gap: float | None, lang: str) -> str:
+    """A gap as a percentage in ``lang`` (``?`` when unknown)."""
     return "?" if gap is None else C.percent(gap, lang, decimals=1)
 
 

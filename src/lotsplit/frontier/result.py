@@ -120,7 +120,12 @@ class Frontier:
         return max(v) if v else None
 
     def table(self) -> pd.DataFrame:
-        """One row per plan: the frontier points (``kind = frontier``) then the baselines."""
+        """One row per plan: the frontier points (``kind = frontier``) then the baselines;
+        names and verdicts in the scenario's language."""
+        from lotsplit.export.frontier_report import baseline_name, gap_text
+        from lotsplit.export.texts import text
+
+        lang = self.scenario.config.language
         rows = []
         prev = None
         for i, p in enumerate(self.points, 1):
@@ -129,18 +134,18 @@ class Frontier:
             if prev is not None and p.local_share > prev.local_share:
                 marginal = (p.cost - prev.cost) / (100.0 * (p.local_share - prev.local_share))
             proven = p.status == Status.OPTIMAL
-            rows.append({"kind": "frontier", "label": f"F{i:02d}", "name": f"frontier point {i}",
+            rows.append({"kind": "frontier", "label": f"F{i:02d}", "name": text(lang, "fr_point_name", i=i),
                          **{k: m[k] for k in HEADLINE}, "marginal_cost_per_point": marginal,
                          "status": p.status.value, "gap": p.gap, "cost_bound": p.bound,
                          "target_local_share": p.target, "found_by": p.found_by, "seconds": round(p.seconds, 3),
                          "follows_rules": p.plan.feasible, "violations": "; ".join(p.plan.violations),
-                         "vs_frontier": "on the frontier" if proven else
-                         f"best plan found for its local share (not proven; gap {_percent(p.gap)})",
+                         "vs_frontier": text(lang, "v_on") if proven else
+                         text(lang, "v_unproven", gap=gap_text(p.gap, lang)),
                          "plan": f"plans/F{i:02d}/assignment.csv"})
             prev = p
         for b in self.baselines:
             m = b.plan.metrics
-            rows.append({"kind": "baseline", "label": b.key, "name": b.name, **{k: m[k] for k in HEADLINE},
+            rows.append({"kind": "baseline", "label": b.key, "name": baseline_name(b, lang), **{k: m[k] for k in HEADLINE},
                          "marginal_cost_per_point": None, "status": "evaluated", "gap": None, "cost_bound": None,
                          "target_local_share": None, "found_by": b.source, "seconds": None,
                          "follows_rules": b.plan.feasible, "violations": "; ".join(b.plan.violations),
@@ -200,7 +205,3 @@ class Frontier:
             (tmp / "frontier.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", "utf-8")
             (tmp / "summary.txt").write_text(self.describe() + "\n", "utf-8")
         return out
-
-
-def _percent(gap: float | None) -> str:
-    return "unknown" if gap is None else f"{gap:.1%}"
