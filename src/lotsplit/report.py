@@ -68,7 +68,7 @@ def plan_summary(plan: LotPlan) -> str:
     """The plan in a few lines for the terminal, in the scenario's language."""
     from lotsplit.export import common as C
     from lotsplit.export.memo import violation_text
-    from lotsplit.export.texts import text
+    from lotsplit.export.texts import ntext, text
     from lotsplit.export.xlsx import regime_key
 
     s = plan.scenario
@@ -97,7 +97,8 @@ def plan_summary(plan: LotPlan) -> str:
         groups = " + ".join(str(s.groups.loc[g, "name"]) for g in lot.groups)
         lines.append(text(lang, "rp_lot", id=lot.id, groups=groups,
                           areas=", ".join(str(names[a]) for a in lot.areas), value=C.money(lot.annual_value, cur, lang),
-                          eligible=lot.n_eligible, bids=C.number(lot.expected_bids, lang, decimals=1),
+                          eligible=ntext(lang, "rp_eligible", lot.n_eligible),
+                          bids=C.number(lot.expected_bids, lang, decimals=1),
                           chance=C.percent(lot.local_chance, lang)))
     if plan.violations:
         lines.append(text(lang, "rp_violations"))

@@ -30,12 +30,14 @@ REPORT = {
                            "en": "national procedure (below EU threshold)"},
     "rp_regime_unknown": {"sv": "okänt (inget tröskelvärde för valutan)", "da": "ukendt (ingen tærskelværdi for valutaen)",
                           "en": "unknown (no threshold for this currency)"},
-    "rp_lot": {"sv": "  {id}  {groups}: {areas}  — {value}/år, {eligible} möjliga anbudsgivare, {bids} förväntade anbud, "
+    "rp_lot": {"sv": "  {id}  {groups}: {areas}  — {value}/år, {eligible}, {bids} förväntade anbud, "
                      "chans till lokalt anbud {chance}",
-               "da": "  {id}  {groups}: {areas}  — {value}/år, {eligible} mulige tilbudsgivere, {bids} forventede bud, "
+               "da": "  {id}  {groups}: {areas}  — {value}/år, {eligible}, {bids} forventede bud, "
                      "chance for lokalt bud {chance}",
-               "en": "  {id}  {groups}: {areas}  — {value}/yr, {eligible} eligible, {bids} expected bids, "
+               "en": "  {id}  {groups}: {areas}  — {value}/yr, {eligible}, {bids} expected bids, "
                      "local chance {chance}"},
+    "rp_eligible": {"sv": ("{n} möjlig anbudsgivare", "{n} möjliga anbudsgivare"),
+                    "da": ("{n} mulig tilbudsgiver", "{n} mulige tilbudsgivere"), "en": ("{n} eligible", "{n} eligible")},
     "rp_violations": {"sv": "Regelbrott:", "da": "Regelbrud:", "en": "Rule violations:"},
     "rs_scenario": {"sv": "Scenario: {name}", "da": "Scenarie: {name}", "en": "Scenario: {name}"},
     "rs_buyer": {"sv": "  upphandlande myndighet: {buyer}   valuta: {cur}   avtalstid (år): {years}",
