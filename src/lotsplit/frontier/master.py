@@ -78,7 +78,8 @@ class FrontierMaster:
         self.blocks: list[np.ndarray] | None = None
         """Columns of each independent block of product groups (set by the caller)."""
         self.seen: list[np.ndarray] = []
-        """Every plan a solve found (columns): first plans for the blocks of later solves."""
+        """Every plan a solve found (columns, each once): first plans of later solves."""
+        self._seen_keys: set[bytes] = set()
 
     @classmethod
     def of_space(cls, space: LotSpace, *, effort: Effort = UNLIMITED, stats: dict | None = None) -> FrontierMaster:
@@ -169,7 +170,9 @@ class FrontierMaster:
         if r.x is None:
             return Found(Status.NO_PLAN, None, None, r.bound, message, r.lp_bound, rc, r.termination)
         cols = np.flatnonzero(r.x > 0.5)
-        self.seen.append(cols)
+        if cols.tobytes() not in self._seen_keys:
+            self._seen_keys.add(cols.tobytes())
+            self.seen.append(cols)
         value = float(obj[cols].sum())
         bound = r.bound
         if bound is not None:
