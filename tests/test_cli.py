@@ -126,13 +126,18 @@ def test_run_refuses_a_non_empty_out_and_overwrites_only_its_own(tiny, tmp_path)
 
 # --------------------------------------------------------------------------- evaluate
 
-def test_evaluate_a_disconnected_lot_prints_the_violation_and_exits_0(tiny, tmp_path):
-    # Lot D1 = Norrby + Söderby (diagonal, only a corner in common), D2 = Österby + Västerby.
+def disconnected_plan(tmp_path: Path) -> Path:
+    """A plan of the tiny scenario whose two lots are not connected: D1 = Norrby + Söderby
+    (diagonal, only a corner in common), D2 = Österby + Västerby."""
     rows = [(a, g, "D1" if a in ("101", "104") else "D2") for a in ("101", "102", "103", "104")
             for g in ("dairy", "bread")]
     plan = tmp_path / "plan.csv"
     pd.DataFrame(rows, columns=["area_id", "product_group_id", "lot_id"]).to_csv(plan, index=False)
-    r = invoke("evaluate", tiny / "scenario.toml", plan)
+    return plan
+
+
+def test_evaluate_a_disconnected_lot_prints_the_violation_and_exits_0(tiny, tmp_path):
+    r = invoke("evaluate", tiny / "scenario.toml", disconnected_plan(tmp_path))
     assert r.exit_code == 0, r.output
     assert "Rule violations:" in r.stdout
     assert "lot D1: its areas are not connected (Norrby, Söderby)" in r.stdout
@@ -171,11 +176,7 @@ def test_the_plan_summary_speaks_the_scenarios_language(tiny, tmp_path, lang, wo
         assert w in r.stdout, (w, r.stdout)
     for w in english:
         assert w not in r.stdout, (w, r.stdout)
-    rows = [(a, g, "D1" if a in ("101", "104") else "D2") for a in ("101", "102", "103", "104")
-            for g in ("dairy", "bread")]
-    plan = tmp_path / "plan.csv"
-    pd.DataFrame(rows, columns=["area_id", "product_group_id", "lot_id"]).to_csv(plan, index=False)
-    r = invoke("evaluate", tiny / "scenario.toml", plan)
+    r = invoke("evaluate", tiny / "scenario.toml", disconnected_plan(tmp_path))
     assert r.exit_code == 0, r.output
     assert {"sv": "Regelbrott:", "da": "Regelbrud:"}[lang] in r.stdout
     assert "Rule violations" not in r.stdout and "are not connected" not in r.stdout

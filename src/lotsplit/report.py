@@ -70,6 +70,7 @@ def plan_summary(plan: LotPlan) -> str:
     from lotsplit.export.memo import violation_text
     from lotsplit.export.texts import ntext, text
     from lotsplit.export.xlsx import regime_key
+    from lotsplit.export.xlsx_texts import word
 
     s = plan.scenario
     lang, cur = s.config.language, s.currency
@@ -90,8 +91,7 @@ def plan_summary(plan: LotPlan) -> str:
     lines.append(text(lang, "rp_metrics", n=m["n_lots"], admin=C.money(m["admin_cost"], cur, lang),
                       share=C.percent(m["local_share"], lang, decimals=1), eligible=m["min_eligible_bidders"],
                       risk=m["lots_at_risk"]))
-    key = regime_key(plan)
-    lines.append(text(lang, "rp_regime", regime=text(lang, f"rp_regime_{key if key != 'exempt' else 'national'}")))
+    lines.append(text(lang, "rp_regime", regime=word(lang, f"regime_{regime_key(plan)}")))
     names = s.areas["name"]
     for lot in plan.lots:
         groups = " + ".join(str(s.groups.loc[g, "name"]) for g in lot.groups)

@@ -78,8 +78,8 @@ class _Block:
         self.low: dict[int, float] = {}
         """d -> a lower bound on the block's best objective with ``own - d`` lots."""
         self.capped: dict[int, Master] = {}
-        self.tried: set[int] = set()
-        """Deficits whose MIP was run."""
+        self.tried: set[int] = {0}
+        """Deficits whose MIP was run (d = 0: the block's own, by the caller)."""
         self.known: list[np.ndarray] = []
         """Plans of the block known to the caller (0/1 per column): first incumbents."""
 
@@ -142,7 +142,7 @@ class _Block:
             self.low[d] = low
         return True
 
-    def solve(self, d: int, *, effort: Effort, mip_gap: float, tight: bool, nodes: int | None) -> RawResult:
+    def solve(self, d: int, *, effort: Effort, mip_gap: float, tight: bool, nodes: int | None) -> None:
         """The block's best plan with at most ``own - d`` lots, from the LP bound and the
         best plan known with fewer lots (it keeps the cap)."""
         res = exact_mip(self.cap(d), effort=effort, mip_gap=mip_gap, lp=self.lps[d],
@@ -160,7 +160,6 @@ class _Block:
         for k in sorted(self.low):         # fewer lots never cost less
             if k - 1 in self.low:
                 self.low[k] = max(self.low[k], self.low[k - 1])
-        return res
 
 
 def solve_blocks(master: Master, blocks: list[np.ndarray], n_cells: int, *, effort: Effort, mip_gap: float = 0.0,
@@ -280,7 +279,7 @@ def _share_out(parts: list[_Block], too_many: int, *, then, effort: Effort, mip_
         # a pair counts while it could beat the best combination (or tie it: with a second objective)
         limit = best + (tie(best) if then is not None else -tie(best)) if np.isfinite(best) else np.inf
         todo = [(v, b, d) for (b, d), v in through.items()
-                if d not in parts[b].found and d not in parts[b].tried and v <= limit]
+                if d not in parts[b].tried and v <= limit]
         if not todo or effort.out_of_time():
             return lowest if np.isfinite(best) else None
         _, b, d = min(todo)

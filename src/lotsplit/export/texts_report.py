@@ -23,13 +23,6 @@ REPORT = {
                    "en": "  lots: {n}   admin cost: {admin}   local-accessible value share: {share}   min eligible "
                          "bidders: {eligible}   lots at risk: {risk}"},
     "rp_regime": {"sv": "  förfarande: {regime}", "da": "  udbudsform: {regime}", "en": "  regime: {regime}"},
-    "rp_regime_eu": {"sv": "EU-förfarande (över tröskelvärdet)", "da": "EU-udbud (over tærskelværdien)",
-                     "en": "EU procedure (above threshold)"},
-    "rp_regime_national": {"sv": "nationellt förfarande (under EU:s tröskelvärde)",
-                           "da": "nationalt udbud (under EU's tærskelværdi)",
-                           "en": "national procedure (below EU threshold)"},
-    "rp_regime_unknown": {"sv": "okänt (inget tröskelvärde för valutan)", "da": "ukendt (ingen tærskelværdi for valutaen)",
-                          "en": "unknown (no threshold for this currency)"},
     "rp_lot": {"sv": "  {id}  {groups}: {areas}  — {value}/år, {eligible}, {bids} förväntade anbud, "
                      "chans till lokalt anbud {chance}",
                "da": "  {id}  {groups}: {areas}  — {value}/år, {eligible}, {bids} forventede bud, "
