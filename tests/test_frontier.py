@@ -500,6 +500,31 @@ def test_lots_are_shared_out_by_the_blocks_bounds(monkeypatch):
     assert 0 < len(solved) < sum(pairs), (solved, pairs)
 
 
+@pytest.mark.parametrize("shape, seed, max_lots, competition", [
+    ((2, 2, 2, 5), 5, 5, "none"), ((1, 4, 2, 5), 7, 5, "none"), ((1, 3, 3, 5), 5, 4, "none"),
+    ((2, 2, 2, 5), 6, 4, None)])
+def test_blocks_sharing_the_lot_count_give_the_brute_force_frontier(monkeypatch, shape, seed, max_lots, competition):
+    """Blocks tied only by a lot count that their own frontiers break together: the
+    frontier combines each block's frontier under caps on its lots (searched only where a
+    combination could still reach the frontier), and equals the brute force over every
+    plan."""
+    from lotsplit.frontier import blocks as frontier_blocks
+
+    caps = []
+    explore = frontier_blocks._Capped.explore
+    monkeypatch.setattr(frontier_blocks._Capped, "explore", lambda self, cap: caps.append(cap) or explore(self, cap))
+    config = {"rules": {"bundling": "none", "max_lots": max_lots}}
+    if competition:
+        config["competition"] = {"model": competition}
+    s = grid_scenario(*shape, seed=seed, config=config)
+    f = compute_frontier(s, points=None, baselines=False)
+    expected = brute_force_frontier(s)
+    assert f.exact and [n.key for n in f.notes] == ["fr_note_shared_lots"]
+    assert any(cap is not None for cap in caps), caps          # the lot count did bind
+    assert len(expected) >= 3 and _same(_pts(f), expected), (_pts(f), expected)
+    assert all(p.plan.metrics["n_lots"] <= max_lots for p in f.points)
+
+
 def test_the_frontiers_notes_speak_the_scenarios_language(tmp_path):
     """The notes on how a frontier was computed are written in the scenario's language
     (summary and frontier.json), and every kind of note has its words in sv, da and en."""
@@ -520,6 +545,7 @@ def test_the_frontiers_notes_speak_the_scenarios_language(tmp_path):
     assert notes == ["varegrupperne danner 2 uafhængige blokke (ingen delkontrakt kan rumme varegrupper fra to "
                      "blokke): hver bloks front blev beregnet for sig, og fronterne blev kombineret"]
     every = [Note("fr_note_pool"), Note("fr_note_blocks", (("n", 3),)),
+             Note("fr_note_shared_lots", (("n", 3), ("most", 30))),
              Note("fr_note_local_unproven", (("bound", 0.4), ("found", 0.38))),
              Note("fr_note_shown", (("found", 40), ("shown", 20))),
              *[Note("fr_note_partial", (("why", why), ("cap", 25))) for why in ("time", "stopped", "many", "work")]]
@@ -527,7 +553,7 @@ def test_the_frontiers_notes_speak_the_scenarios_language(tmp_path):
         words = {lang: note_text(n, lang) for lang in ("sv", "da", "en")}
         assert len(set(words.values())) == 3, words
         assert "{" not in "".join(words.values())
-    assert "40,0\u00a0%" in note_text(every[2], "sv") and "40.0%" in str(every[2])
+    assert "40,0\u00a0%" in note_text(every[3], "sv") and "40.0%" in str(every[3])
 
 
 def test_lots_shared_out_with_unproven_blocks_keep_a_valid_bound(monkeypatch):

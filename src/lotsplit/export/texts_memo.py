@@ -309,6 +309,16 @@ MEMO = {
                              "blokke): hver bloks front blev beregnet for sig, og fronterne blev kombineret",
                        "en": "the product groups form {n} independent blocks (no lot can hold groups of two blocks): each "
                              "block's frontier was computed on its own and the frontiers combined"},
+    "fr_note_shared_lots": {"sv": "varugrupperna bildar {n} block som bara binds samman av antalet delkontrakt (högst "
+                                  "{most}): varje blocks front beräknades under olika tak för dess antal delkontrakt, "
+                                  "och fronterna kombinerades så att delkontrakten tillsammans håller taket",
+                            "da": "varegrupperne danner {n} blokke, som kun bindes sammen af antallet af delkontrakter "
+                                  "(højst {most}): hver bloks front blev beregnet under forskellige lofter for dens "
+                                  "antal delkontrakter, og fronterne blev kombineret, så delkontrakterne tilsammen "
+                                  "holder loftet",
+                            "en": "the product groups form {n} blocks tied only by the number of lots (at most "
+                                  "{most}): each block's frontier was computed under caps on its own lots, and the "
+                                  "frontiers were combined so that the lots together keep the cap"},
     "fr_note_local_unproven": {"sv": "den mest lokala indelningen är inte bevisad: ingen indelning når mer än {bound} "
                                      "lokal andel (den funna når {found})",
                                "da": "den mest lokale opdeling er ikke bevist: ingen opdeling når over {bound} lokal "

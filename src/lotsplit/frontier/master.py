@@ -94,12 +94,17 @@ class FrontierMaster:
                    base.matrix[n_cells:], base.row_lo[n_cells:], base.row_hi[n_cells:], np.arange(len(cols)),
                    effort=effort, stats=stats, cover_lo=space.cover_lo, side_names=base.names[n_cells:])
 
-    def block(self, cols: np.ndarray, cells: np.ndarray) -> FrontierMaster:
-        """The sub-problem of some columns and the cells they cover (no plan-level rows)."""
+    def block(self, cols: np.ndarray, cells: np.ndarray, *, most_lots: int | None = None) -> FrontierMaster:
+        """The sub-problem of some columns and the cells they cover: no plan-level rows,
+        or only the lot count (at most ``most_lots``)."""
         cover = self.A[:self.n_cells][:, cols][cells]
-        return FrontierMaster(self.space, self.cost[cols], self.local[cols], cover, sp.csr_matrix((0, len(cols))),
-                              [], [], self.col_map[cols], effort=self.effort, stats=self.stats,
-                              cover_lo=self.cover_lo[cells])
+        if most_lots is None:
+            side, side_hi, names = sp.csr_matrix((0, len(cols))), [], []
+        else:
+            side, side_hi, names = sp.csr_matrix(np.ones((1, len(cols)))), [most_lots], ["lot count"]
+        return FrontierMaster(self.space, self.cost[cols], self.local[cols], cover, side, [-np.inf] * len(side_hi),
+                              side_hi, self.col_map[cols], effort=self.effort, stats=self.stats,
+                              cover_lo=self.cover_lo[cells], side_names=names)
 
     @property
     def mips(self) -> int:
