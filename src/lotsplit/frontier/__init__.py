@@ -39,6 +39,11 @@ lots are enumerated once and every solve reuses them):
    node budget per point) until no open gap is wider than the spacing of ``points``
    evenly spread points, then shows ``points`` plans spread along the curve.
 
+When the product groups form blocks that no lot can mix, the frontier is built from the
+blocks' own frontiers (``frontier.blocks``): combined directly when nothing ties them, and
+when only the lot count does, from each block's frontier under caps on its lots, combined
+so that the lots keep the count (a cap is searched only while it could still matter).
+
 Every MIP is the engine's exact MIP (``engine.exact``: LP bound, reduced-cost fixing,
 blocks), run by ``master.FrontierMaster.minimise``.  Every budget counts work (solves,
 branch-and-bound nodes, enumeration nodes), so a frontier is the same on an idle and on a

@@ -1,6 +1,8 @@
 """Product groups that no lot can mix form independent blocks: each block's frontier is
 computed on its own and the frontiers combined (a combination is non-dominated only if
-each part is non-dominated in its block)."""
+each part is non-dominated in its block).  When the lot count ties the blocks
+(``shared_lots_frontier``), a block's part of a frontier plan is on the block's frontier
+under a cap on its lots, and the caps add up to at most the lot count."""
 
 from __future__ import annotations
 
