@@ -108,7 +108,7 @@ def describe(f: Frontier) -> str:
     lo, hi = pts[0], pts[-1]
     of = text(lang, "fr_of", found=f.found) if f.found > len(pts) else ""
     lines = [text(lang, "fr_head", headline=headline(f), name=s.name, points=ntext(lang, "fr_points", len(pts)), of=of,
-                  mips=f.mips, cols=f.columns, secs=D.number(f.seconds, lang, decimals=1))]
+                  mips=f.mips, cols=D.number(f.columns, lang), secs=D.number(f.seconds, lang, decimals=1))]
     for key, p in (("fr_cheapest", lo), ("fr_most_local", hi)):
         lines.append(text(lang, key, cost=D.amount(p.cost, cur, lang), share=_share(p.local_share, lang),
                           lots=ntext(lang, "n_lots", p.n_lots)))
