@@ -176,10 +176,15 @@ def test_the_plan_summary_speaks_the_scenarios_language(tiny, tmp_path, lang, wo
         assert w in r.stdout, (w, r.stdout)
     for w in english:
         assert w not in r.stdout, (w, r.stdout)
+    assert "Skrev " in r.stdout and "Wrote" not in r.stdout
     r = invoke("evaluate", tiny / "scenario.toml", disconnected_plan(tmp_path))
     assert r.exit_code == 0, r.output
     assert {"sv": "Regelbrott:", "da": "Regelbrud:"}[lang] in r.stdout
     assert "Rule violations" not in r.stdout and "are not connected" not in r.stdout
+    r = invoke("export", tiny / "scenario.toml", disconnected_plan(tmp_path), "--out", tmp_path / "exported")
+    assert r.exit_code == 0, r.output
+    assert {"sv": "(2 delkontrakt, avviker från 2 villkor)", "da": "(2 delkontrakter, bryder 2 regler)"}[lang] in r.stdout
+    assert (tmp_path / "exported" / "lots.xlsx").exists()        # the workbook lists the broken rules
 
 
 def test_check_summarises_the_scenario_in_its_language(tiny):
@@ -190,5 +195,6 @@ def test_check_summarises_the_scenario_in_its_language(tiny):
     for w in ("Områden: 4", "grannskap: 4 grannpar, 1 sammanhängande del\n", "Varugrupper: ", "/år",
               "Leverantörer: 3 (2 lokala, 2 små och medelstora företag)", "EU:s tröskelvärde (varor)"):
         assert w in r.stdout, (w, r.stdout)
-    for w in ("neighbour", "supplier(s)", "/yr", "threshold"):
+    for w in ("neighbour", "supplier(s)", "/yr", "threshold", "the scenario is valid"):
         assert w not in r.stdout, (w, r.stdout)
+    assert r.stdout.rstrip().endswith("OK: scenariot är giltigt.")

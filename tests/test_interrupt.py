@@ -141,7 +141,7 @@ def test_ctrl_c_mid_solve_in_a_real_process(tmp_path):
         err = p.stderr.read()
         assert p.returncode in (5, 130), err
         if p.returncode == 5:
-            assert "Interrupted (Ctrl-C): the best plan found so far was written" in p.stdout.read()
+            assert "Avbruten (Ctrl-C): den bästa indelning som hittats hittills skrevs" in p.stdout.read()
             assert json.loads((out / "manifest.json").read_text("utf-8"))["interrupted"] is True
         else:
             assert not out.exists()

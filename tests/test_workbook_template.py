@@ -242,13 +242,14 @@ def test_template_command(tmp_path):
     out = tmp_path / "s.xlsx"
     r = runner.invoke(app, ["template", str(MALUNG), "--out", str(out), "--language", "da"])
     assert r.exit_code == 0, r.output
+    assert "Udfyld de gule celler" in r.output and "lotsplit check" in r.output
     assert openpyxl.load_workbook(out).sheetnames[0] == "Vejledning"
     r = runner.invoke(app, ["template", "--out", str(out)])
     assert r.exit_code == 2 and "--overwrite" in r.output
     r = runner.invoke(app, ["template", "--out", str(tmp_path / "x.xlsx"), "--language", "fi"])
     assert r.exit_code != 0 and "sv, da or en" in r.output
     r = runner.invoke(app, ["check", str(out)])
-    assert r.exit_code == 0 and "OK: the scenario is valid." in r.output
+    assert r.exit_code == 0 and "OK: scenariot är giltigt." in r.output     # the scenario speaks Swedish
 
 
 @pytest.mark.skipif(shutil.which("libreoffice") is None and shutil.which("soffice") is None,

@@ -37,6 +37,19 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=N
 __all__ = ["EXIT_INTERRUPTED", "EXIT_NOT_PROVEN", "EXIT_OUTPUT", "Session", "app", "command_line", "main",
            "scenario_inputs", "solver_options"]
 
+def text(lang: str, key: str, **kw) -> str:
+    """A line of the command line's own in the scenario's language."""
+    from lotsplit.export.texts import text as words
+
+    return words(lang, key, **kw)
+
+
+def ntext(lang: str, key: str, n: int, **kw) -> str:
+    from lotsplit.export.texts import ntext as words
+
+    return words(lang, key, n, **kw)
+
+
 TIME_LIMIT_HELP = ("Seconds for the solve (loading the scenario and writing the files come on top); the best "
                    "plan found by then is written with its bound and gap. Default: the scenario's solver.time_limit")
 
@@ -82,7 +95,7 @@ def check(scenario: Path = typer.Argument(..., help="Scenario file (.toml, or an
                         "suppliers": len(s.suppliers),
                         "warnings": [{"severity": p.severity, "text": str(p)} for p in s.notes
                                      if p.severity in ("warning", "note")]}
-        ses.say(s.summary() + "\nOK: the scenario is valid.")
+        ses.say(s.summary() + "\n" + text(s.config.language, "cli_valid"))
 
 
 # --------------------------------------------------------------------------- run
@@ -140,8 +153,8 @@ def run(scenario: Path = typer.Argument(..., help="Scenario file (.toml, or an .
         o = plan.outcome
         lines = [plan_summary(plan)]
         if interrupted:
-            lines.append("Interrupted (Ctrl-C): the best plan found so far was written; it is not proven optimal.")
-        lines.append(f"Wrote {out}/")
+            lines.append(text(s.config.language, "cli_interrupted_plan"))
+        lines.append(text(s.config.language, "cli_wrote", out=f"{out}/"))
         ses.say("\n".join(lines))
         if interrupted or (o.status.value != "optimal" and (o.gap is None or o.gap > requested + 1e-12)):
             raise typer.Exit(EXIT_NOT_PROVEN)
@@ -162,7 +175,8 @@ def evaluate(scenario: Path = typer.Argument(..., help="Scenario file (.toml, or
         from lotsplit.report import plan_summary
 
         plan = _score_plan_file(ses, scenario, plan_csv, out, overwrite, exports)
-        ses.say(plan_summary(plan) + (f"\nWrote {out}/" if out is not None else ""))
+        lang = plan.scenario.config.language
+        ses.say(plan_summary(plan) + ("\n" + text(lang, "cli_wrote", out=f"{out}/") if out is not None else ""))
 
 
 @app.command()
@@ -177,8 +191,9 @@ def export(scenario: Path = typer.Argument(..., help="Scenario file (.toml, or a
     ses = _session("export", json_out, quiet, verbose, show_progress, debug)
     with ses.running():
         plan = _score_plan_file(ses, scenario, plan_csv, out, overwrite, exports)
-        ses.say(f"Wrote {out}/ ({len(plan.lots)} lots" + (f", {len(plan.violations)} rule violation(s)"
-                                                         if plan.violations else "") + ")")
+        lang = plan.scenario.config.language
+        broken = ntext(lang, "cli_broken", len(plan.violations)) if plan.violations else ""
+        ses.say(text(lang, "cli_wrote_lots", out=f"{out}/", lots=ntext(lang, "n_lots", len(plan.lots)), broken=broken))
 
 
 def _score_plan_file(ses, scenario: Path, plan_csv: Path, out: Optional[Path], overwrite: bool,
@@ -290,8 +305,8 @@ def frontier(scenario: Path = typer.Argument(..., help="Scenario file (.toml, or
             ses.timer.lap("export")
         ses.summary |= {"out": Path(out).as_posix(), "interrupted": interrupted, "points": len(result.points),
                         "proven": sum(p.status.value == "optimal" for p in result.points)}
-        ses.say(result.describe() + ("\nInterrupted (Ctrl-C): the points found so far were written."
-                                     if interrupted else "") + f"\nWrote {out}/")
+        ses.say(result.describe() + ("\n" + text(s.config.language, "cli_interrupted_points") if interrupted else "")
+                + "\n" + text(s.config.language, "cli_wrote", out=f"{out}/"))
         if interrupted or any(p.status.value != "optimal" for p in result.points):
             raise typer.Exit(EXIT_NOT_PROVEN)
 
@@ -509,8 +524,9 @@ def template(scenario: Optional[Path] = typer.Argument(None, help="Scenario to f
             if os.path.exists(tmp):
                 os.unlink(tmp)
         ses.summary |= {"out": out.as_posix()}
-        ses.say(f"Wrote {out}" + (f" from {scenario.name}" if scenario is not None else "")
-                + f". Fill in the yellow cells, then: lotsplit check {out}")
+        lang = language or (s.config.language if s is not None else "en")
+        source = text(lang, "cli_template_from", name=scenario.name) if scenario is not None else ""
+        ses.say(text(lang, "cli_template", out=out, source=source))
 
 
 @app.command("app")

@@ -67,4 +67,24 @@ REPORT = {
                      "da": "Leverandører: {n} ({local}, {sme} SMV'er)",
                      "en": "Suppliers: {n} ({local}, {sme} SME)"},
     "rs_notes": {"sv": "Varningar och anmärkningar:", "da": "Advarsler og bemærkninger:", "en": "Warnings and notes:"},
+    # the command line's own lines
+    "cli_valid": {"sv": "OK: scenariot är giltigt.", "da": "OK: scenariet er gyldigt.", "en": "OK: the scenario is valid."},
+    "cli_wrote": {"sv": "Skrev {out}", "da": "Skrev {out}", "en": "Wrote {out}"},
+    "cli_wrote_lots": {"sv": "Skrev {out} ({lots}{broken})", "da": "Skrev {out} ({lots}{broken})",
+                       "en": "Wrote {out} ({lots}{broken})"},
+    "cli_broken": {"sv": (", avviker från {n} villkor", ", avviker från {n} villkor"),
+                   "da": (", bryder {n} regel", ", bryder {n} regler"), "en": (", breaks {n} rule", ", breaks {n} rules")},
+    "cli_interrupted_plan": {"sv": "Avbruten (Ctrl-C): den bästa indelning som hittats hittills skrevs; den är inte "
+                                   "bevisat optimal.",
+                             "da": "Afbrudt (Ctrl-C): den bedste opdeling, der er fundet indtil nu, blev skrevet; den "
+                                   "er ikke bevist optimal.",
+                             "en": "Interrupted (Ctrl-C): the best plan found so far was written; it is not proven "
+                                   "optimal."},
+    "cli_interrupted_points": {"sv": "Avbruten (Ctrl-C): de punkter som hittats hittills skrevs.",
+                               "da": "Afbrudt (Ctrl-C): de punkter, der er fundet indtil nu, blev skrevet.",
+                               "en": "Interrupted (Ctrl-C): the points found so far were written."},
+    "cli_template": {"sv": "Skrev {out}{source}. Fyll i de gula cellerna och kör sedan: lotsplit check {out}",
+                     "da": "Skrev {out}{source}. Udfyld de gule celler, og kør derefter: lotsplit check {out}",
+                     "en": "Wrote {out}{source}. Fill in the yellow cells, then: lotsplit check {out}"},
+    "cli_template_from": {"sv": " utifrån {name}", "da": " ud fra {name}", "en": " from {name}"},
 }

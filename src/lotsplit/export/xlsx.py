@@ -380,7 +380,7 @@ def _input_value(cfg, key: str, lang: str, plan: LotPlan) -> tuple[object, str]:
 
 
 def _violation_text(plan: LotPlan, v) -> str:
-    from lotsplit.export.annex import violation_text
+    from lotsplit.export.memo import violation_text
 
     return violation_text(plan, v)
 
