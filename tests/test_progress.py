@@ -77,6 +77,30 @@ def test_the_cli_shows_what_the_engine_reports(tiny, tmp_path, monkeypatch):
     assert r.stderr.index("INFO: Solving") < r.stderr.index("best plan 42 000") < r.stderr.index("Writing files")
 
 
+def test_the_display_speaks_the_scenarios_language(tiny, tmp_path, monkeypatch):
+    """Once the scenario is loaded, the stages, their details and the solve's figures are
+    shown in its language, numbers in its format."""
+    import lotsplit.engine.optimize
+
+    real = lotsplit.engine.optimize.optimize
+
+    def reporting(s, **kw):
+        progress.report("incumbent", objective=42000.0, bound=41000.0, gap=0.0238)
+        return real(s, **kw)
+
+    monkeypatch.setattr(lotsplit.engine.optimize, "optimize", reporting)
+    text = (tiny / "scenario.toml").read_text("utf-8").replace('language = "en"', 'language = "sv"')
+    (tiny / "scenario.toml").write_text(text, "utf-8")
+    r = CliRunner().invoke(app, ["run", str(tiny / "scenario.toml"), "--out", str(tmp_path / "o"), "-v",
+                                 "--time-limit", "30"])
+    assert r.exit_code == 0, r.output
+    for line in ("INFO: Söker den bästa indelningen: tidsgräns 30 s", "INFO: bästa indelning 42 000, gräns 41 000, "
+                 "gap 2,38\u00a0%", "INFO: Räknar upp kandidatdelkontrakt: kandidatdelkontrakt",
+                 "INFO: Skriver filerna"):
+        assert line in r.stderr, (line, r.stderr)
+    assert "Solving" not in r.stderr and "best plan" not in r.stderr
+
+
 def test_sweep_progress_moves_with_each_inline_run(tiny, tmp_path, monkeypatch):
     from lotsplit import variants
 

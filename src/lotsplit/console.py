@@ -40,9 +40,19 @@ from lotsplit import progress
 
 log = logging.getLogger("lotsplit")
 
-STAGES = {"load": "Loading the scenario", "enumerate": "Enumerating candidate lots", "master": "Building the model",
-          "solve": "Solving", "frontier": "Finding the frontier", "baselines": "Evaluating the baselines",
-          "export": "Writing files", "runs": "Solving the runs", "evaluate": "Scoring the plan"}
+WORDS = {
+    # events
+    "lots": {"sv": "{n} kandidatdelkontrakt", "da": "{n} kandidatdelkontrakter", "en": "{n} candidate lots"},
+    "lots_all": {"sv": " (alla)", "da": " (alle)", "en": " (all)"},
+    "incumbent": {"sv": "bästa indelning {obj}, gräns {bound}, gap {gap}",
+                  "da": "bedste opdeling {obj}, grænse {bound}, gap {gap}",
+                  "en": "best plan {obj}, bound {bound}, gap {gap}"},
+    "point": {"sv": "punkt {i}: kostnad {cost}, andel {share}", "da": "punkt {i}: omkostning {cost}, andel {share}",
+              "en": "point {i}: cost {cost}, access {share}"},
+    "not_proven": {"sv": " (inte bevisad)", "da": " (ikke bevist)", "en": " (not proven)"},
+}
+"""What the display says of the events, in Swedish, Danish and English (the scenario's
+language once it is loaded, English before; the stages' words are in ``progress``)."""
 
 
 def _fmt(x: float | None) -> str:
@@ -72,6 +82,8 @@ class Display:
         self._handler: logging.Handler | None = None
         self._old_level = log.level
         self._lock = threading.RLock()
+        self.lang = "en"
+        """The language of what the display says (``session.load`` sets the scenario's)."""
 
     # ------------------------------------------------------------------ lifecycle
     def __enter__(self) -> Display:
@@ -143,8 +155,23 @@ class Display:
             if handler is not None:
                 handler(**fields)
 
+    def words(self, key: str, **kw: Any) -> str:
+        """``WORDS[key]`` in the display's language."""
+        entry = WORDS[key]
+        return entry.get(self.lang, entry["en"]).format(**kw)
+
+    def stage(self, name: str) -> str:
+        """A stage's label, in the display's language."""
+        words = progress.stage_words(self.lang, name)
+        return words[:1].upper() + words[1:]
+
+    def _percent(self, x: float, decimals: int) -> str:
+        s = f"{100 * x:.{decimals}f}"
+        return f"{s}%" if self.lang == "en" else f"{s.replace('.', ',')}\u00a0%"
+
     def _on_stage(self, name: str, detail: str = "", total: int | None = None, **_: Any) -> None:
-        label = STAGES.get(name, name.capitalize())
+        detail = progress.detail_words(self.lang, detail)
+        label = self.stage(name)
         text = f"{label}: {detail}" if detail else label
         log.info("%s", text)
         if self._progress is None:
@@ -171,24 +198,25 @@ class Display:
             return
         if self._stage != stage:
             self._on_stage(stage)
-        self._progress.update(self._tasks[stage], description=f"{STAGES.get(stage, stage)}: {text}")
+        self._progress.update(self._tasks[stage], description=f"{self.stage(stage)}: {text}")
 
     def _on_lots(self, count: int, complete: bool = False, **_: Any) -> None:
-        text = f"{_fmt(count)} candidate lots" + (" (all)" if complete else "")
+        text = self.words("lots", n=_fmt(count)) + (self.words("lots_all") if complete else "")
         log.debug("%s", text)
         self._detail(self._stage or "enumerate", text)
 
     def _on_incumbent(self, objective: float | None = None, bound: float | None = None, gap: float | None = None,
                       **_: Any) -> None:
-        g = "–" if gap is None else f"{gap:.2%}"
-        text = f"best plan {_fmt(objective)}, bound {_fmt(bound)}, gap {g}"
+        g = "–" if gap is None else self._percent(gap, 2)
+        text = self.words("incumbent", obj=_fmt(objective), bound=_fmt(bound), gap=g)
         log.info("%s", text)
         self._detail("solve", text)
 
     def _on_frontier_point(self, index: int = 0, cost: float | None = None, local_share: float | None = None,
                            proven: bool = True, **_: Any) -> None:
-        share = "–" if local_share is None else f"{local_share:.1%}"
-        text = f"point {index + 1}: cost {_fmt(cost)}, access {share}" + ("" if proven else " (not proven)")
+        share = "–" if local_share is None else self._percent(local_share, 1)
+        text = self.words("point", i=index + 1, cost=_fmt(cost), share=share) + \
+            ("" if proven else self.words("not_proven"))
         log.info("%s", text)
         self._detail("frontier", text)
 
@@ -206,7 +234,7 @@ class Display:
             return
         if self._stage != "export":
             self._on_stage("export", total=total)
-        self._progress.update(self._tasks["export"], advance=1, description=f"{STAGES['export']}: {name}")
+        self._progress.update(self._tasks["export"], advance=1, description=f"{self.stage('export')}: {name}")
 
     def _on_warning(self, message: str, **_: Any) -> None:
         log.warning("%s", message)

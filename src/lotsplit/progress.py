@@ -109,3 +109,68 @@ def reporter():
 def request_stop() -> None:
     """Ask the current run (outside a scope: every run of the process) to stop."""
     _current.get().stop.set()
+
+
+# --------------------------------------------------------------------------- the events in words
+
+STAGE_WORDS: dict[str, tuple[str, str, str]] = {
+    "load": ("läser scenariot", "læser scenariet", "loading the scenario"),
+    "enumerate": ("räknar upp kandidatdelkontrakt", "opregner kandidatdelkontrakter", "enumerating candidate lots"),
+    "master": ("bygger modellen", "bygger modellen", "building the model"),
+    "solve": ("söker den bästa indelningen", "søger den bedste opdeling", "solving"),
+    "frontier": ("söker avvägningskurvan", "søger afvejningskurven", "finding the frontier"),
+    "baselines": ("utvärderar jämförelseindelningarna", "vurderer sammenligningsopdelingerne",
+                  "evaluating the baselines"),
+    "export": ("skriver filerna", "skriver filerne", "writing files"),
+    "runs": ("beräknar varianterna", "beregner varianterne", "solving the runs"),
+    "evaluate": ("utvärderar indelningen", "vurderer opdelingen", "scoring the plan"),
+}
+"""Each ``stage`` in Swedish, Danish and English (the command line's display and the app)."""
+
+DETAIL_WORDS: tuple[tuple[str, str, str], ...] = (
+    (r"exact MIP", "exakt: alla kandidatdelkontrakt prövas", "eksakt: alle kandidatdelkontrakter prøves"),
+    (r"lots generated", "delkontrakt tas fram efter hand", "delkontrakter dannes efterhånden"),
+    (r"candidate lots", "kandidatdelkontrakt", "kandidatdelkontrakter"),
+    (r"districting engine", "indelning i sammanhängande områden", "opdeling i sammenhængende områder"),
+    (r"time limit (.+) s", "tidsgräns {0} s", "tidsgrænse {0} s"),
+    (r"up to ([0-9]+) points", "högst {0} punkter", "højst {0} punkter"),
+    (r"([0-9]+) files", "{0} filer", "{0} filer"),
+    (r"([0-9]+) scenarios", "{0} varianter", "{0} varianter"),
+    (r"(frontier|comparison|sweep) files", "filerna", "filerne"),
+)
+"""A stage's ``detail`` (English, as reported) in Swedish and Danish: pattern, sv, da."""
+
+
+def translate(lang: str, text: str, table: tuple[tuple[str, str, str], ...]) -> str:
+    """``text`` in Swedish or Danish by the first pattern of ``table`` it matches (as it is
+    in English or when none matches)."""
+    import re
+
+    if lang not in ("sv", "da") or not text:
+        return text
+    for pattern, sv, da in table:
+        m = re.fullmatch(pattern, text)
+        if m:
+            return (sv if lang == "sv" else da).format(*m.groups())
+    return text
+
+
+def stage_words(lang: str, name: str) -> str:
+    """A stage in words (its own name when it has none).
+
+    >>> stage_words("da", "frontier")
+    'søger afvejningskurven'
+    """
+    words = STAGE_WORDS.get(name)
+    if words is None:
+        return name
+    return words[("sv", "da", "en").index(lang)] if lang in ("sv", "da", "en") else words[2]
+
+
+def detail_words(lang: str, text: str) -> str:
+    """A stage's detail in ``lang``.
+
+    >>> detail_words("sv", "up to 15 points")
+    'högst 15 punkter'
+    """
+    return translate(lang, text, DETAIL_WORDS)

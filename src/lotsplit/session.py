@@ -94,6 +94,7 @@ class Session:
 
         s = load_scenario(path)
         self.timer.lap("load")
+        self.display.lang = s.config.language
         self.display.notes(s.notes)
         self.summary["scenario"] = s.name
         self.summary["warnings"] = [{"severity": p.severity, "text": str(p)} for p in s.notes

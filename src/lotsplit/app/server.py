@@ -28,6 +28,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from lotsplit import progress
 from lotsplit.app import actions, views
 from lotsplit.app.guard import LOOPBACK, MAP_CSP, Guard
 from lotsplit.app import texts as TX
@@ -44,7 +45,8 @@ SAMPLES, MAX_SAMPLES = 20, 200
 
 def job_words(state: dict, lang: str) -> dict:
     """A job's state with its stage and detail in ``lang``."""
-    return state | {"stage": TX.stage_word(lang, state["stage"]), "detail": TX.detail_words(lang, state["detail"])}
+    return state | {"stage": progress.stage_words(lang, state["stage"]) if state["stage"] else state["stage"],
+                    "detail": progress.detail_words(lang, state["detail"])}
 
 
 def create_app(scenario: str | Path | None = None, *, out_root: str | Path = "lotsplit-app-out",

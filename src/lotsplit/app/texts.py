@@ -13,6 +13,8 @@ the frontier's words from :mod:`lotsplit.export.texts`.
 
 from __future__ import annotations
 
+from lotsplit import progress
+
 LANGS = ("sv", "da", "en")
 
 W: dict[str, tuple[str, str, str]] = {
@@ -135,12 +137,6 @@ W: dict[str, tuple[str, str, str]] = {
     "running": ("Beräknar …", "Beregner …", "Working …"),
     "stopping": ("Stoppar …", "Stopper …", "Stopping …"),
     "stage": ("Steg", "Trin", "Stage"),
-    "stage_load": ("läser scenariot", "læser scenariet", "reading the scenario"),
-    "stage_enumerate": ("räknar upp kandidatdelkontrakt", "opregner kandidatdelkontrakter", "listing candidate lots"),
-    "stage_solve": ("söker den bästa indelningen", "søger den bedste opdeling", "searching for the best plan"),
-    "stage_frontier": ("söker avvägningskurvan", "søger afvejningskurven", "searching for the trade-off curve"),
-    "stage_runs": ("beräknar varianterna", "beregner varianterne", "solving the variants"),
-    "stage_export": ("skriver filerna", "skriver filerne", "writing the files"),
     "candidate_lots": ("Kandidatdelkontrakt", "Kandidatdelkontrakter", "Candidate lots"),
     "incumbent": ("Bästa indelning hittills (målvärde)", "Bedste opdeling indtil nu (målværdi)", "Best plan so far (objective)"),
     "bound": ("Gräns (bästa möjliga)", "Grænse (bedst mulige)", "Bound (best possible)"),
@@ -283,28 +279,6 @@ PROBLEM_WORDS: tuple[tuple[str, str, str], ...] = (
 
 
 # The engine's stage details (lotsplit.progress), the same way.
-DETAIL_WORDS: tuple[tuple[str, str, str], ...] = (
-    (r"exact MIP", "exakt: alla kandidatdelkontrakt prövas", "eksakt: alle kandidatdelkontrakter prøves"),
-    (r"lots generated", "delkontrakt tas fram efter hand", "delkontrakter dannes efterhånden"),
-    (r"candidate lots", "kandidatdelkontrakt", "kandidatdelkontrakter"),
-    (r"districting engine", "indelning i sammanhängande områden", "opdeling i sammenhængende områder"),
-    (r"time limit (.+) s", "tidsgräns {0} s", "tidsgrænse {0} s"),
-    (r"up to ([0-9]+) points", "högst {0} punkter", "højst {0} punkter"),
-    (r"([0-9]+) files", "{0} filer", "{0} filer"),
-    (r"([0-9]+) scenarios", "{0} varianter", "{0} varianter"),
-    (r"(frontier|comparison|sweep) files", "filerna", "filerne"),
-)
-
-
-def detail_words(lang: str, text: str) -> str:
-    """A stage's detail in ``lang``.
-
-    >>> detail_words("sv", "up to 15 points")
-    'högst 15 punkter'
-    """
-    return problem_words(lang, text, DETAIL_WORDS)
-
-
 def problem_words(lang: str, text: str, table: tuple[tuple[str, str, str], ...] = PROBLEM_WORDS) -> str:
     """A loader's problem text in ``lang`` (as it is when not listed or in English).
 
@@ -313,15 +287,7 @@ def problem_words(lang: str, text: str, table: tuple[tuple[str, str, str], ...] 
     >>> problem_words("da", "sheet Omkostninger, cell B3 (Omkostning pr. delaftale (DKK))")
     'ark Omkostninger, celle B3 (Omkostning pr. delaftale (DKK))'
     """
-    import re
-
-    if lang not in ("sv", "da") or not text:
-        return text
-    for pattern, sv, da in table:
-        m = re.fullmatch(pattern, text)
-        if m:
-            return (sv if lang == "sv" else da).format(*m.groups())
-    return text
+    return progress.translate(lang, text, table)
 
 
 def t(lang: str, key: str, **kw) -> str:
@@ -329,12 +295,6 @@ def t(lang: str, key: str, **kw) -> str:
     words = W[key]
     s = words[LANGS.index(lang)] if lang in LANGS else words[2]
     return s.format(**kw) if kw else s
-
-
-def stage_word(lang: str, name: str) -> str:
-    """A stage of the engine's progress in words (its own name when the app has none)."""
-    key = f"stage_{name}"
-    return t(lang, key) if key in W else name
 
 
 def n_problems(lang: str, n: int) -> str:
