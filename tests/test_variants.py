@@ -219,6 +219,22 @@ def test_compare_variants_side_by_side(tiny, tmp_path):
     assert set(x) == {"compare", "lots"} and len(x["compare"]) == 3
 
 
+def test_compare_and_sweep_speak_the_scenarios_language(tiny, tmp_path):
+    """A Danish scenario's comparison and sweep: the summary in Danish, numbers in its format."""
+    text = (tiny / "scenario.toml").read_text("utf-8").replace('language = "en"', 'language = "da"')
+    (tiny / "scenario.toml").write_text(text, "utf-8")       # (a Swedish tender in Danish: a warning only)
+    few = write(tiny / "few-lots.toml", 'extends = "scenario.toml"\nname = "tiny: at most 1 lot"\n'
+                                        '[rules]\nmax_lots = 1\n')
+    c = compare([tiny / "scenario.toml", few])
+    words = c.describe()
+    assert words.startswith("Sammenlignede 2 scenarier:") and "delkontrakter, administration" in words
+    assert " — afviger: rules.max_lots" in words and "\u00a0%" in words and "local share" not in words
+    sw = sweep(lotsplit.load_scenario(tiny / "scenario.toml"), {"costs.per_lot": [10_000, 90_000]})
+    words = sw.describe()
+    assert words.startswith("Følsomhedsanalyse over costs.per_lot: 2 kørsler") and "lokal andel" in words
+    assert "Sweep over" not in words and "chosen for" not in words
+
+
 def test_cli_compare_and_sweep(tiny, tmp_path):
     v = write(tiny / "v.toml", 'extends = "scenario.toml"\nname = "tiny v"\n[costs]\nper_lot = 90000\n')
     r = CliRunner().invoke(app, ["compare", str(tiny / "scenario.toml"), str(v), "--out", str(tmp_path / "c"),

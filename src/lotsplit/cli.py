@@ -345,7 +345,7 @@ def compare(scenarios: list[Path] = typer.Argument(..., help="Scenario TOML file
             result.write(out, overwrite=overwrite)
             ses.timer.lap("export")
         ses.summary |= {"out": Path(out).as_posix(), "all_proven": result.all_proven}
-        ses.say(result.describe() + f"\nWrote {out}/")
+        ses.say(result.describe() + "\n" + text(result.lang, "cli_wrote", out=f"{out}/"))
         if not result.all_proven:
             raise typer.Exit(EXIT_NOT_PROVEN)
 
@@ -395,7 +395,7 @@ def sweep(scenario: Path = typer.Argument(..., help="Scenario file (.toml, or an
             result.write(out, overwrite=overwrite)
             ses.timer.lap("export")
         ses.summary |= {"out": Path(out).as_posix(), "all_proven": result.all_proven}
-        ses.say(result.describe() + f"\nWrote {out}/")
+        ses.say(result.describe() + "\n" + text(result.lang, "cli_wrote", out=f"{out}/"))
         if not result.all_proven:
             raise typer.Exit(EXIT_NOT_PROVEN)
 

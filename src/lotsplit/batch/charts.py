@@ -112,7 +112,15 @@ def figure(n: int, width: float = 12, height: float = 4):
     return plt.subplots(1, n, figsize=(width, height))
 
 
-def bar_chart(table: pd.DataFrame, label: str, title: str, *, currency: str = ""):
+def _metrics(lang: str, currency: str) -> list[tuple[str, str, float]]:
+    """The three headline metrics of the compare and sweep charts: column, name, scale."""
+    from lotsplit.batch import texts as T
+
+    return [("admin_cost", T.word(lang, "m_admin", cur=currency), 1.0),
+            ("local_share", T.word(lang, "m_share"), 100.0), ("n_lots", T.word(lang, "m_lots"), 1.0)]
+
+
+def bar_chart(table: pd.DataFrame, label: str, title: str, *, currency: str = "", lang: str = "en"):
     """Horizontal bars, one row per scenario (long names wrap), three metrics side by side."""
     import textwrap
 
@@ -122,9 +130,7 @@ def bar_chart(table: pd.DataFrame, label: str, title: str, *, currency: str = ""
     fig, axes = figure(3, width=13, height=1.2 + 0.55 * max(n, 2))
     ok = table["n_lots"].notna().to_numpy()
     labels = ["\n".join(textwrap.wrap(str(x), 38)) for x in table[label]]
-    metrics = [("admin_cost", f"admin cost over the contract ({currency})", 1.0, "{:,.0f}"),
-               ("local_share", "local-accessible value share (%)", 100.0, "{:.1f}"),
-               ("n_lots", "number of lots", 1.0, "{:.0f}")]
+    metrics = [(*m, fmt) for m, fmt in zip(_metrics(lang, currency), ("{:,.0f}", "{:.1f}", "{:.0f}"))]
     ys = np.arange(n)[::-1]
     for k, (ax, (col, name, scale, fmt)) in enumerate(zip(axes, metrics)):
         vals = [float(v) * scale if good else 0.0 for v, good in zip(table[col].fillna(0), ok)]
@@ -132,6 +138,8 @@ def bar_chart(table: pd.DataFrame, label: str, title: str, *, currency: str = ""
         top = max(vals + [1e-9])
         for y, v, good, st in zip(ys, vals, ok, table["status"]):
             text = fmt.format(v).replace(",", " ") if good else str(st)
+            if good and lang != "en":
+                text = text.replace(".", ",")
             ax.text(v + 0.01 * top, y, text, va="center", fontsize=7)
         ax.set_xlim(0, top * 1.25)
         ax.xaxis.set_major_locator(MaxNLocator(4, integer=col == "n_lots"))
@@ -145,7 +153,7 @@ def bar_chart(table: pd.DataFrame, label: str, title: str, *, currency: str = ""
     return fig
 
 
-def sweep_chart(table: pd.DataFrame, params: list[str], *, currency: str = ""):
+def sweep_chart(table: pd.DataFrame, params: list[str], *, currency: str = "", lang: str = "en"):
     """One panel per headline metric against the first parameter (one line per value of
     the others); each point labelled with the id of the plan chosen."""
     from matplotlib.ticker import FuncFormatter, MaxNLocator
@@ -154,10 +162,7 @@ def sweep_chart(table: pd.DataFrame, params: list[str], *, currency: str = ""):
     x = params[0]
     others = params[1:]
     groups = [((), table)] if not others else list(table.groupby(others, sort=False))
-    metrics = [("admin_cost", f"admin cost over the contract ({currency})", 1.0),
-               ("local_share", "local-accessible value share (%)", 100.0),
-               ("n_lots", "number of lots", 1.0)]
-    for ax, (col, name, scale) in zip(axes, metrics):
+    for ax, (col, name, scale) in zip(axes, _metrics(lang, currency)):
         for key, part in groups[:8]:
             key = key if isinstance(key, tuple) else (key,)
             lab = ", ".join(f"{p}={fmt_value(v)}" for p, v in zip(others, key)) or None
@@ -179,7 +184,9 @@ def sweep_chart(table: pd.DataFrame, params: list[str], *, currency: str = ""):
         ax.grid(alpha=0.3)
         if others and len(groups) > 1:
             ax.legend(fontsize=6)
-    fig.suptitle("Sensitivity sweep (labels: chosen plan)", fontsize=10)
+    from lotsplit.batch import texts as T
+
+    fig.suptitle(T.word(lang, "sw_title"), fontsize=10)
     fig.tight_layout()
     return fig
 

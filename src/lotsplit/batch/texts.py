@@ -105,6 +105,35 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
 }
 
 WORDS: dict[str, tuple[str, str, str]] = {
+    # compare and sweep: the terminal summary and the charts
+    "cmp_title": ("Jämförelse av scenarier: den valda indelningen i varje scenario",
+                  "Sammenligning af scenarier: den valgte opdeling i hvert scenarie",
+                  "Scenario comparison: the chosen plan of each scenario"),
+    "sw_title": ("Känslighetsanalys (etiketter: vald indelning)", "Følsomhedsanalyse (etiketter: valgt opdeling)",
+                 "Sensitivity sweep (labels: chosen plan)"),
+    "m_admin": ("administrativ kostnad över avtalstiden ({cur})", "administrative omkostninger over kontraktperioden ({cur})",
+                "admin cost over the contract ({cur})"),
+    "m_share": ("lokalt tillgänglig värdeandel (%)", "lokalt tilgængelig værdiandel (%)", "local-accessible value share (%)"),
+    "m_lots": ("antal delkontrakt", "antal delkontrakter", "number of lots"),
+    "cmp_head": ("Jämförde {n} scenarier:", "Sammenlignede {n} scenarier:", "Compared {n} scenario(s):"),
+    "cmp_row": ("  {label}: {status}, {lots} delkontrakt, administration {admin}, lokal andel {share}",
+                "  {label}: {status}, {lots} delkontrakter, administration {admin}, lokal andel {share}",
+                "  {label}: {status}, {lots} lots, admin {admin}, local share {share}"),
+    "cmp_differs": (" — skiljer sig: {d}", " — afviger: {d}", " — differs: {d}"),
+    "sw_head": ("Känslighetsanalys över {params}: {n} körningar, {k} olika indelningar.",
+                "Følsomhedsanalyse over {params}: {n} kørsler, {k} forskellige opdelinger.",
+                "Sweep over {params}: {n} run(s), {k} distinct plan(s)."),
+    "sw_row": ("  {pid}: {lots} delkontrakt, lokal andel {share} — vald för {where}{more}",
+               "  {pid}: {lots} delkontrakter, lokal andel {share} — valgt for {where}{more}",
+               "  {pid}: {lots} lots, local share {share} — chosen for {where}{more}"),
+    "sw_more": (" (+{n} till)", " (+{n} mere)", " (+{n} more)"),
+    "sw_tie": ("  {a} och {b} är lika bra (samma målvärde där någon av dem valdes): vilken av dem en körning anger är "
+               "godtyckligt, inte en effekt av parametrarna",
+               "  {a} og {b} er lige gode (samme målværdi, hvor en af dem blev valgt): hvilken af dem en kørsel angiver, "
+               "er tilfældigt, ikke en effekt af parametrene",
+               "  {a} and {b} tie (the same objective wherever either was chosen): which of them a run reports is "
+               "arbitrary, not an effect of the parameters"),
+    "sw_run": ("  körning {i} ({params}): {status}", "  kørsel {i} ({params}): {status}", "  run {i} ({params}): {status}"),
     "sheet_scenarios": ("Scenarier", "Scenarier", "Scenarios"),
     "sheet_runs": ("Körningar", "Kørsler", "Runs"),
     "sheet_plans": ("Indelningar", "Opdelinger", "Plans"),

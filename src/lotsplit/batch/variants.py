@@ -245,24 +245,35 @@ class Comparison:
         """label → LotPlan (scenarios with a plan only)."""
         return {r.label: _plan_of(s, r) for r, s in zip(self.runs, self.scenarios) if r.has_plan}
 
-    def describe(self) -> str:
-        from lotsplit.report import money
+    @property
+    def lang(self) -> str:
+        """The language of the first scenario (the summary's and the chart's)."""
+        return self.scenarios[0].config.language if self.scenarios else "en"
 
-        lines = [f"Compared {len(self.runs)} scenario(s):"]
+    def describe(self) -> str:
+        from lotsplit.batch import texts as T
+        from lotsplit.export.common import money, percent
+
+        lang = self.lang
+        lines = [T.word(lang, "cmp_head", n=len(self.runs))]
         for r, (_, row) in zip(self.runs, self.table.iterrows()):
             if r.has_plan:
                 cur = self.scenarios[r.index].currency if self.scenarios else ""
-                lines.append(f"  {r.label}: {r.status}, {r.metrics['n_lots']} lots, admin "
-                             f"{money(r.metrics['admin_cost'], cur)}, local share {r.metrics['local_share']:.1%}"
-                             + (f" — differs: {row['differs_from_first']}" if row.get("differs_from_first") else ""))
+                differs = row.get("differs_from_first")
+                lines.append(T.word(lang, "cmp_row", label=r.label, status=r.status, lots=r.metrics["n_lots"],
+                                    admin=money(r.metrics["admin_cost"], cur, lang),
+                                    share=percent(r.metrics["local_share"], lang, decimals=1))
+                             + (T.word(lang, "cmp_differs", d=differs) if differs else ""))
             else:
                 lines.append(f"  {r.label}: {r.status} — {r.message}")
         return "\n".join(lines)
 
     def plot(self):
+        from lotsplit.batch import texts as T
+
         currencies = sorted({s.currency for s in self.scenarios})
-        return bar_chart(self.table, "label", "Scenario comparison: the chosen plan of each scenario",
-                          currency=" / ".join(currencies))
+        return bar_chart(self.table, "label", T.word(self.lang, "cmp_title"), currency=" / ".join(currencies),
+                         lang=self.lang)
 
     def write(self, out: str | Path, *, overwrite: bool = False) -> Path:
         """compare.csv, compare.xlsx (sheets compare, lots), compare.png, plans/<label>/."""
@@ -474,28 +485,37 @@ class Sweep:
                     out.append((a, b))
         return out
 
+    @property
+    def lang(self) -> str:
+        return self.scenario.config.language if self.scenario is not None else "en"
+
     def describe(self) -> str:
+        from lotsplit.batch import texts as T
+        from lotsplit.export.common import percent
+
+        lang = self.lang
         n = len(self.runs)
         distinct = sorted({p for p in self.plan_ids if p})
-        lines = [f"Sweep over {', '.join(self.params)}: {n} run(s), {len(distinct)} distinct plan(s)."]
+        lines = [T.word(lang, "sw_head", params=", ".join(self.params), n=n, k=len(distinct))]
         for pid in distinct:
             rows = self.table[self.table["plan_id"] == pid]
             m = rows.iloc[0]
             where = "; ".join(", ".join(f"{p}={_fmt(r[p])}" for p in self.params) for _, r in rows.head(4).iterrows())
-            more = f" (+{len(rows) - 4} more)" if len(rows) > 4 else ""
-            lines.append(f"  {pid}: {int(m['n_lots'])} lots, local share {m['local_share']:.1%} — chosen for "
-                         f"{where}{more}")
+            more = T.word(lang, "sw_more", n=len(rows) - 4) if len(rows) > 4 else ""
+            lines.append(T.word(lang, "sw_row", pid=pid, lots=int(m["n_lots"]),
+                                share=percent(m["local_share"], lang, decimals=1), where=where, more=more))
         for a, b in self.ties():
-            lines.append(f"  {a} and {b} tie (the same objective wherever either was chosen): which of them a run "
-                         "reports is arbitrary, not an effect of the parameters")
+            lines.append(T.word(lang, "sw_tie", a=a, b=b))
         bad = [r for r in self.runs if r.status not in ("optimal",)]
         for r in bad:
-            lines.append(f"  run {r.index} ({', '.join(f'{k}={_fmt(v)}' for k, v in r.params.items())}): {r.status}"
+            params = ", ".join(f"{k}={_fmt(v)}" for k, v in r.params.items())
+            lines.append(T.word(lang, "sw_run", i=r.index, params=params, status=r.status)
                          + (f" — {r.message}" if r.message and r.status != "feasible" else ""))
         return "\n".join(lines)
 
     def plot(self):
-        return sweep_chart(self.table, self.params, currency=self.scenario.currency if self.scenario else "")
+        return sweep_chart(self.table, self.params, currency=self.scenario.currency if self.scenario else "",
+                           lang=self.lang)
 
     def write(self, out: str | Path, *, overwrite: bool = False) -> Path:
         """sweep.csv, sweep.xlsx (sheets runs, plans), sweep.png, plans/<plan id>/."""
