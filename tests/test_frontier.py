@@ -298,10 +298,12 @@ def test_scenario_legacy_plans_are_baselines(tmp_path):
     assert name == "Lots 2022" and len(table) == 8
     f = compute_frontier(s, points=None)
     (b,) = [b for b in f.baselines if b.key == "legacy-1"]
-    assert b.name == "Lots 2022" and b.source == "legacy plan (last-year.csv)"
+    assert b.name == "Lots 2022" and b.file == "last-year.csv"
     assert b.plan.metrics["n_lots"] == 3 and b.verdict
     t = f.table()
     assert t.loc[t["label"] == "legacy-1", "name"].item() == "Lots 2022"
+    assert t.loc[t["label"] == "legacy-1", "found_by"].item() == "legacy plan (last-year.csv)"
+    assert t.loc[t["label"] == "single-lot", "found_by"].item() == "standard baseline"
 
 
 def test_variant_inherits_legacy_plans_relative_to_the_base(tmp_path):
@@ -540,6 +542,7 @@ def test_the_frontiers_notes_speak_the_scenarios_language(tmp_path):
     t = f.table()
     assert t["name"].tolist() == [f"frontpunkt {i}" for i in range(1, len(t) + 1)]
     assert set(t["vs_frontier"]) == {"på fronten"}
+    assert set(t.loc[t["kind"] == "frontier", "found_by"]) == {"kombination af 2 uafhængige blokkes fronter"}
     f.write(tmp_path / "out")
     notes = json.loads((tmp_path / "out" / "frontier.json").read_text("utf-8"))["notes"]
     assert notes == ["varegrupperne danner 2 uafhængige blokke (ingen delkontrakt kan rumme varegrupper fra to "
@@ -548,12 +551,18 @@ def test_the_frontiers_notes_speak_the_scenarios_language(tmp_path):
              Note("fr_note_shared_lots", (("n", 3), ("most", 30))),
              Note("fr_note_local_unproven", (("bound", 0.4), ("found", 0.38))),
              Note("fr_note_shown", (("found", 40), ("shown", 20))),
-             *[Note("fr_note_partial", (("why", why), ("cap", 25))) for why in ("time", "stopped", "many", "work")]]
+             *[Note("fr_note_partial", (("why", why), ("cap", 25))) for why in ("time", "stopped", "many", "work")],
+             *[Note(k) for k in ("fb_cheapest", "fb_cheapest_tie", "fb_most_local", "fb_most_local_tie", "fb_epsilon",
+                                 "fb_enumerated")],
+             Note("fb_weighted", (("price", 12500),)), Note("fb_sampled", (("share", 0.4),)),
+             Note("fb_blocks", (("n", 2),)), Note("fb_shared_lots", (("n", 5),)), Note("fb_standard"),
+             Note("fb_legacy", (("file", " (a.csv)"),))]
     for n in every:
         words = {lang: note_text(n, lang) for lang in ("sv", "da", "en")}
         assert len(set(words.values())) == 3, words
         assert "{" not in "".join(words.values())
     assert "40,0\u00a0%" in note_text(every[3], "sv") and "40.0%" in str(every[3])
+    assert "12\u00a0500 per procentenhet" in note_text(every[-6], "sv") and "12,500 per point" in str(every[-6])
 
 
 def test_lots_shared_out_with_unproven_blocks_keep_a_valid_bound(monkeypatch):

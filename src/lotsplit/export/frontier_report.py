@@ -131,12 +131,21 @@ def describe(f: Frontier) -> str:
 def note_text(note, lang: str) -> str:
     """A frontier :class:`~lotsplit.frontier.result.Note` in ``lang``."""
     kw = dict(note.params)
-    for k in ("bound", "found"):
+    for k in ("bound", "found", "share"):
         if isinstance(kw.get(k), float):
             kw[k] = _share(kw[k], lang)
+    if "price" in kw:
+        kw["price"] = D.number(kw["price"], lang)
     if "why" in kw:
         kw["why"] = text(lang, f"fr_why_{kw['why']}", cap=kw.pop("cap", ""))
     return text(lang, note.key, **kw)
+
+
+def baseline_source(b, lang: str) -> str:
+    """Where a baseline comes from, in ``lang``: a standard baseline, or a legacy plan (its file)."""
+    if not b.key.startswith("legacy"):
+        return text(lang, "fb_standard")
+    return text(lang, "fb_legacy", file=f" ({b.file})" if b.file else "")
 
 
 def gap_text(gap: float | None, lang: str) -> str:

@@ -39,7 +39,8 @@ class Baseline:
     """Short label used for files and charts (``single-lot``, ``legacy-1``…)."""
     name: str
     plan: LotPlan
-    source: str = "standard baseline"
+    file: str | None = None
+    """A legacy plan's file name (None: a standard baseline, or a legacy plan given as a table)."""
     verdict: str = ""
     """How far from the frontier, in words (empty until compared with a frontier)."""
 
@@ -112,17 +113,17 @@ def baseline_plans(scenario: Scenario, *, legacy=(), standard: bool = True,
         out += [Baseline("single-lot", "single lot", evaluate(s, single_lot_assignment(s))),
                 Baseline("per-group", "one lot per product group", evaluate(s, per_group_assignment(s))),
                 Baseline("per-area-group", "one lot per area × group", evaluate(s, per_cell_assignment(s)))]
-    listed = [(name, table, f"legacy plan ({Path(item.file).name})")
+    listed = [(name, table, Path(item.file).name)
               for item, (name, table) in zip(scenario.config.baselines.legacy, legacy_plans(scenario))]
     for i, item in enumerate(legacy, len(listed) + 1):
         name, table = (item if isinstance(item, tuple) else (None, item))
         if isinstance(table, (str, Path)):
             name = name or f"legacy plan {Path(table).name}"
-            listed.append((name, read_assignment(table), f"legacy plan ({Path(table).name})"))
+            listed.append((name, read_assignment(table), Path(table).name))
         else:
-            listed.append((name or f"legacy plan {i}", table, "legacy plan"))
-    for i, (name, table, source) in enumerate(listed, 1):
-        out.append(Baseline(f"legacy-{i}", name, evaluate(s, table), source=source))
+            listed.append((name or f"legacy plan {i}", table, None))
+    for i, (name, table, file) in enumerate(listed, 1):
+        out.append(Baseline(f"legacy-{i}", name, evaluate(s, table), file=file))
     if frontier is not None:
         for b in out:
             b.verdict = verdict(b.plan, frontier)

@@ -10,6 +10,7 @@ import numpy as np
 
 from lotsplit.frontier.master import FrontierMaster
 from lotsplit.frontier.plans import Infeasible, OutOfTime, Plan, non_dominated
+from lotsplit.frontier.result import Note
 
 
 def independent_blocks(m: FrontierMaster, *, tied: bool = False) -> list[tuple[np.ndarray, np.ndarray]] | None:
@@ -61,7 +62,7 @@ def block_frontier(m: FrontierMaster, blocks, **search) -> tuple[list[Plan], boo
         sums = [(c + pc, l + pl, chosen + (pcols,), ok and pok)
                 for c, l, chosen, ok in combined for pcols, pc, pl, pok in parts]
         combined = non_dominated_sums(sums)
-    how = f"combination of {len(blocks)} independent block frontiers"
+    how = Note("fb_blocks", (("n", len(blocks)),))
     out = []
     for _, _, chosen, ok in combined:
         cols = np.concatenate(chosen)
@@ -248,7 +249,7 @@ def shared_lots_frontier(m: FrontierMaster, blocks, **search) -> tuple[list[Plan
             reach = bc[bl >= l_ - 1e-9]
             bound = min(c, float(reach.min())) if len(reach) and np.isfinite(reach.min()) else None
         out.append(Plan(cols, c, l_, proven, bound,
-                        f"combination of {len(blocks)} block frontiers sharing the lot count"))
+                        Note("fb_shared_lots", (("n", len(blocks)),))))
     return non_dominated(out), complete
 
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from lotsplit.engine.exact import rc_limit
 from lotsplit.frontier.master import Found
+from lotsplit.frontier.result import Note
 
 
 class Infeasible(Exception):
@@ -31,7 +32,8 @@ class Plan:
     """Proven the cheapest plan with local share >= ``target`` (or its own share)."""
     bound: float | None
     """Lower bound on the net cost of any plan with local share >= ``target`` (or its own)."""
-    found_by: str
+    found_by: Note
+    """How the plan was found (a ``fb_*`` text key and its values)."""
     target: float | None = None
     seconds: float = 0.0
 

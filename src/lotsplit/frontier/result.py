@@ -122,7 +122,7 @@ class Frontier:
     def table(self) -> pd.DataFrame:
         """One row per plan: the frontier points (``kind = frontier``) then the baselines;
         names and verdicts in the scenario's language."""
-        from lotsplit.export.frontier_report import baseline_name, gap_text
+        from lotsplit.export.frontier_report import baseline_name, baseline_source, gap_text
         from lotsplit.export.texts import text
 
         lang = self.scenario.config.language
@@ -147,7 +147,7 @@ class Frontier:
             m = b.plan.metrics
             rows.append({"kind": "baseline", "label": b.key, "name": baseline_name(b, lang), **{k: m[k] for k in HEADLINE},
                          "marginal_cost_per_point": None, "status": "evaluated", "gap": None, "cost_bound": None,
-                         "target_local_share": None, "found_by": b.source, "seconds": None,
+                         "target_local_share": None, "found_by": baseline_source(b, lang), "seconds": None,
                          "follows_rules": b.plan.feasible, "violations": "; ".join(b.plan.violations),
                          "vs_frontier": b.verdict, "plan": f"plans/{b.key}/assignment.csv"})
         return pd.DataFrame(rows)

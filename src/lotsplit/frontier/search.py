@@ -215,7 +215,7 @@ class Explorer:
             return False
         return len(self.frontier()) > self.cap or (or_slow and self.m.effort.deadline is None)
 
-    def _plan(self, r: Found, found_by: str, t0: float, *, target: float | None = None) -> Plan:
+    def _plan(self, r: Found, found_by: Note, t0: float, *, target: float | None = None) -> Plan:
         c, l = self.m.point(r.cols)
         return Plan(r.cols, c, l, r.status == Status.OPTIMAL, None, found_by, target, time.perf_counter() - t0)
 
@@ -271,14 +271,14 @@ class Explorer:
         self._must_have_plan(r, "cheapest plan")
         if r.bound is not None:
             self.cuts.append((0.0, r.bound))
-        first = self._plan(r, "cheapest plan", t0)
+        first = self._plan(r, Note("fb_cheapest"), t0)
         if r.tie_broken:
-            lo = self._plan(r, "cheapest plan (the most local of the cheapest)", t0)
+            lo = self._plan(r, Note("fb_cheapest_tie"), t0)
         else:
             c_max = first.cost + cost_tol(first.cost)
             r2 = m.minimise(-m.local, cost_max=c_max, allowed=as_good(r, c_max), nodes=self._end_nodes(),
                             known=[first.cols])
-            lo = self._plan(r2, "cheapest plan (the most local of the cheapest)", t0) if r2.cols is not None \
+            lo = self._plan(r2, Note("fb_cheapest_tie"), t0) if r2.cols is not None \
                 else first
             lo.proven = first.proven and r2.status == Status.OPTIMAL
         lo.bound = r.bound
@@ -287,16 +287,16 @@ class Explorer:
         # the cheapest plans are the first incumbent: a time limit then still leaves a plan
         r = m.minimise(-m.local, nodes=self._end_nodes(), known=[lo.cols, first.cols], then=m.cost)
         self._must_have_plan(r, "most local plan")
-        top = self._plan(r, "most local plan", t0)
+        top = self._plan(r, Note("fb_most_local"), t0)
         if not top.proven and r.bound is not None:
             self.local_bound = -r.bound
         if r.tie_broken:
-            hi = self._plan(r, "most local plan (the cheapest of the most local)", t0)
+            hi = self._plan(r, Note("fb_most_local_tie"), t0)
             hi.bound = hi.cost if hi.proven else None
         else:
             r2 = m.minimise(m.cost, local_min=top.local - FEAS_TOL, allowed=as_good(r, -top.local + FEAS_TOL),
                             nodes=self._end_nodes(), known=[top.cols])
-            hi = self._plan(r2, "most local plan (the cheapest of the most local)", t0) if r2.cols is not None \
+            hi = self._plan(r2, Note("fb_most_local_tie"), t0) if r2.cols is not None \
                 else top
             hi.proven = top.proven and r2.status == Status.OPTIMAL
             hi.bound = r2.bound if r2.cols is not None else None
@@ -322,7 +322,7 @@ class Explorer:
             return
         if r.bound is not None:
             self.cuts.append((mu, r.bound))
-        p = self._plan(r, f"weighted sum (net cost − {mu / 100:,.0f} per point of local share)", t0)
+        p = self._plan(r, Note("fb_weighted", (("price", round(mu / 100)),)), t0)
         w_edge = a.cost - mu * a.local
         if p.cost - mu * p.local < w_edge - 1e-7 * max(1.0, abs(w_edge)):
             p.bound = p.cost if p.proven else (None if r.bound is None else r.bound + mu * p.local)
@@ -343,7 +343,7 @@ class Explorer:
             self.stuck.add((a.key, b.key))
             self.proven = False
 
-    def fill(self, a: Plan, b: Plan, t: float, found_by: str) -> bool:
+    def fill(self, a: Plan, b: Plan, t: float, found_by: Note) -> bool:
         """The cheapest plan with local share >= t, for t inside the gap (a, b).  Returns
         False when that made no progress (no new plan, the gap no narrower)."""
         m = self.m
@@ -389,7 +389,7 @@ class Explorer:
         chain = [a]
         for cols in inside:
             c, l = self.m.point(cols)
-            chain.append(self.add(Plan(cols, c, l, True, c, "enumeration inside a hull edge", None,
+            chain.append(self.add(Plan(cols, c, l, True, c, Note("fb_enumerated"), None,
                                        time.perf_counter() - t0)))
         chain.append(b)
         for x, y in zip(chain, chain[1:]):
@@ -435,8 +435,7 @@ class Explorer:
                 if gap is None:
                     break
                 x, y = gap
-                if not self.fill(x, y, x.local + DELTA,
-                                 "epsilon step (the cheapest plan with more local share than the previous point)"):
+                if not self.fill(x, y, x.local + DELTA, Note("fb_epsilon")):
                     self.stuck.add((x.key, y.key))
 
     def _sample(self) -> None:
@@ -465,7 +464,7 @@ class Explorer:
             # within the limits), a target nearer the cheap end, where plans are easier to find.
             tries = self.tries.get((a.key, b.key), 0)
             t = a.local + (self._open_until(a, b) - a.local) / 2 ** (tries + 1)
-            if not self.fill(a, b, t, f"sampled: the cheapest plan with local share ≥ {t:.2%}"):
+            if not self.fill(a, b, t, Note("fb_sampled", (("share", float(t)),))):
                 self.tries[(a.key, b.key)] = tries + 1
 
 
@@ -485,8 +484,9 @@ def to_point(scenario: Scenario, m: FrontierMaster, p: Plan) -> FrontierPoint:
     status = Status.OPTIMAL if p.proven else Status.FEASIBLE
     bound = p.cost if p.proven else p.bound
     gap = 0.0 if p.proven else gap_of(p.cost, bound)
+    found_by = p.found_by.text(scenario.config.language)
     outcome = SolveOutcome(status=status, objective=p.cost, bound=bound, gap=gap, seconds=p.seconds, solver="highs",
-                           version=highs_version(), message=p.found_by, columns=m.n, complete=m.space.complete,
+                           version=highs_version(), message=found_by, columns=m.n, complete=m.space.complete,
                            termination=Termination.OPTIMAL if p.proven else m.effort.termination)
     plan = plan_from_columns(m.space, m.space.columns.take(m.col_map[p.cols]), outcome, scenario=s_pt)
     if not math.isclose(plan.metrics["net_cost"], p.cost, rel_tol=1e-7, abs_tol=1e-4) or \
@@ -494,7 +494,7 @@ def to_point(scenario: Scenario, m: FrontierMaster, p: Plan) -> FrontierPoint:
         raise SolverError(f"internal check failed: a frontier plan evaluates to net cost "
                           f"{plan.metrics['net_cost']} / access share {share_of(plan)}, the optimizer "
                           f"said {p.cost} / {p.local}")
-    return FrontierPoint(plan, status, bound, gap, p.found_by, p.target, p.seconds)
+    return FrontierPoint(plan, status, bound, gap, found_by, p.target, p.seconds)
 
 
 def reasons(scenario: Scenario) -> list[str]:
