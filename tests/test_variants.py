@@ -227,11 +227,11 @@ def test_compare_and_sweep_speak_the_scenarios_language(tiny, tmp_path):
                                         '[rules]\nmax_lots = 1\n')
     c = compare([tiny / "scenario.toml", few])
     words = c.describe()
-    assert words.startswith("Sammenlignede 2 scenarier:") and "delkontrakter, administration" in words
+    assert words.startswith("Sammenligning (scenarier: 2):") and "delkontrakter, administration" in words
     assert " — afviger: rules.max_lots" in words and "\u00a0%" in words and "local share" not in words
     sw = sweep(lotsplit.load_scenario(tiny / "scenario.toml"), {"costs.per_lot": [10_000, 90_000]})
     words = sw.describe()
-    assert words.startswith("Følsomhedsanalyse over costs.per_lot: 2 kørsler") and "lokal andel" in words
+    assert words.startswith("Følsomhedsanalyse over costs.per_lot (kørsler: 2") and "lokal andel" in words
     assert "Sweep over" not in words and "chosen for" not in words
 
 

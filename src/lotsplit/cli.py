@@ -482,7 +482,7 @@ def batch(scenarios: list[str] = typer.Argument(..., help="Scenario files (.toml
                         "statuses": counts, "resumed": result.resumed, "interrupted": result.interrupted,
                         "failures": [{"run": f"{r['item']}/{r['run']}", "status": r["status"], "message": r["message"]}
                                      for _, r in result.failures.iterrows()]}
-        ses.say(result.describe() + f"\nWrote {out}/")
+        ses.say(result.describe() + "\n" + text(result.lang, "cli_wrote", out=f"{out}/"))
         unproven = any(v for k, v in counts.items() if k not in ("optimal", "infeasible"))
         if result.interrupted or unproven:
             raise typer.Exit(EXIT_NOT_PROVEN)

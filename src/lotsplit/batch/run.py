@@ -105,31 +105,46 @@ class BatchResult:
                                    chosen_lots=int(row["n_lots"]) if pd.notna(row["n_lots"]) else None,
                                    chosen_id=row["plan_id"], robust_id=robust)
 
+    @property
+    def lang(self) -> str:
+        """The scenarios' language when they share one, else English (the report's)."""
+        langs = sorted({r.language for r in self.results if r.language})
+        return langs[0] if len(langs) == 1 else "en"
+
     def describe(self) -> str:
+        from lotsplit.batch import texts as T
+        from lotsplit.export.common import percent
+
+        lang = self.lang
+
+        def pct(x, decimals: int = 1) -> str:
+            return percent(float(x), lang, decimals=decimals)
+
         n_items = self.scenarios["item"].nunique() if len(self.scenarios) else 0
         st = self.runs["status"].value_counts().to_dict() if len(self.runs) else {}
-        lines = [f"Batch of {n_items} scenario(s), {len(self.runs)} run(s): "
+        lines = [T.word(lang, "b_head", n=n_items, runs=len(self.runs))
                  + ", ".join(f"{v} {k}" for k, v in sorted(st.items()))
-                 + (f" ({self.resumed} from an earlier run of the batch)" if self.resumed else "")]
+                 + (T.word(lang, "b_resumed", n=self.resumed) if self.resumed else "")]
         for _, r in self.scenarios.head(12).iterrows():
             if pd.isna(r.get("local_share")):
                 lines.append(f"  {r['label']}: {r['status']}")
                 continue
-            line = (f"  {r['label']}: {int(r['n_lots'])} lots, local share {r['local_share']:.1%} (single lot "
-                    f"{r['single_lot_local_share']:.1%})")
+            line = T.word(lang, "b_row", label=r["label"], lots=int(r["n_lots"]), share=pct(r["local_share"]),
+                          single=pct(r["single_lot_local_share"]))
             if pd.notna(r.get("local_share_mean")):
-                line += (f"; over {int(r['samples'])} samples {r['local_share_p5']:.1%}–{r['local_share_p95']:.1%}"
-                         f", better than the single lot in {r['split_helps']:.0%}, optimal in "
-                         f"{(r['chosen_optimal'] or 0):.0%}")
+                line += T.word(lang, "b_samples", n=int(r["samples"]), p5=pct(r["local_share_p5"]),
+                               p95=pct(r["local_share_p95"]), helps=pct(r["split_helps"], 0),
+                               optimal=pct(r["chosen_optimal"] or 0, 0))
             if isinstance(r.get("robust_plan"), str):
-                line += f"; robust plan {r['robust_plan']}"
+                line += T.word(lang, "b_robust", plan=r["robust_plan"])
             lines.append(line)
         if n_items > 12:
-            lines.append(f"  … and {n_items - 12} more (scenarios.csv)")
+            lines.append(T.word(lang, "b_more", n=n_items - 12))
         for _, r in self.failures.head(8).iterrows():
-            lines.append(f"  {r['item']} run {r['run']}: {r['status']} — {r['message']}")
+            lines.append(T.word(lang, "b_failed", item=r["item"], run=r["run"], status=r["status"],
+                                message=r["message"]))
         if self.interrupted:
-            lines.append("Stopped (Ctrl-C): the runs that had ended are written; --resume runs the rest.")
+            lines.append(T.word(lang, "b_stopped"))
         return "\n".join(lines)
 
 
@@ -492,9 +507,8 @@ def _write_report(out: Path, result: BatchResult, command) -> None:
     from lotsplit.batch import charts as C
     from lotsplit.batch import texts as T
 
-    langs = sorted({r.language for r in result.results if r.language})
     currencies = sorted({r.currency for r in result.results if r.currency})
-    lang = langs[0] if len(langs) == 1 else "en"
+    lang = result.lang
     currency = currencies[0] if len(currencies) == 1 else " / ".join(currencies)
     s = result.settings
     unc = Uncertainty(**s["uncertainty"]) if s.get("uncertainty") else None
