@@ -202,8 +202,9 @@ def shared_lots_frontier(m: FrontierMaster, blocks, **search) -> tuple[list[Plan
     of the blocks' frontiers under caps whose sum keeps the lot count, found by dynamic
     programming over the blocks.  A cap of a block is searched only while some
     combination through it could be on the frontier: with the others at their searched
-    plans or their bounds, a point that no combination found matches (the least cost and
-    the most local share under a cap, by its LP and the searched caps above it).
+    plans or their bounds, a point that no combination found matches (a cap's bound: the
+    frontier of the nearest searched cap above it, no cheaper and no more local than the
+    cap's LP allows).
     Returns None when the lot count has a floor above the blocks' number or the
     combination grows past ``MAX_STATES``."""
     row = m.n_cells
