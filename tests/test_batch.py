@@ -303,7 +303,7 @@ def test_a_resumed_robust_run_gets_the_plans_of_the_samples_on_disk(two, tmp_pat
     assert "Osäkerhet som antas" in text and "sannolikhet för anbud ± 0,15" in text and "Avbruten" in text
     assert "Uncertainty" not in text and "seed" not in text
     words = again.describe()                  # the terminal summary speaks Swedish too
-    assert words.startswith("Batch (scenarier: 1, körningar: 4): 4 optimal (4 från en tidigare körning") 
+    assert words.startswith("Batch (scenarier: 1, körningar: 4): 4 bevisat optimal (4 från en tidigare körning")
     assert "delkontrakt, lokal andel" in words and "över 3 stickprov" in words and "robust indelning" in words
     assert "local share" not in words
 

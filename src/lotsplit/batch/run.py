@@ -123,11 +123,11 @@ class BatchResult:
         n_items = self.scenarios["item"].nunique() if len(self.scenarios) else 0
         st = self.runs["status"].value_counts().to_dict() if len(self.runs) else {}
         lines = [T.word(lang, "b_head", n=n_items, runs=len(self.runs))
-                 + ", ".join(f"{v} {k}" for k, v in sorted(st.items()))
+                 + ", ".join(f"{v} {T.status_word(lang, k)}" for k, v in sorted(st.items()))
                  + (T.word(lang, "b_resumed", n=self.resumed) if self.resumed else "")]
         for _, r in self.scenarios.head(12).iterrows():
             if pd.isna(r.get("local_share")):
-                lines.append(f"  {r['label']}: {r['status']}")
+                lines.append(f"  {r['label']}: {T.status_word(lang, r['status'])}")
                 continue
             line = T.word(lang, "b_row", label=r["label"], lots=int(r["n_lots"]), share=pct(r["local_share"]),
                           single=pct(r["single_lot_local_share"]))
@@ -141,8 +141,8 @@ class BatchResult:
         if n_items > 12:
             lines.append(T.word(lang, "b_more", n=n_items - 12))
         for _, r in self.failures.head(8).iterrows():
-            lines.append(T.word(lang, "b_failed", item=r["item"], run=r["run"], status=r["status"],
-                                message=r["message"]))
+            lines.append(T.word(lang, "b_failed", item=r["item"], run=r["run"],
+                                status=T.status_word(lang, r["status"]), message=r["message"]))
         if self.interrupted:
             lines.append(T.word(lang, "b_stopped"))
         return "\n".join(lines)

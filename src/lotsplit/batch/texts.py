@@ -250,6 +250,11 @@ def header(lang: str, key: str, currency: str = "") -> str:
     return COLUMNS[key][LANG.get(lang, 2)].format(cur=currency or "…")
 
 
+def status_word(lang: str, status: str) -> str:
+    """A run's status (``optimal``, ``feasible``, …) in words (the code when it has none)."""
+    return word(lang, f"status_{status}") if f"status_{status}" in WORDS else str(status)
+
+
 def word(lang: str, key: str, **kw) -> str:
     s = WORDS[key][LANG.get(lang, 2)]
     return s.format(**kw) if kw else s

@@ -260,12 +260,13 @@ class Comparison:
             if r.has_plan:
                 cur = self.scenarios[r.index].currency if self.scenarios else ""
                 differs = row.get("differs_from_first")
-                lines.append(T.word(lang, "cmp_row", label=r.label, status=r.status, lots=r.metrics["n_lots"],
+                lines.append(T.word(lang, "cmp_row", label=r.label, status=T.status_word(lang, r.status),
+                                    lots=r.metrics["n_lots"],
                                     admin=money(r.metrics["admin_cost"], cur, lang),
                                     share=percent(r.metrics["local_share"], lang, decimals=1))
                              + (T.word(lang, "cmp_differs", d=differs) if differs else ""))
             else:
-                lines.append(f"  {r.label}: {r.status} — {r.message}")
+                lines.append(f"  {r.label}: {T.status_word(lang, r.status)} — {r.message}")
         return "\n".join(lines)
 
     def plot(self):
@@ -509,7 +510,7 @@ class Sweep:
         bad = [r for r in self.runs if r.status not in ("optimal",)]
         for r in bad:
             params = ", ".join(f"{k}={_fmt(v)}" for k, v in r.params.items())
-            lines.append(T.word(lang, "sw_run", i=r.index, params=params, status=r.status)
+            lines.append(T.word(lang, "sw_run", i=r.index, params=params, status=T.status_word(lang, r.status))
                          + (f" — {r.message}" if r.message and r.status != "feasible" else ""))
         return "\n".join(lines)
 
