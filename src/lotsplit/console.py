@@ -41,7 +41,6 @@ from lotsplit import progress
 log = logging.getLogger("lotsplit")
 
 WORDS = {
-    # events
     "lots": {"sv": "{n} kandidatdelkontrakt", "da": "{n} kandidatdelkontrakter", "en": "{n} candidate lots"},
     "lots_all": {"sv": " (alla)", "da": " (alle)", "en": " (all)"},
     "incumbent": {"sv": "bästa indelning {obj}, gräns {bound}, gap {gap}",
