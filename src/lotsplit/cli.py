@@ -37,6 +37,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=N
 __all__ = ["EXIT_INTERRUPTED", "EXIT_NOT_PROVEN", "EXIT_OUTPUT", "Session", "app", "command_line", "main",
            "scenario_inputs", "solver_options"]
 
+
 def text(lang: str, key: str, **kw) -> str:
     """A line of the command line's own in the scenario's language."""
     from lotsplit.export.texts import text as words

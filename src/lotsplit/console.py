@@ -165,8 +165,9 @@ class Display:
         return words[:1].upper() + words[1:]
 
     def _percent(self, x: float, decimals: int) -> str:
-        s = f"{100 * x:.{decimals}f}"
-        return f"{s}%" if self.lang == "en" else f"{s.replace('.', ',')}\u00a0%"
+        from lotsplit.export.common import percent
+
+        return percent(x, self.lang, decimals=decimals)
 
     def _on_stage(self, name: str, detail: str = "", total: int | None = None, **_: Any) -> None:
         detail = progress.detail_words(self.lang, detail)

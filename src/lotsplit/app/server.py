@@ -45,7 +45,7 @@ SAMPLES, MAX_SAMPLES = 20, 200
 
 def job_words(state: dict, lang: str) -> dict:
     """A job's state with its stage and detail in ``lang``."""
-    return state | {"stage": progress.stage_words(lang, state["stage"]) if state["stage"] else state["stage"],
+    return state | {"stage": progress.stage_words(lang, state["stage"]),
                     "detail": progress.detail_words(lang, state["detail"])}
 
 

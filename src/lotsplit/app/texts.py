@@ -278,7 +278,6 @@ PROBLEM_WORDS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-# The engine's stage details (lotsplit.progress), the same way.
 def problem_words(lang: str, text: str, table: tuple[tuple[str, str, str], ...] = PROBLEM_WORDS) -> str:
     """A loader's problem text in ``lang`` (as it is when not listed or in English).
 

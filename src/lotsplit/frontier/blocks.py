@@ -256,7 +256,8 @@ def shared_lots_frontier(m: FrontierMaster, blocks, **search) -> tuple[list[Plan
 
 def _caps_to_search(parts: list[_Capped], most: int, costs, locals_) -> list[tuple[int, int]] | None:
     """The (block, cap) pairs not searched through which a combination might reach a point
-    that no found combination matches, the nearest to the block's own frontier first."""
+    that no found combination matches; the most promising first (the cheapest and the most
+    local combinations through them, in turn)."""
     todo = []
     for b, part in enumerate(parts):
         caps = [k for k in range(1, min(part.most, most + 1)) if k not in part.tried]
@@ -270,23 +271,11 @@ def _caps_to_search(parts: list[_Capped], most: int, costs, locals_) -> list[tup
             oc, ol = others[most - cap]
             if len(c) and len(oc):
                 c, l_ = (c[:, None] + oc).ravel(), (l_[:, None] + ol).ravel()
-                if not _all_matched(c, l_, costs, locals_):
+                if not (len(costs) and _matched(c, l_, costs, locals_).all()):
                     todo.append((float(c.min()), -float(l_.max()), b, cap))
-    # the most promising first: the cheapest and the most local combinations in turn
     by_cost = {t[2:]: i for i, t in enumerate(sorted(todo))}
     by_local = {t[2:]: i for i, t in enumerate(sorted(todo, key=lambda t: (t[1], t[0], t[2], t[3])))}
     return sorted(by_cost, key=lambda k: (min(by_cost[k], by_local[k]), by_cost[k], k))
-
-
-def _all_matched(c, l_, costs, locals_) -> bool:
-    """Every point (c, l) is matched or beaten by a found point (costs, locals_: sorted by
-    local share, the cheapest first)."""
-    if len(costs) == 0:
-        return False
-    i = np.searchsorted(locals_, l_ - 1e-12, side="left")
-    ok = i < len(costs)
-    ok[ok] = costs[i[ok]] <= c[ok] + 1e-9 * np.maximum(1.0, np.abs(c[ok]))
-    return bool(ok.all())
 
 
 def _combine(options: list[list[tuple[int, float, float]]], most: int, *, tags: bool):

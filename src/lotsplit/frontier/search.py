@@ -107,14 +107,13 @@ def frontier(scenario: Scenario, *, points: int | None = 25, legacy=(), baseline
         tied = independent_blocks(master, tied=True)
         master.blocks = None if tied is None else [cols for cols, _ in tied]
         blocks = independent_blocks(master)
+        only_lot_count = master.names[master.n_cells:master.local_row] == ["lot count"]
         try:
-            shared = None
-            if blocks is None and tied is not None and master.names[master.n_cells:master.local_row] == ["lot count"]:
-                shared = shared_lots_frontier(master, tied, **search)
             if blocks is not None:
                 found, complete = block_frontier(master, blocks, **search)
                 notes.append(Note("fr_note_blocks", (("n", len(blocks)),)))
-            elif shared is not None:
+            elif tied is not None and only_lot_count and \
+                    (shared := shared_lots_frontier(master, tied, **search)) is not None:
                 found, complete = shared
                 notes.append(Note("fr_note_shared_lots", (("n", len(tied)),
                                                           ("most", int(master.hi[master.n_cells])))))
