@@ -80,7 +80,7 @@ def plan_summary(plan: LotPlan) -> str:
     if o is not None:
         secs = C.number(o.seconds, lang, decimals=1)
         if o.status.value == "optimal":
-            lines = [text(lang, "rp_optimal", obj=obj, secs=secs, version=o.version, cols=o.columns)]
+            lines = [text(lang, "rp_optimal", obj=obj, secs=secs, version=o.version, cols=C.number(o.columns, lang))]
         else:
             unknown = text(lang, "rp_unknown")
             bound = unknown if o.bound is None else C.number(o.bound, lang, decimals=2)
