@@ -391,14 +391,22 @@ def dual_bound(cost: np.ndarray, A: sp.csc_matrix, lo: np.ndarray, hi: np.ndarra
     return float(rows.sum() + (np.minimum(rc, 0.0) * upper).sum())
 
 
-def lp_bound(master: Master, upper: np.ndarray, *, effort: Effort, iterations: int,
-             interior: bool) -> tuple[float | None, Run]:
+def lp_bound(master: Master, upper: np.ndarray, *, effort: Effort, iterations: int, interior: bool,
+             cuts=None, rounds: int = 0, stall: float = 0.0) -> tuple[float | None, Run]:
     """A lower bound on the LP ``master`` with ``0 <= x <= upper`` (:func:`dual_bound` of the
     duals HiGHS ends with), by the dual simplex or, when ``interior``, the interior point
     method without crossover (on large degenerate LPs many times faster; its duals need
     not be exactly feasible, and need not be).  ``iterations`` is the work budget (simplex
     or interior point iterations); past it, or past the user's time limit, the bound is
-    that of the duals so far.  None when HiGHS has no duals at all."""
+    that of the duals so far.  None when HiGHS has no duals at all.
+
+    ``cuts``: a separation routine, ``x -> [(columns, coefficients), ...]`` of rows
+    ``a·x <= 0`` valid for every point the LP stands for and violated by ``x``; up to
+    ``rounds`` times they are added and the LP solved again from its last basis (the dual
+    simplex), until none is found or a round raises the bound by less than ``stall`` of
+    its size.  Each round's bound is valid, the best is returned."""
+    import highspy
+
     scale = max(1.0, float(np.abs(master.cost).max())) if len(master.cost) else 1.0
     cost = np.asarray(master.cost, dtype=float) / scale
     h = new_highs(effort.threads, seed=effort.seed)
@@ -407,12 +415,35 @@ def lp_bound(master: Master, upper: np.ndarray, *, effort: Effort, iterations: i
         h.setOptionValue("run_crossover", "off")
         h.setOptionValue("ipm_iteration_limit", int(iterations))
     h.passModel(highs_lp(cost, master.matrix, master.row_lo, master.row_hi, upper=upper))
+    A, lo, hi = master.matrix.tocsc(), master.row_lo, master.row_hi
+
+    def bound_now() -> float | None:
+        sol = h.getSolution()
+        return scale * dual_bound(cost, A, lo, hi, upper, np.asarray(sol.row_dual)) if sol.dual_valid else None
+
     r = run(h, effort=effort, iterations=None if interior else iterations)
-    sol = h.getSolution()
-    if not sol.dual_valid:
-        return None, r
-    y = np.asarray(sol.row_dual)
-    return scale * dual_bound(cost, master.matrix.tocsc(), master.row_lo, master.row_hi, upper, y), r
+    best = bound_now()
+    for _ in range(rounds if cuts is not None and not interior else 0):
+        if best is None or r.x is None or r.termination != Termination.OPTIMAL or effort.out_of_time():
+            break
+        new = cuts(r.x)
+        if not new:
+            break
+        indptr = np.cumsum([0] + [len(c) for c, _ in new])
+        index = np.concatenate([c for c, _ in new]).astype(np.int32)
+        value = np.concatenate([v for _, v in new]).astype(float)
+        h.addRows(len(new), np.full(len(new), -highspy.kHighsInf), np.zeros(len(new)), len(index),
+                  indptr[:-1].astype(np.int32), index, value)
+        A = sp.vstack([A, sp.csr_matrix((value, index, indptr), shape=(len(new), A.shape[1]))]).tocsc()
+        lo, hi = np.r_[lo, np.full(len(new), -np.inf)], np.r_[hi, np.zeros(len(new))]
+        r = run(h, effort=effort, iterations=iterations)
+        now = bound_now()
+        if now is None:
+            break
+        gain, best = now - best, max(best, now)
+        if gain < stall * max(1.0, abs(best)):
+            break
+    return best, r
 
 
 SIFT_ABOVE = 200_000
