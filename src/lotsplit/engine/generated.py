@@ -56,7 +56,7 @@ def solve_generated(space: LotSpace, *, solver: str, effort: Effort, mip_gap: fl
     if _open(res, bound, mip_gap):
         found = res.objective if res is not None and res.x is not None else None
         relaxed, suggested = relaxed_bound(space, build_master(space), effort=effort,
-                                           k_max=max_lots_in_plan(space, found))
+                                           k_max=max_lots_in_plan(space, found), best=found)
         if relaxed is not None and relaxed > bound:
             bound, how = relaxed, "LP with relaxed lots"
         if found is not None and _open(res, bound, mip_gap):

@@ -392,7 +392,8 @@ def dual_bound(cost: np.ndarray, A: sp.csc_matrix, lo: np.ndarray, hi: np.ndarra
 
 
 def lp_bound(master: Master, upper: np.ndarray, *, effort: Effort, iterations: int, interior: bool,
-             cuts=None, rounds: int = 0, stall: float = 0.0) -> tuple[float | None, Run]:
+             cuts=None, rounds: int = 0, stall: float = 0.0, cut_work: float = 1.0,
+             target: float | None = None) -> tuple[float | None, Run]:
     """A lower bound on the LP ``master`` with ``0 <= x <= upper`` (:func:`dual_bound` of the
     duals HiGHS ends with), by the dual simplex or, when ``interior``, the interior point
     method without crossover (on large degenerate LPs many times faster; its duals need
@@ -403,8 +404,10 @@ def lp_bound(master: Master, upper: np.ndarray, *, effort: Effort, iterations: i
     ``cuts``: a separation routine, ``x -> [(columns, coefficients), ...]`` of rows
     ``a·x <= 0`` valid for every point the LP stands for and violated by ``x``; up to
     ``rounds`` times they are added and the LP solved again from its last basis (the dual
-    simplex), until none is found or a round raises the bound by less than ``stall`` of
-    its size.  Each round's bound is valid, the best is returned."""
+    simplex), until none is found, a round raises the bound by less than ``stall`` of the
+    gap to ``target`` (a plan's objective; without one, of the bound's size), or the rounds
+    have taken ``cut_work`` times the simplex iterations of the first solve.  Each round's
+    bound is valid, the best is returned."""
     import highspy
 
     scale = max(1.0, float(np.abs(master.cost).max())) if len(master.cost) else 1.0
@@ -423,8 +426,10 @@ def lp_bound(master: Master, upper: np.ndarray, *, effort: Effort, iterations: i
 
     r = run(h, effort=effort, iterations=None if interior else iterations)
     best = bound_now()
+    work = int(cut_work * r.iterations)
     for _ in range(rounds if cuts is not None and not interior else 0):
-        if best is None or r.x is None or r.termination != Termination.OPTIMAL or effort.out_of_time():
+        if (best is None or r.x is None or r.termination != Termination.OPTIMAL or work <= 0
+                or (target is not None and best >= target) or effort.out_of_time()):
             break
         new = cuts(r.x)
         if not new:
@@ -436,12 +441,13 @@ def lp_bound(master: Master, upper: np.ndarray, *, effort: Effort, iterations: i
                   indptr[:-1].astype(np.int32), index, value)
         A = sp.vstack([A, sp.csr_matrix((value, index, indptr), shape=(len(new), A.shape[1]))]).tocsc()
         lo, hi = np.r_[lo, np.full(len(new), -np.inf)], np.r_[hi, np.zeros(len(new))]
-        r = run(h, effort=effort, iterations=iterations)
+        r = run(h, effort=effort, iterations=min(iterations, work))
+        work -= r.iterations
         now = bound_now()
         if now is None:
             break
         gain, best = now - best, max(best, now)
-        if gain < stall * max(1.0, abs(best)):
+        if gain < stall * (max(1.0, abs(best)) if target is None else target - best):
             break
     return best, r
 
@@ -491,7 +497,7 @@ def solve_lp_sifted(master: Master, *, effort: Effort | None = None, start: np.n
     batch = batch or max(2000, 5 * n_rows)
     in_work = np.zeros(n, dtype=bool)
     if start is None and n <= SIFT_ABOVE and oracle is None:
-        start = np.arange(n)                    # small enough to solve whole (one round)                    # small enough to solve whole (one round)
+        start = np.arange(n)                    # small enough to solve whole (one round)
     if start is None:
         size = np.maximum(np.diff(A.indptr), 1)
         start = np.argsort(cost / size, kind="stable")[:batch] if n else np.zeros(0, dtype=np.int64)
