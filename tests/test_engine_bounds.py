@@ -177,3 +177,31 @@ def test_separator_cuts_raise_the_relaxed_bound_on_a_grid(monkeypatch):
     without, _ = relaxed_bound(space, master, effort=effort, best=best)
     assert without < with_cuts <= best
     assert with_cuts - without > 0.3 * (best - without)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_every_family_left_out_is_dominated_by_one_kept(seed):
+    """The bounds price only undominated families: each family left out has a kept one of
+    the same bundle holding its areas, with no higher floor, no lower rate and local chance
+    on each of its areas, and a value range holding its own."""
+    from lotsplit.engine.families import _families_of
+
+    space = _small_pool(_scenario(seed))
+    every, kept = _families_of(space), lot_families(space)
+    assert kept and len(kept) <= len(every)
+    for f in every:
+        if any(g is f for g in kept):
+            continue
+        assert any(g.b_idx == f.b_idx and set(f.areas) <= set(g.areas) and g.floor <= f.floor
+                   and g.least <= f.least and g.most >= f.most
+                   and all(g.rate[list(g.areas).index(a)] >= r and g.local[list(g.areas).index(a)] >= q
+                           for a, r, q in zip(f.areas, f.rate, f.local))
+                   for g in kept), f"family of bundle {f.b_idx} on {list(f.areas)} left out, not dominated"
+
+
+def test_dominated_families_are_left_out_on_a_grid():
+    from lotsplit.engine.families import _families_of
+    from lotsplit.synthetic import grid_scenario
+
+    space = lot_space(grid_scenario(5, 8, 4, 60, seed=21))
+    assert len(lot_families(space)) < 0.8 * len(_families_of(space))

@@ -71,6 +71,10 @@ class Family:
     least: float
     most: float
 
+    @property
+    def n_areas(self) -> int:
+        return len(self.areas)
+
 
 def outside_size(space: LotSpace) -> int:
     """The fewest areas a lot outside the pool can have."""
@@ -146,9 +150,40 @@ def lot_families(space: LotSpace) -> list[Family]:
     cached = getattr(space, "_lot_families", None)
     if cached is not None and cached[0] == key:
         return cached[1]
-    families = _families_of(space)
+    families = undominated(_families_of(space), len(space.market.area_ids))
     space._lot_families = (key, families)
     return families
+
+
+def undominated(families: list[Family], n_areas: int) -> list[Family]:
+    """The families no other family of the same bundle dominates (of identical ones, the
+    first).  ``g`` dominates ``f`` when it holds every area of ``f``, its admin floor is no
+    higher, its rate and local chance no lower on each of them, and its value range holds
+    ``f``'s: every lot of ``f`` is then a lot of ``g`` that a bound prices no higher, and
+    the lots of a plan in both fit in ``g`` (on 290 × 12, 2 713 of 4 705 families, and the
+    LP with relaxed lots from 136 020 rows to 84 311)."""
+    keep = []
+    by_bundle: dict[int, list[int]] = {}
+    for i, f in enumerate(families):
+        by_bundle.setdefault(f.b_idx, []).append(i)
+    for idx in by_bundle.values():
+        rate = np.full((len(idx), n_areas), -np.inf)
+        local = np.full((len(idx), n_areas), -np.inf)
+        for k, i in enumerate(idx):
+            rate[k, families[i].areas] = families[i].rate
+            local[k, families[i].areas] = families[i].local
+        floor, least, most, size = (np.array([getattr(families[i], a) for i in idx], dtype=float)
+                                    for a in ("floor", "least", "most", "n_areas"))
+        for k, i in enumerate(idx):
+            f = families[i]
+            r, q = rate[:, f.areas], local[:, f.areas]
+            over = ((floor <= f.floor) & (least <= f.least) & (most >= f.most)
+                    & (r >= f.rate).all(axis=1) & (q >= f.local).all(axis=1))
+            same = ((floor == f.floor) & (least == f.least) & (most == f.most) & (size == len(f.areas))
+                    & (r == f.rate).all(axis=1) & (q == f.local).all(axis=1))
+            if not (over & ~same).any() and not (same[:k]).any():
+                keep.append(i)
+    return [families[i] for i in sorted(keep)]
 
 
 def _families_of(space: LotSpace) -> list[Family]:
