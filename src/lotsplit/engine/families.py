@@ -143,7 +143,8 @@ def lot_families(space: LotSpace) -> list[Family]:
     suppliers reaching it, so its eligible suppliers are among them, less those without
     the capacity or turnover for the least value the lot can have.  Families whose
     suppliers cannot make a valid lot (too few eligible, too few expected bids, too
-    likely no bid) are left out.  When the lattice is too large, the coarser families of
+    likely no bid) are left out, and so are those another family dominates
+    (:func:`undominated`).  When the lattice is too large, the coarser families of
     :func:`_coarse_families` are used instead.  Computed once per space (they depend on
     the market and ``complete_size`` only, not on the lots the pool gains)."""
     key = (space.complete, space.complete_size)
