@@ -116,10 +116,10 @@ def relaxed_bound(space: LotSpace, master: Master, *, effort: Effort, k_max: int
     optimum.  Separator cuts (:func:`separator_cuts`) then keep each relaxed lot in one
     piece, within ``CUT_ROUNDS`` and ``CUT_WORK``.  The bound returned is the Lagrangian
     value of the duals HiGHS ends with (``highs.dual_bound``), valid however the LP solve
-    ended.  ``k_max``: the most lots
-    of an optimal plan (:func:`max_lots_in_plan`); ``best``: the best plan's objective
-    (the cuts stop when they close too little of the gap to it).  The bound is None when the user's time
-    limit passed before HiGHS had duals (``RELAXED_ITERATIONS`` bounds the work).
+    ended.  ``k_max``: the most lots of an optimal plan (:func:`max_lots_in_plan`);
+    ``best``: the best plan's objective (the cuts stop when they close too little of the
+    gap to it).  The bound is None when the user's time limit passed before HiGHS had
+    duals (``RELAXED_ITERATIONS`` bounds the work).
 
     Also returns the lots the LP's relaxed lots suggest, as ``(bundle index, area mask)``:
     per family in use, the connected pieces of the areas it holds most of (the pricing of
