@@ -104,7 +104,8 @@ so far."""
 RELAXED_INTERIOR_ROWS = 60_000
 """LPs with relaxed lots with more rows than this are solved by the interior point method
 (grids, one thread, undominated families: 290 × 8 (48 586 rows) by the dual simplex with
-cuts; 290 × 12 (84 311) interior point 24 s, the dual simplex more than 15 minutes; before
+cuts; 290 × 12 (84 311) interior point 24 s, the dual simplex with its cuts not done after
+15 minutes; before
 the dominated families were left out, 290 × 12 had 136 020 rows and took 62 s)."""
 
 

@@ -71,10 +71,6 @@ class Family:
     least: float
     most: float
 
-    @property
-    def n_areas(self) -> int:
-        return len(self.areas)
-
 
 def outside_size(space: LotSpace) -> int:
     """The fewest areas a lot outside the pool can have."""
@@ -173,8 +169,9 @@ def undominated(families: list[Family], n_areas: int) -> list[Family]:
         for k, i in enumerate(idx):
             rate[k, families[i].areas] = families[i].rate
             local[k, families[i].areas] = families[i].local
-        floor, least, most, size = (np.array([getattr(families[i], a) for i in idx], dtype=float)
-                                    for a in ("floor", "least", "most", "n_areas"))
+        floor, least, most = (np.array([getattr(families[i], a) for i in idx], dtype=float)
+                              for a in ("floor", "least", "most"))
+        size = np.array([len(families[i].areas) for i in idx])
         for k, i in enumerate(idx):
             f = families[i]
             r, q = rate[:, f.areas], local[:, f.areas]
