@@ -206,3 +206,44 @@ def test_dominated_families_are_left_out_on_a_grid():
 
     space = lot_space(grid_scenario(5, 8, 4, 60, seed=21))
     assert len(lot_families(space)) < 0.8 * len(_families_of(space))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_every_valid_large_lot_is_priced_no_higher_by_a_family(seed):
+    """The relaxed lots price every valid lot outside the pool at most at its objective
+    term: some family of its bundle holds its areas and its value, and its admin floor
+    (the fixed costs, the bids of the suppliers eligible for every lot of the family up to
+    the bids worth evaluating, the retender risk) less its most value of competition and
+    access bonus is no more than the lot's own."""
+    from lotsplit.model.lots import build_columns
+    from lotsplit.model.objective import lot_objective_terms
+
+    s = _scenario(seed)
+    space = _small_pool(s)
+    m, obj = space.market, s.config.objective
+    big = outside_size(space)
+    families = lot_families(space)
+    total = space.total_annual_value or 1.0
+    bonus = {"weighted": 100.0 * obj.price_per_local_point / total, "max_local": 100.0 / total}.get(obj.kind, 0.0)
+    admin = 0.0 if obj.kind == "max_local" else 1.0
+    sets = [np.isin(np.arange(len(m.area_ids)), A) for k in range(big, len(m.area_ids) + 1)
+            for A in itertools.combinations(range(len(m.area_ids)), k)
+            if nx.is_connected(s.graph.subgraph([m.area_ids[a] for a in A]))]
+    if not sets:
+        pytest.skip("no connected lot outside the pool")
+    checked = 0
+    for b_idx, bundle in enumerate(space.bundles):
+        cols, _ = build_columns(s, m, [bundle], np.array(sets))
+        terms = lot_objective_terms(s, cols)
+        v = m.demand[:, m.group_index(bundle)].sum(axis=1)
+        for i, term in zip(cols.set_index, terms):
+            areas = np.flatnonzero(sets[i])
+            priced = [admin * f.floor - (admin * f.rate[pos] * v[areas]).sum() - bonus * (f.local[pos] * v[areas]).sum()
+                      for f in families if f.b_idx == b_idx and f.least - 1e-6 <= v[areas].sum() <= f.most + 1e-6
+                      and set(areas) <= set(f.areas)
+                      for pos in [np.searchsorted(f.areas, areas)]]
+            assert priced and min(priced) <= term + 1e-6 * max(1.0, abs(term)), \
+                f"lot {areas.tolist()} × {bundle}: term {term}, families price it at {priced}"
+            checked += 1
+    if not checked:
+        pytest.skip("no valid lot outside the pool")
