@@ -18,12 +18,13 @@ from lotsplit.eligibility import competition_terms
 from lotsplit.model.lots import LotSpace
 
 
-def _bid_floor(m, per_bid: float, sure_bids: float, least: float) -> float:
+def _bid_floor(m, sure_bids: float, least: float) -> float:
     """The least bid cost ``per_bid · min(n, n*)`` a lot worth at least ``least`` a year can
     have when ``sure_bids`` of its expected bids come from suppliers eligible for every
     such lot: ``n >= sure_bids``, and the bids worth evaluating ``n*`` grow with the lot's
     value, so ``n* >= n*(least)`` (on 40 × 12 the plan's bids cost 1.2 M of its 13.8 M
     admin cost)."""
+    per_bid = m.costs.per_bid
     if per_bid <= 0 or sure_bids <= 0:
         return 0.0
     _, n_star = competition_terms(m.years * least, sure_bids, spread=m.spread, saturation=m.saturation,
@@ -279,7 +280,7 @@ def _value_class(m, b_idx, areas, able, least_at, least, most, fixed, c, rules) 
     at = fits(least_at)                    # areas × suppliers: eligible for a lot holding the area
     # eligible for every lot of the class: room for its most value (not only for its least)
     sure = able & (m.capacity >= most) & (m.turnover >= (m.tau * most if m.tau > 0 else 0.0))
-    floor = fixed + _bid_floor(m, c.per_bid, float(m.propensity[sure].sum()), least) + c.retender * q
+    floor = fixed + _bid_floor(m, float(m.propensity[sure].sum()), least) + c.retender * q
     local_at = (at & m.access[None, :]).astype(float)
     local = np.where(local_at @ m.sure > 0, 1.0, 0.0 - np.expm1(local_at @ m.log_q))
     return Family(b_idx, areas, floor, _rate(m, at), local, least, most)
@@ -314,7 +315,7 @@ def _coarse_families(space: LotSpace, big: int) -> list[Family]:
         rate, rate_other = _rate(m, able), _rate(m, able & ~m.access[None, :])
         fewest = max(_least_values(m.demand[:, gi].sum(axis=1), big)[0], rules.min_lot_value)
         universal_bids = float(m.propensity[offers & universal].sum())
-        base = fixed + _bid_floor(m, c.per_bid, universal_bids, fewest)
+        base = fixed + _bid_floor(m, universal_bids, fewest)
         q_nonlocal = np.where(offers & ~m.access, 1.0 - np.minimum(m.propensity, 1.0), 1.0).prod()
         q_all = np.where(offers, 1.0 - np.minimum(m.propensity, 1.0), 1.0).prod()
         most_value = np.inf if rules.max_lot_value is None else rules.max_lot_value
@@ -324,8 +325,8 @@ def _coarse_families(space: LotSpace, big: int) -> list[Family]:
         regions: dict[bytes, tuple[float, float]] = {}
         for j in np.flatnonzero(offers & m.access & (reach_count >= big)):
             key = reach[:, j].tobytes()
-            extra = 0.0 if universal[j] else (_bid_floor(m, c.per_bid, universal_bids + m.propensity[j], fewest)
-                                              - _bid_floor(m, c.per_bid, universal_bids, fewest))
+            extra = 0.0 if universal[j] else (_bid_floor(m, universal_bids + m.propensity[j], fewest)
+                                              - _bid_floor(m, universal_bids, fewest))
             most = min(m.capacity[j], m.turnover[j] / m.tau if m.tau > 0 else np.inf)    # j must stay eligible
             old_extra, old_most = regions.get(key, (np.inf, -np.inf))
             regions[key] = (min(old_extra, extra), max(old_most, most))
